@@ -1,0 +1,44 @@
+# custsim: set-up, demo, tests and benchmark.
+#   make demo   create .venv (Python >= 3.12, found by scripts/find-python), install, run the default simulation
+#   make test   create .venv, install with test extras, run the test suite (slow tests excluded)
+# PYTHON=/path/to/python3.12 overrides the interpreter search.
+
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+PYTEST_ARGS ?= -m "not slow" -n 2
+ARGS        ?=
+
+.PHONY: demo test test-all bench lint clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@set -e; \
+	if [ ! -x "$(PY)" ]; then \
+	  base="$${PYTHON:-$$(scripts/find-python)}"; \
+	  echo "creating $(VENV) with $$base"; \
+	  "$$base" -m venv "$(VENV)"; \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/custsim $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-all: $(STAMP)
+	$(PY) -m pytest -n 2
+
+bench: $(STAMP)
+	$(PY) -m experiments.benchmark $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sim agents policies experiments tests
+	$(VENV)/bin/ruff format --check sim agents policies experiments tests
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis
