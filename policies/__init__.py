@@ -1,0 +1,1 @@
+"""custsim policies package."""

@@ -1,0 +1,80 @@
+"""Hi-lo pricing: a promotion calendar of temporary price cuts.
+
+The price is the regular price P except during promotion windows, when it is
+P * (1 - depth). Windows last `duration` days and start every `every` days from
+day `start`:
+
+    promo(t) = t >= start and (t - start) mod every < duration
+
+Such calendars are the "hi-lo" strategy whose reference-price effects Kopalle,
+Rao & Assuncao (1996, *Marketing Science* 15, 60-85) compare with everyday
+pricing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import bounded
+from sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
+
+
+@dataclass
+class HiLoConfig:
+    """Parameters of `HiLoPromotion`."""
+
+    _target_: str = "policies.hi_lo.HiLoPromotion"
+    depth: float = bounded(0.25, 0.0, 1.0, lo_open=True, hi_open=True)  # fraction off
+    every: int = bounded(28, 1)  # days between promotion starts
+    duration: int = bounded(7, 1)  # days a promotion lasts
+    start: int = bounded(14, 1)  # first promotion day
+    frame: str = "percent_off"
+    show_list_price: bool = True
+
+
+def is_promo_day(day: int, start: int, every: int, duration: int) -> bool:
+    """Whether `day` falls in a promotion window of the calendar."""
+    return day >= start and (day - start) % every < duration
+
+
+class HiLoPromotion:
+    """Regular price, cut by `depth` in periodic promotion windows."""
+
+    def __init__(
+        self,
+        firm: FirmSpec,
+        depth: float = 0.25,
+        every: int = 28,
+        duration: int = 7,
+        start: int = 14,
+        frame: str = "percent_off",
+        show_list_price: bool = True,
+    ) -> None:
+        if not 0 < depth < 1:
+            raise ValueError(f"policy.depth={depth!r}: must be in (0, 1)")
+        if duration > every:
+            raise ValueError(f"policy.duration={duration!r}: must be <= policy.every={every}")
+        if frame not in FRAMES:
+            raise ValueError(f"policy.frame={frame!r}: must be one of: {', '.join(FRAMES)}")
+        self.firm = firm
+        self.depth, self.every, self.duration, self.start = depth, every, duration, start
+        self.frame, self.show_list_price = frame, show_list_price
+
+    def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
+        """The promoted price inside a window, the regular price outside."""
+        regular = self.firm.regular_price
+        if not is_promo_day(obs.day, self.start, self.every, self.duration):
+            return Offer(price=regular)
+        days_left = self.duration - (obs.day - self.start) % self.every - 1
+        return Offer(
+            price=regular * (1.0 - self.depth),
+            list_price=regular if self.show_list_price else None,
+            frame=self.frame,
+            deadline=days_left,
+            promoted=True,
+        )
+
+    def settle(self, outcome: StepOutcome) -> None:
+        """The calendar is fixed in advance: nothing to learn."""

@@ -1,0 +1,1 @@
+"""custsim sim package."""

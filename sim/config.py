@@ -1,0 +1,235 @@
+"""Structured configuration: the schema behind every Hydra config, and its validation.
+
+Hydra composes `conf/` onto these dataclasses (registered in the ConfigStore), so
+an unknown key or a wrong type fails at composition. Ranges are declared next to
+each field (`bounded`, `one_of`) and checked by `validate` before anything runs,
+each failure reported as one line: the full key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+
+class ConfigError(ValueError):
+    """A configuration value outside what is allowed (message: key=value: rule)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An allowed range [lo, hi] (either end optional, open or closed) or a set of choices."""
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    choices: tuple[str, ...] = ()
+
+    def allows(self, value: Any) -> bool:
+        """Whether `value` satisfies the rule."""
+        if self.choices:
+            return value in self.choices
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            return False
+        above = self.lo is None or (value > self.lo if self.lo_open else value >= self.lo)
+        below = self.hi is None or (value < self.hi if self.hi_open else value <= self.hi)
+        return above and below
+
+    def describe(self) -> str:
+        """Human-readable statement of what is allowed."""
+        if self.choices:
+            return "must be one of: " + ", ".join(self.choices)
+        if self.lo is not None and self.hi is not None:
+            left, right = "(" if self.lo_open else "[", ")" if self.hi_open else "]"
+            return f"must be in {left}{self.lo:g}, {self.hi:g}{right}"
+        if self.lo is not None:
+            return f"must be {'>' if self.lo_open else '>='} {self.lo:g}"
+        return f"must be {'<' if self.hi_open else '<='} {self.hi:g}"
+
+
+def bounded(default: Any, lo: float | None = None, hi: float | None = None, *,
+            lo_open: bool = False, hi_open: bool = False) -> Any:
+    """A dataclass field with a default and an allowed numeric range."""
+    rule = Rule(lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open)
+    return field(default=default, metadata={"rule": rule})
+
+
+def one_of(default: str, *choices: str) -> Any:
+    """A dataclass field with a default and a fixed set of allowed strings."""
+    return field(default=default, metadata={"rule": Rule(choices=choices)})
+
+
+POSITIVE = Rule(lo=0.0, lo_open=True)
+NON_NEGATIVE = Rule(lo=0.0)
+UNIT_INTERVAL = Rule(lo=0.0, hi=1.0)
+
+
+@dataclass
+class Dist:
+    """A behavioural parameter's distribution over customers: mean and standard deviation.
+
+    The family is fixed by the parameter (gamma, beta or lognormal, see
+    `agents.population`); sd = 0 gives every customer exactly the mean.
+    """
+
+    mean: float = 0.0
+    sd: float = bounded(0.0, 0.0)
+
+
+def dist(mean: float, sd: float, rule: Rule) -> Any:
+    """A `Dist` field whose mean must satisfy `rule`."""
+    return field(default_factory=lambda: Dist(mean, sd), metadata={"rule": rule})
+
+
+@dataclass
+class SegmentConfig:
+    """One customer segment (persona): its share and the distributions of its traits."""
+
+    share: float = bounded(0.25, 0.0, 1.0)
+    occasion_rate: Dist = dist(0.3, 0.1, POSITIVE)  # shopping occasions per day (gamma)
+    dropout: Dist = dist(0.003, 0.002, Rule(0.0, 1.0, hi_open=True))  # per occasion (beta)
+    price_sensitivity: Dist = dist(0.45, 0.1, POSITIVE)  # b_i per currency unit (lognormal)
+    taste_sd: float = bounded(0.5, 0.0)  # sd of brand tastes a_ij around firm quality
+    loss_aversion: Dist = dist(2.25, 0.5, NON_NEGATIVE)  # lambda_i (lognormal)
+    gain_curvature: float = bounded(0.88, 0.0, 1.0, lo_open=True)  # alpha
+    loss_curvature: float = bounded(0.88, 0.0, 1.0, lo_open=True)  # beta
+    reference_weight: Dist = dist(1.0, 0.3, NON_NEGATIVE)  # eta_i (lognormal)
+    memory: Dist = dist(0.2, 0.05, UNIT_INTERVAL)  # theta_i (beta)
+    latitude: float = bounded(0.02, 0.0, 1.0)  # neutral band, fraction of r
+    social_weight: Dist = dist(0.5, 0.2, NON_NEGATIVE)  # w_i (lognormal)
+    deal_proneness: Dist = dist(0.3, 0.1, NON_NEGATIVE)  # utility of a visible deal
+    stockpiling: Dist = dist(0.5, 0.2, UNIT_INTERVAL)  # share of spare storage filled per unit depth
+    consumption: Dist = dist(0.1, 0.03, POSITIVE)  # units consumed per day (gamma)
+    dissatisfaction_churn: float = bounded(2.0, 0.0)  # kappa: hazard multiplier per unit
+
+
+@dataclass
+class PopulationConfig:
+    """The customer base: size, shared constants and the segments."""
+
+    size: int = bounded(10_000, 1)
+    storage_limit: float = bounded(4.0, 1.0)  # units a customer can hold
+    inventory_weight: float = bounded(0.5, 0.0)  # outside-option utility per week of supply
+    satisfaction_memory: float = bounded(0.3, 0.0, 1.0)  # rho in s <- (1-rho) s + rho e
+    initial_inventory_days: float = bounded(7.0, 0.0)  # mean days of supply at day 0
+    segments: dict[str, SegmentConfig] = field(default_factory=dict)
+
+
+@dataclass
+class FirmConfig:
+    """One competing firm: regular price, unit cost, mean brand quality and its policy."""
+
+    price: float = bounded(8.0, 0.0, lo_open=True)
+    cost: float = bounded(5.0, 0.0)
+    quality: float = 1.5
+    policy: Any = field(default_factory=lambda: {"_target_": "policies.edlp.EverydayPrice"})
+
+
+@dataclass
+class MarketConfig:
+    """The competing firms; `focal` is the firm the root `policy` applies to."""
+
+    focal: str = "A"
+    firms: dict[str, FirmConfig] = field(default_factory=dict)
+    annual_discount_rate: float = bounded(0.10, 0.0)  # for customer lifetime value
+
+
+@dataclass
+class NetworkConfig:
+    """Social network and social-influence strengths."""
+
+    kind: str = one_of("watts_strogatz", "none", "erdos_renyi", "watts_strogatz",
+                       "barabasi_albert")
+    mean_degree: float = bounded(10.0, 0.0)
+    rewire_p: float = bounded(0.1, 0.0, 1.0)
+    recency_decay: float = bounded(0.05, 0.0, 1.0, lo_open=True)  # daily decay of a purchase signal
+    wom_strength: float = bounded(0.05, 0.0)  # taste nudge per unit of a neighbour's experience
+
+
+@dataclass
+class CustsimConfig:
+    """Root configuration of one simulation run."""
+
+    seed: int = bounded(0, 0)
+    steps: int = bounded(365, 1)
+    precision: str = one_of("float64", "float64", "float32")
+    progress: str = one_of("auto", "auto", "on", "off")
+    write_customers: bool = True
+    plots: bool = True
+    population: PopulationConfig = MISSING
+    market: MarketConfig = MISSING
+    network: NetworkConfig = MISSING
+    policy: Any = MISSING
+
+
+def register_configs() -> None:
+    """Register the schemas in Hydra's ConfigStore (idempotent)."""
+    from policies.registry import POLICY_SCHEMAS  # local: policies import sim
+
+    cs = ConfigStore.instance()
+    cs.store(name="custsim_schema", node=CustsimConfig)
+    for name, schema in POLICY_SCHEMAS.items():
+        cs.store(group="policy", name=f"{name}_schema", node=schema)
+
+
+def _walk(obj: Any, key: str, rule: Rule | None) -> list[str]:
+    """Collect 'key=value: rule' problems below one config node."""
+    if isinstance(obj, Dist):
+        problems = _walk(obj.mean, f"{key}.mean", rule)
+        return problems + _walk(obj.sd, f"{key}.sd", NON_NEGATIVE)
+    if dataclasses.is_dataclass(obj):
+        problems = []
+        for f in dataclasses.fields(obj):
+            problems += _walk(getattr(obj, f.name), f"{key}.{f.name}".lstrip("."),
+                              f.metadata.get("rule"))
+        return problems
+    if isinstance(obj, dict):
+        return [p for k, v in obj.items() for p in _walk(v, f"{key}.{k}", None)]
+    if rule is not None and not rule.allows(obj):
+        return [f"{key}={obj!r}: {rule.describe()}"]
+    return []
+
+
+def _cross_checks(cfg: CustsimConfig) -> list[str]:
+    """Constraints that involve several fields."""
+    problems = []
+    segments = cfg.population.segments
+    if not segments:
+        problems.append("population.segments={}: at least one segment is required")
+    total = sum(s.share for s in segments.values())
+    if segments and not math.isclose(total, 1.0, abs_tol=1e-6):
+        problems.append(f"population.segments.*.share sums to {total:g}: shares must sum to 1")
+    for name, seg in segments.items():
+        for trait in ("dropout", "memory", "stockpiling"):
+            d = getattr(seg, trait)
+            if 0 < d.mean < 1 and d.sd**2 >= d.mean * (1 - d.mean):
+                problems.append(f"population.segments.{name}.{trait}.sd={d.sd!r}: must be below "
+                                f"sqrt(mean*(1-mean))={math.sqrt(d.mean * (1 - d.mean)):.4g}")
+    firms = cfg.market.firms
+    if not firms:
+        problems.append("market.firms={}: at least one firm is required")
+    if firms and cfg.market.focal not in firms:
+        problems.append(f"market.focal={cfg.market.focal!r}: must be one of: {', '.join(firms)}")
+    if cfg.network.kind != "none" and cfg.network.mean_degree >= cfg.population.size:
+        problems.append(f"network.mean_degree={cfg.network.mean_degree!r}: must be below "
+                        f"population.size={cfg.population.size}")
+    return problems
+
+
+def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
+    """Check every range and cross-field rule; return the typed config.
+
+    Raises:
+        ConfigError: one line per problem, 'key=value: what is allowed'.
+    """
+    typed = OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg
+    problems = _walk(typed, "", None) + _cross_checks(typed)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return typed

@@ -1,0 +1,107 @@
+"""Daily market metrics and the run's key performance indicators.
+
+The recorder fills preallocated (steps, J) arrays, one row per day, so
+recording costs nothing that grows with the population. KPIs are computed once
+at the end from the recorder and the customers' histories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from sim.state import CustomerState
+
+FIRM_SERIES = ("shelf_price", "regular_price", "units", "revenue", "margin", "buyers",
+               "mean_reference_price", "promo")
+MARKET_SERIES = ("active_customers", "occasions", "outside_choices")
+
+
+@dataclass
+class Recorder:
+    """Per-day series: firm series (steps, J) and market series (steps,)."""
+
+    steps: int
+    firm_names: tuple[str, ...]
+    firm: dict[str, NDArray[np.float64]] = field(init=False)
+    market: dict[str, NDArray[np.float64]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        shape = (self.steps, len(self.firm_names))
+        self.firm = {name: np.full(shape, np.nan) for name in FIRM_SERIES}
+        self.market = {name: np.full(self.steps, np.nan) for name in MARKET_SERIES}
+
+    def record(self, day: int, **values: NDArray | float) -> None:
+        """Store day `day`'s values (1-based day; any subset of the series)."""
+        for name, value in values.items():
+            target = self.firm if name in self.firm else self.market
+            target[name][day - 1] = value
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per (day, firm), market series repeated on each firm's row."""
+        steps, n_firms = self.steps, len(self.firm_names)
+        frame = {
+            "day": np.repeat(np.arange(1, steps + 1, dtype=np.int32), n_firms),
+            "firm": np.tile(np.array(self.firm_names, dtype=object), steps),
+        }
+        for name, arr in self.firm.items():
+            frame[name] = arr.reshape(-1)
+        for name, arr in self.market.items():
+            frame[name] = np.repeat(arr, n_firms)
+        df = pd.DataFrame(frame)
+        for col in ("units", "buyers", "active_customers", "occasions", "outside_choices"):
+            df[col] = df[col].astype(np.int64)
+        df["promo"] = df["promo"].astype(bool)
+        total_units = df.groupby("day")["units"].transform("sum")
+        df["unit_share"] = np.where(total_units > 0, df["units"] / total_units.clip(lower=1), 0.0)
+        return df
+
+
+def firm_kpis(rec: Recorder, state: CustomerState) -> pd.DataFrame:
+    """Per firm: revenue, margin, units, unit share, customers, repeat rate, retention, CLV.
+
+    - repeat_rate: share of the firm's customers who bought from it twice or more.
+    - retention: share of customers who bought from the firm in the first half
+      of the run and bought from it again in the second half.
+    - clv_per_customer: margin discounted to day 0, summed over customers,
+      divided by the population size.
+    """
+    units = np.nansum(rec.firm["units"], axis=0)
+    half = rec.steps / 2
+    bought = state.purchases > 0
+    first_half = state.first_buy_day <= half
+    kept = first_half & (state.last_buy_day > half)
+    return pd.DataFrame({
+        "firm": list(rec.firm_names),
+        "revenue": np.nansum(rec.firm["revenue"], axis=0),
+        "margin": np.nansum(rec.firm["margin"], axis=0),
+        "units": units.astype(np.int64),
+        "unit_share": units / max(units.sum(), 1.0),
+        "customers": bought.sum(axis=0),
+        "repeat_rate": _ratio((state.purchases >= 2).sum(axis=0), bought.sum(axis=0)),
+        "retention": _ratio(kept.sum(axis=0), first_half.sum(axis=0)),
+        "clv_per_customer": state.discounted_margin.sum(axis=0) / state.size,
+    })
+
+
+def customer_kpis(state: CustomerState) -> dict[str, float]:
+    """Market-wide customer KPIs at the end of the run."""
+    total = state.purchases.sum(axis=1)
+    buyers = int((total > 0).sum())
+    return {
+        "customers": int(state.size),
+        "active_at_end": int(state.active.sum()),
+        "retention": float(state.active.mean()),
+        "buyers": buyers,
+        "repeat_purchase_rate": float(_ratio((total >= 2).sum(), buyers)),
+        "mean_clv": float(state.discounted_margin.sum() / state.size),
+    }
+
+
+def _ratio(num: NDArray | float, den: NDArray | float) -> NDArray | float:
+    """num / den, 0 where den is 0."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)

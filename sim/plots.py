@@ -1,0 +1,259 @@
+"""Result plots for one simulation run.
+
+:func:`plot_run` turns the per-(day, firm) ``timeseries`` table written by the
+simulation into three PNG figures: units and unit share by firm, shelf versus
+reference prices per firm, and the active customer base with the share of
+shopping occasions that ended in the outside option.
+
+Figures are built with the pyplot object API, saved and closed at once, so the
+module works under the non-interactive ``Agg`` backend. It does not switch the
+backend itself, which would be a process-wide side effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+#: Okabe-Ito colour-blind-safe palette; firms get colours in sorted-name order.
+PALETTE: tuple[str, ...] = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+)  # fmt: skip
+DPI = 120
+PROMO_ALPHA = 0.13
+REQUIRED_COLUMNS: frozenset[str] = frozenset(
+    {
+        "day", "firm", "shelf_price", "regular_price", "units", "unit_share",
+        "mean_reference_price", "promo", "active_customers", "occasions", "outside_choices",
+    }
+)  # fmt: skip
+_STYLE: dict[str, Any] = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "figure.titlesize": 14,
+    "legend.fontsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+}
+
+
+def firm_colors(firms: Sequence[str]) -> dict[str, str]:
+    """Map firm names to fixed palette colours.
+
+    Args:
+        firms: Firm names, in any order; duplicates are ignored.
+
+    Returns:
+        ``{firm: hex colour}`` assigned in sorted-name order, cycling the palette.
+
+    """
+    names = sorted({str(f) for f in firms})
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+def promo_spans(days: Sequence[float], promo: Sequence[bool]) -> list[tuple[float, float]]:
+    """Merge runs of consecutive promotion days into shading spans.
+
+    Args:
+        days: Sorted, integer-valued days.
+        promo: Whether a promotion ran on each of ``days``.
+
+    Returns:
+        ``(start, end)`` x-limits, each run covering its days +/- half a day.
+
+    """
+    spans: list[tuple[float, float]] = []
+    for day, on in zip(days, promo, strict=True):
+        if not on:
+            continue
+        if spans and day - 0.5 <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], day + 0.5)
+        else:
+            spans.append((day - 0.5, day + 0.5))
+    return spans
+
+
+def plot_run(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 7) -> list[Path]:
+    """Write the standard figures for one run.
+
+    Args:
+        timeseries: One row per (day, firm) as written by the simulation.
+        out_dir: Directory for the PNGs; created if missing.
+        smoothing_days: Window, in days, of the centred rolling means.
+
+    Returns:
+        Paths of ``sales_share.png``, ``reference_price.png`` and
+        ``active_customers.png``, in that order.
+
+    Raises:
+        ValueError: If ``timeseries`` is empty or lacks a required column, or if
+            ``smoothing_days`` is below 1.
+
+    """
+    missing = REQUIRED_COLUMNS - set(timeseries.columns)
+    if missing:
+        raise ValueError(f"timeseries lacks columns: {sorted(missing)}")
+    if timeseries.empty:
+        raise ValueError("timeseries is empty")
+    if smoothing_days < 1:
+        raise ValueError(f"smoothing_days must be >= 1, got {smoothing_days}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ts = timeseries.assign(firm=timeseries["firm"].astype(str)).sort_values(["day", "firm"])
+    colors = firm_colors(ts["firm"].unique())
+    with plt.rc_context(_STYLE):
+        return [
+            _plot_sales_share(ts, colors, smoothing_days, out_dir / "sales_share.png"),
+            _plot_reference_price(ts, colors, out_dir / "reference_price.png"),
+            _plot_active_customers(ts, smoothing_days, out_dir / "active_customers.png"),
+        ]
+
+
+@contextmanager
+def _figure(**subplots_kwargs: Any) -> Iterator[tuple[Figure, Any]]:
+    """Create a figure with ``plt.subplots`` and always close it afterwards."""
+    fig, axes = plt.subplots(layout="constrained", **subplots_kwargs)
+    try:
+        yield fig, axes
+    finally:
+        plt.close(fig)
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    """Save ``fig`` as PNG at the module DPI and return ``path``."""
+    fig.savefig(path, dpi=DPI, facecolor="white")
+    return path
+
+
+def _wide(ts: pd.DataFrame, column: str, fill: Any = np.nan) -> pd.DataFrame:
+    """Pivot ``column`` to a day x firm table (firms sorted, all days kept)."""
+    agg = "max" if column == "promo" else "mean"
+    return ts.groupby(["day", "firm"])[column].agg(agg).unstack("firm", fill_value=fill)
+
+
+def _smooth(frame: pd.DataFrame | pd.Series, window: int) -> Any:
+    """Centred rolling mean that tolerates short series and NaN gaps."""
+    return frame.rolling(window, min_periods=1, center=True).mean()
+
+
+def _format_day_axis(ax: Axes, days: pd.Index) -> None:
+    """Label the x axis in days with integer ticks and half-day padding."""
+    ax.set_xlim(float(days.min()) - 0.5, float(days.max()) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10], min_n_ticks=1))
+    ax.set_xlabel("day")
+
+
+def _shade(ax: Axes, days: pd.Index, promo: pd.Series, color: str) -> None:
+    """Shade each run of promotion days on ``ax`` in ``color``."""
+    for start, end in promo_spans(list(days), promo.astype(bool).tolist()):
+        ax.axvspan(start, end, color=color, alpha=PROMO_ALPHA, lw=0, zorder=0)
+
+
+def _marker(days: pd.Index) -> str | None:
+    """Use point markers when a series is too short to draw as a line."""
+    return "o" if len(days) < 3 else None
+
+
+def _units_axis(ax: Axes, sold: bool) -> None:
+    """Start the units axis at zero with integer ticks; flag runs without sales."""
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10], min_n_ticks=1))
+    ax.set_ylim(bottom=0, top=None if sold else 1)
+    if not sold:
+        ax.text(0.5, 0.5, "no units sold", transform=ax.transAxes, ha="center", color="0.4")
+
+
+def _plot_sales_share(ts: pd.DataFrame, colors: dict[str, str], window: int, path: Path) -> Path:
+    """Units per day (raw and smoothed) above smoothed unit share, by firm."""
+    units, share = _wide(ts, "units"), _smooth(_wide(ts, "unit_share"), window)
+    promo, days, mk = _wide(ts, "promo", fill=False), units.index, _marker(units.index)
+    with _figure(nrows=2, sharex=True, figsize=(11, 7.5), height_ratios=(3, 2)) as (fig, axes):
+        top, bottom = axes
+        for firm, color in colors.items():
+            for ax in axes:
+                _shade(ax, days, promo[firm], color)
+            top.plot(days, units[firm], color=color, lw=0.8, alpha=0.45, marker=mk)
+            top.plot(days, _smooth(units[firm], window), color=color, lw=2.4, marker=mk)
+            bottom.plot(days, share[firm], color=color, lw=2.2, marker=mk)
+        _units_axis(top, sold=bool(units.max().max() > 0))
+        top.set(ylabel="units per day", title=f"Units sold (thin: daily, bold: {window}-day mean)")
+        bottom.set_ylim(0, 1.03)  # headroom so a 100% share is not hidden by the frame
+        bottom.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        bottom.set(ylabel="unit share", title=f"Share of units sold ({window}-day mean)")
+        _format_day_axis(bottom, days)
+        handles = [Line2D([], [], color=c, lw=2.4, label=f"firm {f}") for f, c in colors.items()]
+        handles.append(Patch(color="0.5", alpha=0.3, lw=0, label="promotion days"))
+        fig.legend(handles=handles, loc="outside right upper", frameon=False)
+        fig.suptitle("Sales and unit share by firm", fontweight="bold")
+        return _save(fig, path)
+
+
+def _plot_reference_price(ts: pd.DataFrame, colors: dict[str, str], path: Path) -> Path:
+    """Per firm: shelf price (steps), mean reference price, regular price."""
+    shelf, ref = _wide(ts, "shelf_price"), _wide(ts, "mean_reference_price")
+    regular, promo = _wide(ts, "regular_price"), _wide(ts, "promo", fill=False)
+    days, mk, n = shelf.index, _marker(shelf.index), len(colors)
+    size = (max(6.5, 4.6 * n), 4.8)
+    with _figure(ncols=n, sharey=True, sharex=True, figsize=size, squeeze=False) as (fig, axes):
+        for ax, (firm, color) in zip(axes[0], colors.items(), strict=True):
+            _shade(ax, days, promo[firm], color)
+            ax.plot(days, ref[firm], color="0.1", lw=2.6, marker=mk)
+            ax.step(days, shelf[firm], where="mid", color=color, lw=1.8, marker=mk)
+            ax.plot(days, regular[firm], color="0.5", lw=1.3, ls="--")
+            ax.set_title(f"firm {firm}", color=color, fontweight="bold")
+            _format_day_axis(ax, days)
+        axes[0][0].set_ylabel("price")
+        handles = [
+            Line2D([], [], color="0.45", lw=1.8, label="shelf price (firm colour)"),
+            Line2D([], [], color="0.1", lw=2.6, label="mean reference price"),
+            Line2D([], [], color="0.5", lw=1.3, ls="--", label="regular price"),
+            Patch(color="0.5", alpha=0.3, lw=0, label="promotion days"),
+        ]
+        ncols = len(handles) if n > 1 else 2
+        fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
+        fig.suptitle("Shelf price vs. customers' mean reference price", fontweight="bold")
+        return _save(fig, path)
+
+
+def _plot_active_customers(ts: pd.DataFrame, window: int, path: Path) -> Path:
+    """Active customers with the outside-option share on a secondary axis."""
+    daily = ts.groupby("day")[["active_customers", "occasions", "outside_choices"]].first()
+    occasions = daily["occasions"].astype(float)
+    outside = daily["outside_choices"].astype(float) / occasions.where(occasions > 0)
+    days, mk = daily.index, _marker(daily.index)
+    with _figure(figsize=(11, 4.8)) as (fig, ax):
+        ax.plot(days, daily["active_customers"], color="0.1", lw=2.4, marker=mk)
+        ax.set_ylim(bottom=0, top=None if daily["active_customers"].max() > 0 else 1)
+        ax.set_ylabel("active customers")
+        _format_day_axis(ax, days)
+        right = ax.twinx()
+        right.grid(False)
+        right.spines["right"].set_visible(True)
+        right.plot(days, outside, color=PALETTE[5], lw=0.8, alpha=0.45, marker=mk)
+        right.plot(days, _smooth(outside, window), color=PALETTE[5], lw=2.2, marker=mk)
+        right.set_ylim(0, 1.03)
+        right.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        right.set_ylabel("occasions ending in outside option", color=PALETTE[5])
+        right.tick_params(axis="y", colors=PALETTE[5])
+        handles = [
+            Line2D([], [], color="0.1", lw=2.4, label="active customers (left)"),
+            Line2D([], [], color=PALETTE[5], lw=2.2, label=f"outside share, {window}-day mean"),
+            Line2D([], [], color=PALETTE[5], lw=0.8, alpha=0.45, label="outside share, daily"),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+        ax.set_title("Active customers and outside-option choices", fontweight="bold")
+        return _save(fig, path)

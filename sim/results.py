@@ -1,0 +1,101 @@
+"""Writing a run's results: atomically, so a killed run never leaves a file that looks complete.
+
+Every file is written to a temporary name in the same directory and renamed into
+place (`os.replace` is atomic on POSIX). `kpis.json` is written last: a run
+directory holding it is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.state import CustomerState
+
+COMPLETE_MARKER = "kpis.json"
+
+
+@contextmanager
+def atomic_path(path: Path):
+    """Yield a temporary path beside `path`; rename it onto `path` if the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_atomic(path: Path, writer: Callable[[Path], None]) -> Path:
+    """Call `writer(tmp)` and move the result onto `path`."""
+    with atomic_path(path) as tmp:
+        writer(tmp)
+    return path
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    """DataFrame to Parquet (no index), atomically."""
+    return write_atomic(path, lambda tmp: df.to_parquet(tmp, index=False, engine="pyarrow"))
+
+
+def write_json(data: dict[str, Any], path: Path) -> Path:
+    """Dict to indented JSON (NumPy scalars converted), atomically."""
+    text = json.dumps(data, indent=2, default=_to_builtin) + "\n"
+    return write_atomic(path, lambda tmp: tmp.write_text(text))
+
+
+def write_text(text: str, path: Path) -> Path:
+    """Text file, atomically."""
+    return write_atomic(path, lambda tmp: tmp.write_text(text))
+
+
+def customers_frame(
+    state: CustomerState,
+    traits: Any,
+    firm_names: tuple[str, ...],
+) -> pd.DataFrame:
+    """One row per customer: segment, key traits, history, churn and final references."""
+    total = state.purchases.sum(axis=1)
+    first = state.first_buy_day.min(axis=1)
+    last = state.last_buy_day.max(axis=1)
+    frame = {
+        "customer": np.arange(state.size, dtype=np.int64),
+        "segment": pd.Categorical.from_codes(traits.segment, categories=list(traits.segment_names)),
+        "first_purchase_day": np.where(np.isfinite(first), first, -1).astype(np.int32),
+        "last_purchase_day": np.where(np.isfinite(last), last, -1).astype(np.int32),
+        "purchases": total.astype(np.int32),
+        "units": state.units.sum(axis=1).astype(np.int32),
+        "spend": state.spend.sum(axis=1),
+        "clv": state.discounted_margin.sum(axis=1),
+        "churned": ~state.active,
+        "churn_day": state.churn_day,
+        "last_brand": pd.Categorical.from_codes(state.last_brand.astype(np.int64),
+                                                categories=list(firm_names)),
+        "satisfaction": state.satisfaction.astype(np.float64),
+    }
+    for j, name in enumerate(firm_names):
+        frame[f"reference_price_{name}"] = state.reference[:, j].astype(np.float64)
+        frame[f"purchases_{name}"] = state.purchases[:, j]
+    for trait in ("occasion_rate", "dropout", "price_sensitivity", "loss_aversion",
+                  "reference_weight", "memory", "social_weight"):
+        frame[trait] = traits[trait].astype(np.float64)
+    return pd.DataFrame(frame)
+
+
+def _to_builtin(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
