@@ -43,13 +43,13 @@ class Customer(mesa.Agent):
     @property
     def reference_prices(self) -> dict[str, float]:
         """Reference price held for each firm."""
-        ref = self.model.state.reference[self.row]
+        ref = self.model.state.reference[:, self.row]
         return {spec.name: float(ref[spec.index]) for spec in self.model.specs}
 
     @property
     def purchases(self) -> dict[str, int]:
         """Purchase occasions per firm."""
-        counts = self.model.state.purchases[self.row]
+        counts = self.model.state.purchases[:, self.row]
         return {spec.name: int(counts[spec.index]) for spec in self.model.specs}
 
     @property
@@ -68,6 +68,6 @@ class Customer(mesa.Agent):
         return float(self.model.traits[name][self.row])
 
     def __repr__(self) -> str:
-        total = int(np.sum(self.model.state.purchases[self.row]))
+        total = int(np.sum(self.model.state.purchases[:, self.row]))
         return (f"Customer(row={self.row}, segment={self.segment!r}, active={self.active}, "
                 f"purchases={total}, last_brand={self.last_brand!r})")

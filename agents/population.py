@@ -44,7 +44,7 @@ class Traits:
     segment: NDArray[np.int16]
     segment_names: tuple[str, ...]
     values: dict[str, NDArray[np.floating]]
-    taste: NDArray[np.floating]  # (n, J) brand tastes a_ij at day 0
+    taste: NDArray[np.floating]  # (J, n) brand tastes a_ij at day 0
 
     def __getitem__(self, trait: str) -> NDArray[np.floating]:
         return self.values[trait]
@@ -124,9 +124,10 @@ def draw_population(
     parts, tastes = [], []
     for seg, size in zip(segments.values(), sizes, strict=True):
         parts.append(_draw_segment(seg, int(size), rng))
-        tastes.append(quality + seg.taste_sd * rng.standard_normal((int(size), len(quality))))
+        noise = rng.standard_normal((len(quality), int(size)))
+        tastes.append(quality[:, None] + seg.taste_sd * noise)
     order = rng.permutation(n)
     segment = np.repeat(np.arange(len(names), dtype=np.int16), sizes)[order]
     values = {t: np.concatenate([p[t] for p in parts])[order].astype(dtype) for t in TRAITS}
-    taste = np.concatenate(tastes)[order].astype(dtype)
+    taste = np.concatenate(tastes, axis=1)[:, order].astype(dtype)
     return Traits(segment=segment, segment_names=names, values=values, taste=taste)

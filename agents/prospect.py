@@ -38,9 +38,12 @@ def value(
     Returns:
         v(x), broadcast over the inputs.
     """
-    x = np.asarray(x)
-    gains = np.power(np.maximum(x, 0.0), alpha)
-    losses = np.power(np.maximum(-x, 0.0), beta)
+    x = np.asarray(x, dtype=np.result_type(x, 1.0))
+    shape = np.broadcast_shapes(x.shape, np.shape(alpha), np.shape(beta), np.shape(loss_aversion))
+    # Powers only where they are needed: most outcomes sit at exactly 0 (inside
+    # the latitude band), and pow is the costliest operation of the kernel.
+    gains = np.power(x, alpha, out=np.zeros(shape, x.dtype), where=x > 0)
+    losses = np.power(-x, beta, out=np.zeros(shape, x.dtype), where=x < 0)
     return gains - np.multiply(loss_aversion, losses)
 
 

@@ -46,8 +46,11 @@ def add_to_neighbours(
     brands: NDArray[np.int64],
     amounts: NDArray[np.floating],
 ) -> None:
-    """out[k, j] += amount for every (k, j, amount) edge, in place (repeats accumulate)."""
-    np.add.at(out.reshape(-1), targets * out.shape[1] + brands, amounts)
+    """out[j, k] += amount for every (k, j, amount) edge, in place (repeats accumulate).
+
+    `out` is firm-major, shape (J, n), and C-contiguous.
+    """
+    np.add.at(out.reshape(-1), brands * out.shape[1] + targets, amounts)
 
 
 def recency_increment(

@@ -92,7 +92,7 @@ class SegmentConfig:
     """One customer segment (persona): its share and the distributions of its traits."""
 
     share: float = bounded(0.25, 0.0, 1.0)
-    occasion_rate: Dist = dist(0.3, 0.1, POSITIVE)  # shopping occasions per day (gamma)
+    occasion_rate: Dist = dist(0.15, 0.05, POSITIVE)  # shopping occasions per day (gamma)
     dropout: Dist = dist(0.003, 0.002, Rule(0.0, 1.0, hi_open=True))  # per occasion (beta)
     price_sensitivity: Dist = dist(0.45, 0.1, POSITIVE)  # b_i per currency unit (lognormal)
     taste_sd: float = bounded(0.5, 0.0)  # sd of brand tastes a_ij around firm quality
@@ -105,7 +105,7 @@ class SegmentConfig:
     social_weight: Dist = dist(0.5, 0.2, NON_NEGATIVE)  # w_i (lognormal)
     deal_proneness: Dist = dist(0.3, 0.1, NON_NEGATIVE)  # utility of a visible deal
     stockpiling: Dist = dist(0.5, 0.2, UNIT_INTERVAL)  # share of spare storage filled per unit depth
-    consumption: Dist = dist(0.1, 0.03, POSITIVE)  # units consumed per day (gamma)
+    consumption: Dist = dist(0.07, 0.02, POSITIVE)  # units consumed per day (gamma)
     dissatisfaction_churn: float = bounded(2.0, 0.0)  # kappa: hazard multiplier per unit
 
 
@@ -117,7 +117,7 @@ class PopulationConfig:
     storage_limit: float = bounded(4.0, 1.0)  # units a customer can hold
     inventory_weight: float = bounded(0.5, 0.0)  # outside-option utility per week of supply
     satisfaction_memory: float = bounded(0.3, 0.0, 1.0)  # rho in s <- (1-rho) s + rho e
-    initial_inventory_days: float = bounded(7.0, 0.0)  # mean days of supply at day 0
+    initial_inventory_days: float = bounded(21.0, 0.0)  # mean days of supply at day 0
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
 
 
@@ -229,7 +229,7 @@ def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
         ConfigError: one line per problem, 'key=value: what is allowed'.
     """
     typed = OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg
-    problems = _walk(typed, "", None) + _cross_checks(typed)
+    problems = _walk(typed, "", None) or _cross_checks(typed)  # ranges first, then relations
     if problems:
         raise ConfigError("\n".join(problems))
     return typed

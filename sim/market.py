@@ -112,16 +112,16 @@ class Offers:
             customers: sorted row indices of the customers shopping today.
 
         Returns:
-            Shape (len(customers), J).
+            Shape (J, len(customers)), firm-major.
         """
-        prices = np.broadcast_to(self.price, (len(customers), len(self.price))).copy()
+        prices = np.repeat(self.price[:, None], len(customers), axis=1)
         for j, (ids, personal) in enumerate(self.targeted):
             if len(ids) == 0:
                 continue
             pos = np.searchsorted(customers, ids)
             hit = pos < len(customers)
             hit[hit] = customers[pos[hit]] == ids[hit]
-            prices[pos[hit], j] = personal[hit]
+            prices[j, pos[hit]] = personal[hit]
         return prices
 
 

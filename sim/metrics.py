@@ -80,16 +80,16 @@ def firm_kpis(rec: Recorder, state: CustomerState) -> pd.DataFrame:
         "margin": np.nansum(rec.firm["margin"], axis=0),
         "units": units.astype(np.int64),
         "unit_share": units / max(units.sum(), 1.0),
-        "customers": bought.sum(axis=0),
-        "repeat_rate": _ratio((state.purchases >= 2).sum(axis=0), bought.sum(axis=0)),
-        "retention": _ratio(kept.sum(axis=0), first_half.sum(axis=0)),
-        "clv_per_customer": state.discounted_margin.sum(axis=0) / state.size,
+        "customers": bought.sum(axis=1),
+        "repeat_rate": _ratio((state.purchases >= 2).sum(axis=1), bought.sum(axis=1)),
+        "retention": _ratio(kept.sum(axis=1), first_half.sum(axis=1)),
+        "clv_per_customer": state.discounted_margin.sum(axis=1) / state.size,
     })
 
 
 def customer_kpis(state: CustomerState) -> dict[str, float]:
     """Market-wide customer KPIs at the end of the run."""
-    total = state.purchases.sum(axis=1)
+    total = state.purchases.sum(axis=0)
     buyers = int((total > 0).sum())
     return {
         "customers": int(state.size),

@@ -40,8 +40,8 @@ class Basket:
     """Today's shoppers and what they chose (indices into the shoppers where noted)."""
 
     shoppers: NDArray[np.int64]
-    prices: NDArray[np.float64]  # (m, J) prices faced
-    reference: NDArray[np.floating]  # (m, J) references held on arrival
+    prices: NDArray[np.float64]  # (J, m) prices faced
+    reference: NDArray[np.floating]  # (J, m) references held on arrival
     stock: NDArray[np.floating]  # (m,) units at home on arrival
     at: NDArray[np.int64]  # positions (in shoppers) of those who bought
     brand: NDArray[np.int64]  # brand bought, per buyer
@@ -52,6 +52,11 @@ class Basket:
     def buyers(self) -> NDArray[np.int64]:
         """Row ids of the customers who bought."""
         return self.shoppers[self.at]
+
+    @property
+    def reference_paid(self) -> NDArray[np.floating]:
+        """Each buyer's reference price for the brand bought, on arrival."""
+        return self.reference[self.brand, self.at]
 
 
 class CustsimModel(mesa.Model):
@@ -130,17 +135,17 @@ class CustsimModel(mesa.Model):
         """Step 3: logit choice over the brands and the outside option, then quantities."""
         st, tr = self.state, self.traits
         prices = offers.prices_for(shoppers)
-        ref = st.reference[shoppers]
+        ref = st.reference[:, shoppers]
         stock = inventory.current_stock(st.stock[shoppers], tr["consumption"][shoppers],
                                         day - st.stock_day[shoppers])
         utility = self.brand_utility(shoppers, prices, ref, offers)
         outside = inventory.outside_utility(stock, tr["consumption"][shoppers],
                                             self.cfg.population.inventory_weight)
-        picked = choice.sample_choice(choice.logit_probabilities(utility, outside), u_choice)
+        picked = choice.sample_choice(choice.choice_weights(utility, outside), u_choice)
         at = np.flatnonzero(picked)
         brand = picked[at] - 1
-        paid = prices[at, brand]
-        depth = reference_price.relative_deal_depth(ref[at, brand], paid)
+        paid = prices[brand, at]
+        depth = reference_price.relative_deal_depth(ref[brand, at], paid)
         quantity = inventory.purchase_quantity(depth, tr["stockpiling"][shoppers[at]], stock[at],
                                                self.cfg.population.storage_limit, u_quantity[at])
         return Basket(shoppers, prices, ref, stock, at, brand, quantity, paid)
@@ -155,16 +160,16 @@ class CustsimModel(mesa.Model):
         tr, st = self.traits, self.state
 
         def col(trait: str) -> NDArray[np.floating]:
-            return tr[trait][who][:, None]
+            return tr[trait][who]  # (m,), broadcasts over the firm rows
 
         gain = reference_price.perceived_gain(ref, prices, col("latitude"))
         felt = prospect.value(gain, col("gain_curvature"), col("loss_curvature"),
                               col("loss_aversion"))
         b = col("price_sensitivity")
-        utility = st.taste[who] - b * (prices - col("reference_weight") * felt)
-        utility += col("deal_proneness") * offers.promoted
+        utility = st.taste[:, who] - b * (prices - col("reference_weight") * felt)
+        utility += np.outer(offers.promoted, col("deal_proneness"))
         if self.graph.n_edges:
-            utility += col("social_weight") * st.social_signal[who]
+            utility += col("social_weight") * st.social_signal[:, who]
         return utility
 
     def settle(self, day: int, basket: Basket) -> list[StepOutcome]:
@@ -188,8 +193,8 @@ class CustsimModel(mesa.Model):
                          u_gap: NDArray[np.float64]) -> None:
         """Step 5: references, stock, satisfaction, social signals, history, dropout."""
         st, tr, who = self.state, self.traits, basket.shoppers
-        st.reference[who] = reference_price.update(basket.reference, basket.prices,
-                                                   tr["memory"][who][:, None])
+        st.reference[:, who] = reference_price.update(basket.reference, basket.prices,
+                                                      tr["memory"][who])
         st.stock[who] = basket.stock
         st.stock[basket.buyers] += basket.quantity
         st.stock_day[who] = day
@@ -202,7 +207,7 @@ class CustsimModel(mesa.Model):
     def update_satisfaction(self, basket: Basket) -> NDArray[np.floating]:
         """Buyers' felt experience e = v((r - p) / r) and their new satisfaction."""
         st, tr, buyers = self.state, self.traits, basket.buyers
-        felt = churn.experience(basket.reference[basket.at, basket.brand], basket.paid,
+        felt = churn.experience(basket.reference_paid, basket.paid,
                                 tr["gain_curvature"][buyers], tr["loss_curvature"][buyers],
                                 tr["loss_aversion"][buyers])
         st.satisfaction[buyers] = churn.update_satisfaction(
@@ -216,7 +221,7 @@ class CustsimModel(mesa.Model):
         src, targets = social.edges_from(self.graph.indptr, self.graph.indices, buyers)
         brands = basket.brand[src]
         scale = self.inv_degree[targets]
-        fresh = social.recency_increment(st.last_buy_day[buyers, basket.brand], day,
+        fresh = social.recency_increment(st.last_buy_day[basket.brand, buyers], day,
                                          net.recency_decay)
         social.add_to_neighbours(st.social_signal, targets, brands, fresh[src] * scale)
         if net.wom_strength:
@@ -227,12 +232,14 @@ class CustsimModel(mesa.Model):
         """Buyers' purchase history with each firm, and discounted margin for CLV."""
         st, buyers, brand, qty = self.state, basket.buyers, basket.brand, basket.quantity
         discount = (1.0 + self.cfg.market.annual_discount_rate) ** (-day / 365.0)
-        st.last_buy_day[buyers, brand] = day
-        st.first_buy_day[buyers, brand] = np.minimum(st.first_buy_day[buyers, brand], day)
-        st.purchases[buyers, brand] += 1
-        st.units[buyers, brand] += qty
-        st.spend[buyers, brand] += qty * basket.paid
-        st.discounted_margin[buyers, brand] += discount * qty * (
+        cell = brand * st.size + buyers  # flat index into the (J, n) arrays
+        st.last_buy_day.reshape(-1)[cell] = day
+        first = st.first_buy_day.reshape(-1)
+        first[cell] = np.minimum(first[cell], day)
+        st.purchases.reshape(-1)[cell] += 1
+        st.units.reshape(-1)[cell] += qty
+        st.spend.reshape(-1)[cell] += qty * basket.paid
+        st.discounted_margin.reshape(-1)[cell] += discount * qty * (
             basket.paid - self.unit_costs[brand])
         st.last_brand[buyers] = brand
 
@@ -260,7 +267,7 @@ class CustsimModel(mesa.Model):
             units=[o.units for o in outcomes], revenue=[o.revenue for o in outcomes],
             margin=[o.margin for o in outcomes],
             buyers=np.bincount(basket.brand, minlength=n_firms),
-            mean_reference_price=basket.reference.mean(axis=0) if len(basket.shoppers)
+            mean_reference_price=basket.reference.mean(axis=1) if len(basket.shoppers)
             else np.full(n_firms, np.nan),
             active_customers=self.state.active.sum(), occasions=len(basket.shoppers),
             outside_choices=len(basket.shoppers) - len(basket.at),

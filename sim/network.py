@@ -9,10 +9,10 @@ Models:
     * Erdos-Renyi G(n, p) random graph (Erdos & Renyi 1959, Publ. Math. Debrecen 6:290).
     * Watts-Strogatz small world (Watts & Strogatz 1998, Nature 393:440).
     * Barabasi-Albert preferential attachment (Barabasi & Albert 1999, Science 286:509),
-      generated with the linear-time scheme of Batagelj & Brandes (2005, Phys. Rev. E
-      71:036113).
+      generated with the scheme of Batagelj & Brandes (2005, Phys. Rev. E 71:036113).
 """
 
+import itertools
 import math
 import operator
 from dataclasses import dataclass
@@ -22,37 +22,34 @@ import scipy.sparse as sp
 
 KINDS = ("none", "erdos_renyi", "watts_strogatz", "barabasi_albert")
 _MAX_ROUNDS = 64  # cap on vectorised redraw rounds; leftovers are dropped as duplicates
-_CLUSTER_BUDGET = 1 << 24  # wedge entries per sparse product chunk in clustering_coefficient
+_BA_FIRST_BLOCK = 256  # new nodes in the first Barabasi-Albert block (blocks then double)
+_CLUSTER_BUDGET = 1 << 24  # wedge entries per sparse product in clustering_coefficient
 
 
 @dataclass(frozen=True, slots=True)
 class Graph:
-    """Undirected simple graph in CSR form (symmetric, no self-loops, no duplicate edges, neighbours sorted per row)."""  # noqa: E501
+    """Undirected simple graph in CSR form.
+
+    Symmetric, no self-loops, no duplicate edges, neighbours sorted per row.
+    """
 
     indptr: np.ndarray  # int64, shape (n + 1,)
     indices: np.ndarray  # int32, shape (2 * n_edges,)
 
     def __post_init__(self) -> None:
-        """Check dtypes and the CSR frame (O(1); contents are trusted)."""
-        if self.indptr.dtype != np.int64 or self.indices.dtype != np.int32:
-            raise ValueError("Graph needs int64 indptr and int32 indices")
-        if self.indptr.ndim != 1 or self.indices.ndim != 1 or self.indptr.size == 0:
-            raise ValueError("Graph needs 1-D indptr (length n + 1) and 1-D indices")
-        if self.indptr[0] != 0 or self.indptr[-1] != self.indices.size or self.indices.size % 2:
-            raise ValueError("Graph indptr must run from 0 to len(indices), which must be even")
+        """Check dtypes and the CSR frame (O(1); the contents are trusted)."""
+        ok = self.indptr.dtype == np.int64 and self.indices.dtype == np.int32
+        ok = ok and self.indptr.ndim == 1 and self.indices.ndim == 1 and self.indptr.size > 0
+        ok = ok and self.indptr[0] == 0 and self.indptr[-1] == self.indices.size
+        if not (ok and self.indices.size % 2 == 0):
+            raise ValueError("Graph needs 1-D int64 indptr from 0 to len(indices), int32 indices")
 
     def __eq__(self, other: object) -> bool:
-        """Structural equality (same CSR arrays)."""
+        """Structural equality: identical CSR arrays."""
         if not isinstance(other, Graph):
             return NotImplemented
-        return bool(
-            np.array_equal(self.indptr, other.indptr)
-            and np.array_equal(self.indices, other.indices)
-        )
-
-    def __repr__(self) -> str:
-        """Short summary instead of the (possibly huge) arrays."""
-        return f"Graph(n={self.n}, n_edges={self.n_edges})"
+        same = np.array_equal(self.indptr, other.indptr)
+        return bool(same and np.array_equal(self.indices, other.indices))
 
     @property
     def n(self) -> int:
@@ -71,11 +68,11 @@ class Graph:
 
     @property
     def mean_degree(self) -> float:
-        """Mean degree 2 * n_edges / n (0.0 for the empty graph on no nodes)."""
+        """Mean degree 2 * n_edges / n (0.0 when n = 0)."""
         return 2.0 * self.n_edges / self.n if self.n else 0.0
 
     def neighbours(self, i: int) -> np.ndarray:
-        """Sorted neighbours of node ``i`` (a read-only view into ``indices``)."""
+        """Sorted neighbours of node ``i`` (a view into ``indices``)."""
         i = operator.index(i)
         if not 0 <= i < self.n:
             raise IndexError(f"node {i} out of range for a graph with n={self.n}")
@@ -92,9 +89,9 @@ def _check_n(n: int) -> int:
     try:
         value = operator.index(n)
     except TypeError:
-        raise ValueError(f"network.n={n!r} must be an integer >= 0") from None
+        value = -1
     if value < 0:
-        raise ValueError(f"network.n={n} must be an integer >= 0")
+        raise ValueError(f"network.n={n!r} must be an integer >= 0")
     return value
 
 
@@ -111,54 +108,44 @@ def _check_common(mean_degree: float, rewire_p: float, rng: np.random.Generator)
 
 
 def _check_integer(name: str, value: float, low: int, n: int) -> int:
-    """Return ``value`` as an int, or raise ValueError unless it is an integer in [low, n)."""
-    if not (math.isfinite(value) and float(value).is_integer() and low <= value < n):
+    """Return ``value`` as an int; raise ValueError unless an integer >= low (and < n if n >= 2)."""
+    ok = math.isfinite(value) and float(value).is_integer() and value >= low
+    if not (ok and (n < 2 or value < n)):
         raise ValueError(f"network.{name}={value} must be an integer with {low} <= {name} < n={n}")
     return int(value)
 
 
 def _unique(values: np.ndarray) -> np.ndarray:
-    """Sorted unique values (sort-based; faster than ``np.unique`` for large int arrays)."""
+    """Sorted unique values (sort-based; np.unique is far slower on large int arrays)."""
     ranked = np.sort(values)
     keep = np.ones(ranked.size, dtype=bool)
     keep[1:] = ranked[1:] != ranked[:-1]
     return ranked[keep]
 
 
-def _later_repeats(values: np.ndarray) -> np.ndarray:
-    """Boolean mask of entries equal to an earlier entry of ``values``."""
-    order = np.argsort(values, kind="stable")
-    ranked = values[order]
-    repeat = np.zeros(values.size, dtype=bool)
-    repeat[order[1:][ranked[1:] == ranked[:-1]]] = True
-    return repeat
-
-
 def _csr_from_keys(n: int, keys: np.ndarray) -> Graph:
-    """CSR graph from sorted unique edge keys ``u * n + v`` with ``u < v``."""
+    """CSR graph from unique edge keys ``u * n + v`` with ``u < v`` (any order)."""
     lo, hi = np.divmod(keys, n)
     both = np.sort(np.concatenate((keys, hi * n + lo)))  # every edge in both directions
     rows, cols = np.divmod(both, n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    indices = cols.astype(np.int32)
-    indptr.flags.writeable = False
-    indices.flags.writeable = False
-    return Graph(indptr, indices)
+    return Graph(indptr, cols.astype(np.int32))
 
 
 def from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Graph:
     """Build a simple undirected graph from an edge list.
 
-    Edges are symmetrised, self-loops and duplicates dropped, and neighbours sorted.
+    Edges are symmetrised, self-loops and duplicates dropped and neighbours sorted.
 
     Args:
         n: Number of nodes (>= 0).
-        src: Integer array of edge end points in [0, n).
-        dst: Integer array of the other end points, same shape as ``src``.
+        src: Integer node ids in [0, n), one per edge.
+        dst: Integer node ids of the other ends, same length as ``src``.
 
     Returns:
         The graph in CSR form.
+
     """
     n = _check_n(n)
     src, dst = np.asarray(src).ravel(), np.asarray(dst).ravel()
@@ -175,17 +162,16 @@ def from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Graph:
 
 def empty(n: int) -> Graph:
     """Graph with ``n`` nodes and no edges (the "none" network)."""
-    n = _check_n(n)
-    return Graph(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+    return Graph(np.zeros(_check_n(n) + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
 
 
 def _distinct_integers(total: int, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Sorted uniform random ``count``-subset of ``range(total)``.
+    """Uniform random ``count``-subset of ``range(total)``, sorted.
 
-    Sparse case: draw with replacement and redraw the shortfall left by collisions; the
+    Sparse case: draw with replacement, then redraw the shortfall left by collisions; the
     procedure commutes with relabelling the population, so the subset is uniform.
     """
-    if 2 * count > total:  # dense: total < 2 * count, a permutation is cheap enough
+    if 2 * count > total:  # dense: total < 2 * count, so a permutation is cheap
         return np.sort(rng.permutation(total)[:count])
     keys = _unique(rng.integers(0, total, size=count))
     while keys.size < count:
@@ -207,6 +193,7 @@ def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> Graph:
 
     Returns:
         The graph.
+
     """
     n = _check_n(n)
     _check_common(mean_degree, 0.0, rng)
@@ -216,43 +203,43 @@ def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> Graph:
         raise ValueError(f"network.mean_degree={mean_degree} must be <= n - 1 = {n - 1}")
     pairs = n * (n - 1) // 2
     keys = _distinct_integers(pairs, int(rng.binomial(pairs, mean_degree / (n - 1))), rng)
-    # Pair index k = j(j-1)/2 + i with i < j; invert, then fix float rounding by one step.
+    # Pair index k = j(j-1)/2 + i with i < j: invert, then undo float rounding by one step.
     hi = np.floor((1.0 + np.sqrt(1.0 + 8.0 * keys)) / 2.0).astype(np.int64)
     hi -= hi * (hi - 1) // 2 > keys
     hi += hi * (hi + 1) // 2 <= keys
-    return from_edges(n, keys - hi * (hi - 1) // 2, hi)
+    return _csr_from_keys(n, (keys - hi * (hi - 1) // 2) * n + hi)
 
 
-def _other_node(src: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Uniform random node different from each entry of ``src``."""
-    draw = rng.integers(0, n - 1, size=src.size)
-    return draw + (draw >= src)
-
-
-def _is_member(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Boolean mask: which ``keys`` occur in the sorted array ``sorted_keys``."""
-    pos = np.minimum(np.searchsorted(sorted_keys, keys), max(sorted_keys.size - 1, 0))
-    return sorted_keys[pos] == keys if sorted_keys.size else np.zeros(keys.size, dtype=bool)
+def _later_repeats(values: np.ndarray) -> np.ndarray:
+    """Boolean mask of the entries equal to an earlier entry of ``values``."""
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    repeat = np.zeros(values.size, dtype=bool)
+    repeat[order[1:][ranked[1:] == ranked[:-1]]] = True
+    return repeat
 
 
 def _rewire(n: int, src: np.ndarray, dst: np.ndarray, p: float, rng: np.random.Generator) -> None:
-    """Move each edge's far end ``dst`` with probability ``p``, redrawing clashes in place."""
+    """Move each edge's far end ``dst`` with probability ``p``; redraw clashes (in place)."""
     moved = np.flatnonzero(rng.random(src.size) < p)
-    dst[moved] = _other_node(src[moved], n, rng)
+    draw = rng.integers(0, n - 1, size=moved.size)
+    dst[moved] = draw + (draw >= src[moved])  # uniform over the other nodes
     key = np.minimum(src, dst) * n + np.maximum(src, dst)
     tagged = key * 2
-    tagged[moved] += 1  # for equal keys a lattice edge sorts first and keeps its place
+    tagged[moved] += 1  # among equal keys an unmoved lattice edge sorts first and stays
     order = np.argsort(tagged, kind="stable")
-    taken = key[order]
+    taken = key[order]  # sorted keys; a clash's key stays in it via the edge it clashed with
     pending = order[1:][taken[1:] == taken[:-1]]  # only moved edges can clash
-    extra = np.zeros(0, dtype=np.int64)  # keys accepted after the first pass
     for _ in range(_MAX_ROUNDS):
         if pending.size == 0:
             break
-        dst[pending] = _other_node(src[pending], n, rng)
+        draw = rng.integers(0, n - 1, size=pending.size)
+        dst[pending] = draw + (draw >= src[pending])
         new = np.minimum(src[pending], dst[pending]) * n + np.maximum(src[pending], dst[pending])
-        clash = _later_repeats(new) | _is_member(taken, new) | _is_member(extra, new)
-        extra = np.sort(np.concatenate((extra, new[~clash])))
+        clash = _later_repeats(new)
+        clash |= taken[np.minimum(np.searchsorted(taken, new), taken.size - 1)] == new
+        accepted = np.sort(new[~clash])
+        taken = np.insert(taken, np.searchsorted(taken, accepted), accepted)
         pending = pending[clash]
 
 
@@ -260,9 +247,9 @@ def watts_strogatz(n: int, mean_degree: int, rewire_p: float, rng: np.random.Gen
     """Watts-Strogatz small-world graph (Watts & Strogatz 1998, Nature 393:440).
 
     A ring lattice links every node to its k/2 nearest neighbours on each side; each
-    lattice edge's far end is then moved with probability ``rewire_p`` to a uniform
-    random node, redrawn (vectorised) when it would duplicate an edge, so the edge count
-    stays n * k / 2 up to rare leftovers that are dropped.
+    lattice edge's far end then moves with probability ``rewire_p`` to a uniform random
+    other node, redrawn (vectorised) while it duplicates an edge, so the edge count stays
+    n * k / 2 (up to leftovers after ``_MAX_ROUNDS`` rounds, which are dropped).
 
     Args:
         n: Number of nodes (n <= 1 gives the empty graph).
@@ -272,61 +259,84 @@ def watts_strogatz(n: int, mean_degree: int, rewire_p: float, rng: np.random.Gen
 
     Returns:
         The graph.
+
     """
     n = _check_n(n)
     _check_common(mean_degree, rewire_p, rng)
-    if n < 2:
-        return empty(n)
     k = _check_integer("mean_degree", mean_degree, 2, n)
     if k % 2:
         raise ValueError(f"network.mean_degree={mean_degree} must be even for watts_strogatz")
+    if n < 2:
+        return empty(n)
     src = np.repeat(np.arange(n, dtype=np.int64), k // 2)
     dst = (src + np.tile(np.arange(1, k // 2 + 1, dtype=np.int64), n)) % n
     _rewire(n, src, dst, rewire_p, rng)
     return from_edges(n, src, dst)
 
 
-def _resolve(r: np.ndarray, seed: np.ndarray, new: np.ndarray, m: int) -> np.ndarray:
-    """Targets ``M[r]`` of the new edges' odd slots, by vectorised pointer jumping.
+def _resolve(r: np.ndarray, target: np.ndarray, seed: np.ndarray, m: int, block: slice) -> None:
+    """Set ``target[block] = M[r[block]]`` by pointer jumping (``target`` before it is final).
 
-    ``M`` is the Batagelj-Brandes endpoint list: ``seed`` (clique edges as pairs) followed
-    by one pair ``(new[e], target[e])`` per new edge e; odd slots point to earlier slots.
+    ``M`` is the Batagelj-Brandes endpoint list: the seed clique's pairs, then one pair
+    (new node, target) per new edge j, at slots ``seed.size + 2j`` and ``seed.size + 2j + 1``;
+    new edge j belongs to node ``m + 1 + j // m`` and its odd slot copies an earlier slot.
     """
-    e0 = seed.size // 2
-    target = np.full(r.size, -1, dtype=np.int64)
-    in_seed = r < seed.size
-    target[in_seed] = seed[r[in_seed]]
-    even = ~in_seed & (r % 2 == 0)
-    target[even] = new[r[even] // 2 - e0]
-    ptr = np.where(in_seed | even, 0, (r - 1) // 2 - e0)  # new edge whose odd slot is copied
-    todo = np.flatnonzero(target < 0)
+    slot = r[block]
+    edge = (slot - seed.size) // 2  # new edge owning the slot (negative: a seed slot)
+    odd = (edge >= 0) & (slot % 2 == 1)
+    value = np.where(edge < 0, seed[np.minimum(slot, seed.size - 1)], m + 1 + edge // m)
+    target[block] = np.where(odd, -1, value)
+    todo, ptr = np.flatnonzero(odd) + block.start, edge  # ptr: edge whose odd slot is copied
     while todo.size:
-        hop = ptr[todo]
+        hop = ptr[todo - block.start]
         hit = target[hop]
         done = hit >= 0
         target[todo[done]] = hit[done]
         todo, hop = todo[~done], hop[~done]
-        ptr[todo] = ptr[hop]  # ref = ref[ref]: pointers to earlier edges, so no cycles
-    return target
+        ptr[todo - block.start] = ptr[hop - block.start]  # ref = ref[ref]; refs point back
 
 
 def _repeated_picks(picks: np.ndarray) -> np.ndarray:
-    """Flat indices of entries of each row of ``picks`` equal to an earlier entry of that row."""
+    """Flat indices of entries equal to an earlier entry in the same row of ``picks``."""
     order = np.argsort(picks, axis=1, kind="stable")
     ranked = np.take_along_axis(picks, order, axis=1)
     rows, cols = np.nonzero(ranked[:, 1:] == ranked[:, :-1])
-    return np.sort(rows * picks.shape[1] + order[rows, cols + 1])
+    return rows * picks.shape[1] + order[rows, cols + 1]
+
+
+def _attach(seed: np.ndarray, m: int, n_new: int, rng: np.random.Generator) -> np.ndarray:
+    """Preferential picks of ``n_new`` nodes, m distinct each, as a flat array (edge order).
+
+    Node blocks double in size; within a block picks that repeat one of the node's earlier
+    picks are redrawn and the block re-resolved until none repeat, so later blocks copy
+    final values only. Python loops run over O(log n) blocks and a few rounds, not nodes.
+    """
+    edge = np.arange(n_new * m, dtype=np.int64)
+    r = rng.integers(0, seed.size + 2 * m * (edge // m))  # uniform over earlier slots
+    target = np.empty(edge.size, dtype=np.int64)
+    cuts = _BA_FIRST_BLOCK * 2 ** np.arange(int(math.log2(max(n_new, 1))) + 1)
+    bounds = np.unique(np.clip(np.concatenate(([0], cuts, [n_new])), 0, n_new)) * m
+    for start, stop in itertools.pairwise(bounds):
+        block = slice(int(start), int(stop))
+        _resolve(r, target, seed, m, block)
+        for _ in range(_MAX_ROUNDS if m > 1 else 0):
+            again = start + _repeated_picks(target[block].reshape(-1, m))
+            if again.size == 0:
+                break
+            r[again] = rng.integers(0, seed.size + 2 * m * (again // m))
+            _resolve(r, target, seed, m, block)
+    return target
 
 
 def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> Graph:
     """Barabasi-Albert preferential-attachment graph (Barabasi & Albert 1999, Science 286:509).
 
-    Vectorised Batagelj & Brandes (2005, Phys. Rev. E 71:036113) scheme: starting from a
-    clique on m + 1 nodes, node v adds m edges; in the endpoint list M, M[2e] = v and
-    M[2e + 1] = M[r_e] with r_e uniform over the slots written before v, i.e. a node is
+    Vectorised Batagelj & Brandes (2005, Phys. Rev. E 71:036113) scheme: from a clique on
+    m + 1 nodes, each new node v adds m edges; in the endpoint list M, M[2e] = v and
+    M[2e + 1] = M[r_e] with r_e uniform over the slots written before v, so a node is
     picked with probability proportional to its degree. Pointers are resolved by pointer
-    jumping; picks repeated within a node are redrawn, so every node has degree >= m and
-    the mean degree is about 2m.
+    jumping; a pick repeating one of v's earlier picks is redrawn, so every degree is
+    >= m and the mean degree is 2m - m(m + 1)/n.
 
     Args:
         n: Number of nodes (n <= 1 gives the empty graph).
@@ -335,24 +345,17 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> Graph:
 
     Returns:
         The graph.
+
     """
     n = _check_n(n)
     _check_common(0.0, 0.0, rng)
-    m = _check_integer("m", m, 1, max(n, 2))
+    m = _check_integer("m", m, 1, n)
     if n < 2:
         return empty(n)
     seed_u, seed_v = np.triu_indices(m + 1, k=1)
     seed = np.column_stack((seed_u, seed_v)).ravel().astype(np.int64)
+    target = _attach(seed, m, n - m - 1, rng)
     new = np.repeat(np.arange(m + 1, n, dtype=np.int64), m)
-    slots_before = seed.size + 2 * m * (new - m - 1)  # endpoint slots written before node v
-    r = rng.integers(0, slots_before) if new.size else np.zeros(0, dtype=np.int64)
-    target = _resolve(r, seed, new, m)
-    for _ in range(_MAX_ROUNDS if m > 1 else 0):
-        again = _repeated_picks(target.reshape(-1, m))
-        if again.size == 0:
-            break
-        r[again] = rng.integers(0, slots_before[again])
-        target = _resolve(r, seed, new, m)
     return from_edges(n, np.concatenate((seed_u, new)), np.concatenate((seed_v, target)))
 
 
@@ -367,12 +370,13 @@ def build_network(
             (Barabasi & Albert 1999, Science 286:509; Batagelj & Brandes 2005).
         n: Number of nodes.
         mean_degree: Target mean degree, 0 <= mean_degree < n. Watts-Strogatz uses the
-            nearest even integer (at least 2); Barabasi-Albert m = max(1, round(mean_degree / 2)).
-        rewire_p: Watts-Strogatz rewiring probability in [0, 1] (ignored by other kinds).
+            nearest even integer (at least 2), Barabasi-Albert m = max(1, round(mean_degree / 2)).
+        rewire_p: Watts-Strogatz rewiring probability in [0, 1] (checked for every kind).
         rng: Source of randomness.
 
     Returns:
         The graph.
+
     """
     if kind not in KINDS:
         raise ValueError(f"network.kind={kind!r} is not one of: {', '.join(KINDS)}")
@@ -393,8 +397,8 @@ def clustering_coefficient(graph: Graph, nodes: np.ndarray | None = None) -> flo
     """Mean local clustering coefficient (Watts & Strogatz 1998, Nature 393:440).
 
     C_i = (edges among i's neighbours) / (d_i (d_i - 1) / 2), with C_i = 0 when d_i < 2,
-    averaged over ``nodes``. Triangles come from sparse products on the selected rows,
-    processed in chunks of bounded work so hubs cannot exhaust memory.
+    averaged over ``nodes``. Triangles come from sparse products on the selected rows, in
+    chunks of bounded work so that hubs cannot exhaust memory.
 
     Args:
         graph: The graph.
@@ -402,6 +406,7 @@ def clustering_coefficient(graph: Graph, nodes: np.ndarray | None = None) -> flo
 
     Returns:
         The mean local clustering (0.0 when there are no nodes).
+
     """
     nodes = np.arange(graph.n) if nodes is None else np.asarray(nodes, dtype=np.int64).ravel()
     if nodes.size == 0:
@@ -411,11 +416,11 @@ def clustering_coefficient(graph: Graph, nodes: np.ndarray | None = None) -> flo
     data = np.ones(graph.indices.size, dtype=np.float64)
     adj = sp.csr_array((data, graph.indices, graph.indptr), shape=(graph.n, graph.n))
     degree = graph.degree
-    work = np.cumsum((adj @ degree.astype(np.float64))[nodes])
+    work = np.cumsum((adj @ degree.astype(np.float64))[nodes])  # wedge entries per row
     cuts = np.searchsorted(work, np.arange(_CLUSTER_BUDGET, work[-1], _CLUSTER_BUDGET))
     bounds = np.unique(np.concatenate(([0], cuts, [nodes.size])))
-    closed = np.empty(nodes.size)  # 2 * triangles through each node
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    closed = np.empty(nodes.size)  # twice the triangles through each node
+    for lo, hi in itertools.pairwise(bounds):
         rows = adj[nodes[lo:hi]]
         closed[lo:hi] = (rows @ adj).multiply(rows).sum(axis=1)
     wedges = (degree[nodes] * (degree[nodes] - 1)).astype(np.float64)

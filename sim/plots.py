@@ -38,18 +38,12 @@ REQUIRED_COLUMNS: frozenset[str] = frozenset(
         "mean_reference_price", "promo", "active_customers", "occasions", "outside_choices",
     }
 )  # fmt: skip
+OUTSIDE_COLOR = PALETTE[5]  # vermillion; the outside-option plot shows no firm lines
 _STYLE: dict[str, Any] = {
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "figure.titlesize": 14,
-    "legend.fontsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "grid.linewidth": 0.6,
-}
+    "font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "figure.titlesize": 14,
+    "legend.fontsize": 10, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.grid": True, "grid.alpha": 0.3, "grid.linewidth": 0.6,
+}  # fmt: skip
 
 
 def firm_colors(firms: Sequence[str]) -> dict[str, str]:
@@ -146,7 +140,7 @@ def _wide(ts: pd.DataFrame, column: str, fill: Any = np.nan) -> pd.DataFrame:
     return ts.groupby(["day", "firm"])[column].agg(agg).unstack("firm", fill_value=fill)
 
 
-def _smooth(frame: pd.DataFrame | pd.Series, window: int) -> Any:
+def _smooth[T: (pd.DataFrame, pd.Series)](frame: T, window: int) -> T:
     """Centred rolling mean that tolerates short series and NaN gaps."""
     return frame.rolling(window, min_periods=1, center=True).mean()
 
@@ -243,16 +237,16 @@ def _plot_active_customers(ts: pd.DataFrame, window: int, path: Path) -> Path:
         right = ax.twinx()
         right.grid(False)
         right.spines["right"].set_visible(True)
-        right.plot(days, outside, color=PALETTE[5], lw=0.8, alpha=0.45, marker=mk)
-        right.plot(days, _smooth(outside, window), color=PALETTE[5], lw=2.2, marker=mk)
+        right.plot(days, outside, color=OUTSIDE_COLOR, lw=0.8, alpha=0.45, marker=mk)
+        right.plot(days, _smooth(outside, window), color=OUTSIDE_COLOR, lw=2.2, marker=mk)
         right.set_ylim(0, 1.03)
         right.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        right.set_ylabel("occasions ending in outside option", color=PALETTE[5])
-        right.tick_params(axis="y", colors=PALETTE[5])
+        right.set_ylabel("occasions ending in outside option", color=OUTSIDE_COLOR)
+        right.tick_params(axis="y", colors=OUTSIDE_COLOR)
         handles = [
             Line2D([], [], color="0.1", lw=2.4, label="active customers (left)"),
-            Line2D([], [], color=PALETTE[5], lw=2.2, label=f"outside share, {window}-day mean"),
-            Line2D([], [], color=PALETTE[5], lw=0.8, alpha=0.45, label="outside share, daily"),
+            Line2D([], [], color=OUTSIDE_COLOR, lw=2.2, label=f"outside share, {window}-day mean"),
+            Line2D([], [], color=OUTSIDE_COLOR, lw=0.8, alpha=0.45, label="outside share, daily"),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         ax.set_title("Active customers and outside-option choices", fontweight="bold")

@@ -66,18 +66,18 @@ def customers_frame(
     firm_names: tuple[str, ...],
 ) -> pd.DataFrame:
     """One row per customer: segment, key traits, history, churn and final references."""
-    total = state.purchases.sum(axis=1)
-    first = state.first_buy_day.min(axis=1)
-    last = state.last_buy_day.max(axis=1)
+    total = state.purchases.sum(axis=0)
+    first = state.first_buy_day.min(axis=0)
+    last = state.last_buy_day.max(axis=0)
     frame = {
         "customer": np.arange(state.size, dtype=np.int64),
         "segment": pd.Categorical.from_codes(traits.segment, categories=list(traits.segment_names)),
         "first_purchase_day": np.where(np.isfinite(first), first, -1).astype(np.int32),
         "last_purchase_day": np.where(np.isfinite(last), last, -1).astype(np.int32),
         "purchases": total.astype(np.int32),
-        "units": state.units.sum(axis=1).astype(np.int32),
-        "spend": state.spend.sum(axis=1),
-        "clv": state.discounted_margin.sum(axis=1),
+        "units": state.units.sum(axis=0).astype(np.int32),
+        "spend": state.spend.sum(axis=0),
+        "clv": state.discounted_margin.sum(axis=0),
         "churned": ~state.active,
         "churn_day": state.churn_day,
         "last_brand": pd.Categorical.from_codes(state.last_brand.astype(np.int64),
@@ -85,8 +85,8 @@ def customers_frame(
         "satisfaction": state.satisfaction.astype(np.float64),
     }
     for j, name in enumerate(firm_names):
-        frame[f"reference_price_{name}"] = state.reference[:, j].astype(np.float64)
-        frame[f"purchases_{name}"] = state.purchases[:, j]
+        frame[f"reference_price_{name}"] = state.reference[j].astype(np.float64)
+        frame[f"purchases_{name}"] = state.purchases[j]
     for trait in ("occasion_rate", "dropout", "price_sensitivity", "loss_aversion",
                   "reference_weight", "memory", "social_weight"):
         frame[trait] = traits[trait].astype(np.float64)

@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.axes
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
@@ -91,6 +92,28 @@ def test_plot_run_closes_all_figures(tmp_path: Path) -> None:
     plt.close("all")
     plot_run(make_timeseries(n_days=10), tmp_path)
     assert plt.get_fignums() == []
+
+
+def test_plot_run_leaves_rcparams_alone(tmp_path: Path) -> None:
+    with matplotlib.rc_context({"font.size": 7.5, "axes.grid": False}):
+        before = dict(plt.rcParams)
+        plot_run(make_timeseries(n_days=10), tmp_path)
+        assert dict(plt.rcParams) == before
+
+
+def test_promo_days_are_shaded_as_spans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[float, float]] = []
+    original = matplotlib.axes.Axes.axvspan
+
+    def spy(self, xmin, xmax, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((xmin, xmax))
+        return original(self, xmin, xmax, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "axvspan", spy)
+    plot_run(make_timeseries(), tmp_path)
+    weeks = [(7.5, 14.5), (28.5, 35.5), (49.5, 56.5)]  # firm B's three promo weeks
+    # 2 panels in sales_share.png + firm B's panel in reference_price.png, one patch per week
+    assert sorted(calls) == sorted(weeks * 3)
 
 
 def test_plot_run_does_not_modify_input(tmp_path: Path) -> None:
