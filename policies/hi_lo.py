@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import bounded
+from sim.config import bounded, one_of
 from sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
 
 
@@ -30,8 +30,8 @@ class HiLoConfig:
     every: int = bounded(28, 1)  # days between promotion starts
     duration: int = bounded(7, 1)  # days a promotion lasts
     start: int = bounded(14, 1)  # first promotion day
-    frame: str = "percent_off"
-    show_list_price: bool = True
+    frame: str = one_of("percent_off", *FRAMES)  # how the cut is presented
+    show_list_price: bool = True  # display the regular price as "was"
 
 
 def is_promo_day(day: int, start: int, every: int, duration: int) -> bool:
@@ -53,11 +53,11 @@ class HiLoPromotion:
         show_list_price: bool = True,
     ) -> None:
         if not 0 < depth < 1:
-            raise ValueError(f"policy.depth={depth!r}: must be in (0, 1)")
+            raise ValueError(f"depth={depth!r}: must be in (0, 1)")
         if duration > every:
-            raise ValueError(f"policy.duration={duration!r}: must be <= policy.every={every}")
+            raise ValueError(f"duration={duration!r}: must be <= every={every}")
         if frame not in FRAMES:
-            raise ValueError(f"policy.frame={frame!r}: must be one of: {', '.join(FRAMES)}")
+            raise ValueError(f"frame={frame!r}: must be one of: {', '.join(FRAMES)}")
         self.firm = firm
         self.depth, self.every, self.duration, self.start = depth, every, duration, start
         self.frame, self.show_list_price = frame, show_list_price

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 KINDS = ("none", "erdos_renyi", "watts_strogatz", "barabasi_albert")
-_MAX_ROUNDS = 64  # cap on vectorised redraw rounds; leftovers are dropped as duplicates
+_MAX_ROUNDS = 1000  # cap on vectorised redraw rounds (dense graphs need tens); leftovers dropped
 _BA_FIRST_BLOCK = 256  # new nodes in the first Barabasi-Albert block (blocks then double)
 _CLUSTER_BUDGET = 1 << 24  # wedge entries per sparse product in clustering_coefficient
 
@@ -86,10 +86,7 @@ class Graph:
 
 def _check_n(n: int) -> int:
     """Return ``n`` as an int, or raise ValueError unless it is an integer >= 0."""
-    try:
-        value = operator.index(n)
-    except TypeError:
-        value = -1
+    value = operator.index(n) if isinstance(n, int | np.integer) else -1
     if value < 0:
         raise ValueError(f"network.n={n!r} must be an integer >= 0")
     return value
@@ -116,21 +113,30 @@ def _check_integer(name: str, value: float, low: int, n: int) -> int:
 
 
 def _unique(values: np.ndarray) -> np.ndarray:
-    """Sorted unique values (sort-based; np.unique is far slower on large int arrays)."""
-    ranked = np.sort(values)
-    keep = np.ones(ranked.size, dtype=bool)
-    keep[1:] = ranked[1:] != ranked[:-1]
-    return ranked[keep]
+    """Sort ``values`` in place and return its unique values (np.unique is far slower here)."""
+    values.sort()
+    keep = np.ones(values.size, dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values if keep.all() else values[keep]
+
+
+def _repeated_picks(picks: np.ndarray) -> np.ndarray:
+    """Flat indices of entries equal to an earlier entry in the same row of ``picks``."""
+    order = np.argsort(picks, axis=1, kind="stable")
+    ranked = np.take_along_axis(picks, order, axis=1)
+    rows, cols = np.nonzero(ranked[:, 1:] == ranked[:, :-1])
+    return rows * picks.shape[1] + order[rows, cols + 1]
 
 
 def _csr_from_keys(n: int, keys: np.ndarray) -> Graph:
-    """CSR graph from unique edge keys ``u * n + v`` with ``u < v`` (any order)."""
+    """CSR graph from edge keys ``u * n + v`` with ``u < v`` (any order, repeats allowed)."""
     lo, hi = np.divmod(keys, n)
-    both = np.sort(np.concatenate((keys, hi * n + lo)))  # every edge in both directions
-    rows, cols = np.divmod(both, n)
+    both = np.concatenate((keys, hi * n + lo))  # every edge in both directions
+    del lo, hi
+    both = _unique(both)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return Graph(indptr, cols.astype(np.int32))
+    np.cumsum(np.bincount(both // n, minlength=n), out=indptr[1:])
+    return Graph(indptr, np.remainder(both, n, out=both).astype(np.int32))
 
 
 def from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Graph:
@@ -154,10 +160,11 @@ def from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Graph:
     for name, ends in (("src", src), ("dst", dst)):
         if ends.size and (ends.dtype.kind not in "iu" or ends.min() < 0 or ends.max() >= n):
             raise ValueError(f"{name} must hold integer node ids in [0, n={n})")
-    lo = np.minimum(src, dst).astype(np.int64)
-    hi = np.maximum(src, dst).astype(np.int64)
-    keep = lo != hi
-    return _csr_from_keys(n, _unique(lo[keep] * n + hi[keep]))
+    lo = np.minimum(src, dst).astype(np.int64, copy=False)
+    hi = np.maximum(src, dst).astype(np.int64, copy=False)
+    keys = (lo * n + hi)[lo != hi]
+    del lo, hi
+    return _csr_from_keys(n, keys)
 
 
 def empty(n: int) -> Graph:
@@ -210,15 +217,6 @@ def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> Graph:
     return _csr_from_keys(n, (keys - hi * (hi - 1) // 2) * n + hi)
 
 
-def _later_repeats(values: np.ndarray) -> np.ndarray:
-    """Boolean mask of the entries equal to an earlier entry of ``values``."""
-    order = np.argsort(values, kind="stable")
-    ranked = values[order]
-    repeat = np.zeros(values.size, dtype=bool)
-    repeat[order[1:][ranked[1:] == ranked[:-1]]] = True
-    return repeat
-
-
 def _rewire(n: int, src: np.ndarray, dst: np.ndarray, p: float, rng: np.random.Generator) -> None:
     """Move each edge's far end ``dst`` with probability ``p``; redraw clashes (in place)."""
     moved = np.flatnonzero(rng.random(src.size) < p)
@@ -236,8 +234,8 @@ def _rewire(n: int, src: np.ndarray, dst: np.ndarray, p: float, rng: np.random.G
         draw = rng.integers(0, n - 1, size=pending.size)
         dst[pending] = draw + (draw >= src[pending])
         new = np.minimum(src[pending], dst[pending]) * n + np.maximum(src[pending], dst[pending])
-        clash = _later_repeats(new)
-        clash |= taken[np.minimum(np.searchsorted(taken, new), taken.size - 1)] == new
+        clash = taken[np.minimum(np.searchsorted(taken, new), taken.size - 1)] == new
+        clash[_repeated_picks(new[np.newaxis])] = True  # same new key twice in this round
         accepted = np.sort(new[~clash])
         taken = np.insert(taken, np.searchsorted(taken, accepted), accepted)
         pending = pending[clash]
@@ -294,14 +292,6 @@ def _resolve(r: np.ndarray, target: np.ndarray, seed: np.ndarray, m: int, block:
         target[todo[done]] = hit[done]
         todo, hop = todo[~done], hop[~done]
         ptr[todo - block.start] = ptr[hop - block.start]  # ref = ref[ref]; refs point back
-
-
-def _repeated_picks(picks: np.ndarray) -> np.ndarray:
-    """Flat indices of entries equal to an earlier entry in the same row of ``picks``."""
-    order = np.argsort(picks, axis=1, kind="stable")
-    ranked = np.take_along_axis(picks, order, axis=1)
-    rows, cols = np.nonzero(ranked[:, 1:] == ranked[:, :-1])
-    return rows * picks.shape[1] + order[rows, cols + 1]
 
 
 def _attach(seed: np.ndarray, m: int, n_new: int, rng: np.random.Generator) -> np.ndarray:

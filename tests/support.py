@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from hydra import compose, initialize_config_module
-
-from sim.config import CustsimConfig, register_configs, validate
-
-register_configs()
+from sim.compose import compose_config as _compose
+from sim.config import CustsimConfig
 
 SMALL = ["population.size=2000", "steps=60", "progress=off"]
 
 
 def compose_config(*overrides: str) -> CustsimConfig:
     """The validated config the CLI would run for these overrides."""
-    with initialize_config_module("conf", version_base="1.3"):
-        cfg = compose("config", overrides=list(overrides))
-    return validate(cfg)
+    return _compose(overrides)
 
 
 def small_config(*overrides: str) -> CustsimConfig:
