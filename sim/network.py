@@ -88,7 +88,7 @@ def _check_n(n: int) -> int:
     """Return ``n`` as an int, or raise ValueError unless it is an integer >= 0."""
     value = operator.index(n) if isinstance(n, int | np.integer) else -1
     if value < 0:
-        raise ValueError(f"network.n={n!r} must be an integer >= 0")
+        raise ValueError(f"network.n={n} must be an integer >= 0")
     return value
 
 
