@@ -32,6 +32,7 @@ def choice_weights(
     Returns:
         Shape (J + 1, n); row 0 is the outside option, row j + 1 brand j. The
         max-shift keeps exp from overflowing; each column's largest weight is 1.
+
     """
     v = np.vstack([outside_utility[None, :], brand_utility])
     v -= v.max(axis=0)
@@ -46,7 +47,9 @@ def logit_probabilities(
     return w / w.sum(axis=0)
 
 
-def sample_choice(weights: NDArray[np.floating], uniforms: NDArray[np.floating]) -> NDArray[np.int64]:
+def sample_choice(
+    weights: NDArray[np.floating], uniforms: NDArray[np.floating]
+) -> NDArray[np.int64]:
     """Pick one option per column by inverse-CDF sampling on (unnormalised) weights.
 
     Args:
@@ -56,6 +59,7 @@ def sample_choice(weights: NDArray[np.floating], uniforms: NDArray[np.floating])
 
     Returns:
         Chosen row per column in 0..K-1 (0 is the outside option).
+
     """
     cumulative = np.cumsum(weights, axis=0)
     chosen = (cumulative < uniforms * cumulative[-1]).sum(axis=0)

@@ -47,6 +47,6 @@ def update_satisfaction(
 def dropout_probability(
     base: ArrayLike, satisfaction: ArrayLike, sensitivity: ArrayLike
 ) -> NDArray[np.floating]:
-    """h = min(1, p * (1 + kappa * max(0, -s)))."""
+    """H = min(1, p * (1 + kappa * max(0, -s)))."""
     dissatisfaction = np.maximum(-np.asarray(satisfaction), 0.0)
     return np.minimum(1.0, np.multiply(base, 1.0 + np.multiply(sensitivity, dissatisfaction)))

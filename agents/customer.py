@@ -69,5 +69,7 @@ class Customer(mesa.Agent):
 
     def __repr__(self) -> str:
         total = int(np.sum(self.model.state.purchases[:, self.row]))
-        return (f"Customer(row={self.row}, segment={self.segment!r}, active={self.active}, "
-                f"purchases={total}, last_brand={self.last_brand!r})")
+        return (
+            f"Customer(row={self.row}, segment={self.segment!r}, active={self.active}, "
+            f"purchases={total}, last_brand={self.last_brand!r})"
+        )

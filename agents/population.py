@@ -118,6 +118,7 @@ def draw_population(
 
     Returns:
         The customers' latent traits.
+
     """
     names = tuple(segments)
     sizes = segment_sizes(np.array([s.share for s in segments.values()]), n)

@@ -37,6 +37,7 @@ def value(
 
     Returns:
         v(x), broadcast over the inputs.
+
     """
     x = np.asarray(x, dtype=np.result_type(x, 1.0))
     shape = np.broadcast_shapes(x.shape, np.shape(alpha), np.shape(beta), np.shape(loss_aversion))
@@ -61,6 +62,7 @@ def weight(p: ArrayLike, gamma: ArrayLike) -> NDArray[np.floating]:
 
     Returns:
         Decision weights in [0, 1].
+
     """
     p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
     pg = np.power(p, gamma)
@@ -87,5 +89,6 @@ def weighted_prospect(
 
     Returns:
         w(p) * gain**alpha.
+
     """
     return weight(p, gamma) * np.power(np.maximum(gain, 0.0), alpha)

@@ -28,6 +28,7 @@ def update(reference: ArrayLike, price: ArrayLike, memory: ArrayLike) -> NDArray
 
     Returns:
         (1 - theta) * r + theta * p.
+
     """
     reference = np.asarray(reference)
     return reference + np.multiply(memory, np.subtract(price, reference))
@@ -45,6 +46,7 @@ def perceived_gain(
 
     Returns:
         sign(r - p) * max(|r - p| - L * r, 0).
+
     """
     d = np.subtract(reference, price)
     excess = np.maximum(np.abs(d) - np.multiply(latitude, reference), 0.0)

@@ -32,6 +32,7 @@ def edges_from(
 
     Returns:
         Source positions and neighbour ids, one entry per edge.
+
     """
     starts = indptr[sources]
     lengths = indptr[sources + 1] - starts

@@ -1,8 +1,8 @@
 """`custsim`: run one simulation (or a Hydra multirun) from the command line.
 
-    custsim                                   # the default experiment
-    custsim seed=3 steps=180 policy=hi_lo     # any key can be overridden
-    python -m experiments.run network=none    # the same entry point
+custsim                                   # the default experiment
+custsim seed=3 steps=180 policy=hi_lo     # any key can be overridden
+python -m experiments.run network=none    # the same entry point
 """
 
 from __future__ import annotations

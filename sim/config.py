@@ -53,8 +53,14 @@ class Rule:
         return f"must be {'<' if self.hi_open else '<='} {self.hi:g}"
 
 
-def bounded(default: Any, lo: float | None = None, hi: float | None = None, *,
-            lo_open: bool = False, hi_open: bool = False) -> Any:
+def bounded(
+    default: Any,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> Any:
     """A dataclass field with a default and an allowed numeric range."""
     rule = Rule(lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open)
     return field(default=default, metadata={"rule": rule})
@@ -104,7 +110,7 @@ class SegmentConfig:
     latitude: float = bounded(0.02, 0.0, 1.0)  # neutral band, fraction of r
     social_weight: Dist = dist(0.5, 0.2, NON_NEGATIVE)  # w_i (lognormal)
     deal_proneness: Dist = dist(0.3, 0.1, NON_NEGATIVE)  # utility of a visible deal
-    stockpiling: Dist = dist(0.5, 0.2, UNIT_INTERVAL)  # share of spare storage filled per unit depth
+    stockpiling: Dist = dist(0.5, 0.2, UNIT_INTERVAL)  # share of spare storage filled on a deal
     consumption: Dist = dist(0.07, 0.02, POSITIVE)  # units consumed per day (gamma)
     dissatisfaction_churn: float = bounded(2.0, 0.0)  # kappa: hazard multiplier per unit
 
@@ -144,8 +150,7 @@ class MarketConfig:
 class NetworkConfig:
     """Social network and social-influence strengths."""
 
-    kind: str = one_of("watts_strogatz", "none", "erdos_renyi", "watts_strogatz",
-                       "barabasi_albert")
+    kind: str = one_of("watts_strogatz", "none", "erdos_renyi", "watts_strogatz", "barabasi_albert")
     mean_degree: float = bounded(10.0, 0.0)
     rewire_p: float = bounded(0.1, 0.0, 1.0)
     recency_decay: float = bounded(0.05, 0.0, 1.0, lo_open=True)  # daily decay of a purchase signal
@@ -186,8 +191,9 @@ def _walk(obj: Any, key: str, rule: Rule | None) -> list[str]:
     if dataclasses.is_dataclass(obj):
         problems = []
         for f in dataclasses.fields(obj):
-            problems += _walk(getattr(obj, f.name), f"{key}.{f.name}".lstrip("."),
-                              f.metadata.get("rule"))
+            problems += _walk(
+                getattr(obj, f.name), f"{key}.{f.name}".lstrip("."), f.metadata.get("rule")
+            )
         return problems
     if isinstance(obj, dict):
         return [p for k, v in obj.items() for p in _walk(v, f"{key}.{k}", None)]
@@ -209,16 +215,20 @@ def _cross_checks(cfg: CustsimConfig) -> list[str]:
         for trait in ("dropout", "memory", "stockpiling"):
             d = getattr(seg, trait)
             if 0 < d.mean < 1 and d.sd**2 >= d.mean * (1 - d.mean):
-                problems.append(f"population.segments.{name}.{trait}.sd={d.sd!r}: must be below "
-                                f"sqrt(mean*(1-mean))={math.sqrt(d.mean * (1 - d.mean)):.4g}")
+                problems.append(
+                    f"population.segments.{name}.{trait}.sd={d.sd!r}: must be below "
+                    f"sqrt(mean*(1-mean))={math.sqrt(d.mean * (1 - d.mean)):.4g}"
+                )
     firms = cfg.market.firms
     if not firms:
         problems.append("market.firms={}: at least one firm is required")
     if firms and cfg.market.focal not in firms:
         problems.append(f"market.focal={cfg.market.focal!r}: must be one of: {', '.join(firms)}")
     if cfg.network.kind != "none" and cfg.network.mean_degree >= cfg.population.size:
-        problems.append(f"network.mean_degree={cfg.network.mean_degree!r}: must be below "
-                        f"population.size={cfg.population.size}")
+        problems.append(
+            f"network.mean_degree={cfg.network.mean_degree!r}: must be below "
+            f"population.size={cfg.population.size}"
+        )
     return problems
 
 
@@ -227,6 +237,7 @@ def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
 
     Raises:
         ConfigError: one line per problem, 'key=value: what is allowed'.
+
     """
     typed = OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg
     problems = _walk(typed, "", None) or _cross_checks(typed)  # ranges first, then relations

@@ -43,5 +43,7 @@ class Firm(mesa.Agent):
 
 def firm_specs(firms: Mapping[str, Any]) -> tuple[FirmSpec, ...]:
     """The firms' fixed facts, in config order (index j = position)."""
-    return tuple(FirmSpec(name, j, float(f.price), float(f.cost))
-                 for j, (name, f) in enumerate(firms.items()))
+    return tuple(
+        FirmSpec(name, j, float(f.price), float(f.cost))
+        for j, (name, f) in enumerate(firms.items())
+    )

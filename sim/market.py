@@ -56,6 +56,7 @@ class Offer:
         promoted: whether the firm advertises the day as a deal.
         targeted_ids: customers (row indices) who get a personal price.
         targeted_prices: their prices, same length as `targeted_ids`.
+
     """
 
     price: float
@@ -95,9 +96,7 @@ class Offers:
         """Stack the firms' offers (in firm order)."""
         return cls(
             price=np.array([o.price for o in offers], dtype=np.float64),
-            list_price=np.array(
-                [np.nan if o.list_price is None else o.list_price for o in offers]
-            ),
+            list_price=np.array([np.nan if o.list_price is None else o.list_price for o in offers]),
             frame=tuple(o.frame for o in offers),
             deadline=np.array([-1 if o.deadline is None else o.deadline for o in offers]),
             points_per_currency=np.array([o.points_per_currency for o in offers]),
@@ -113,6 +112,7 @@ class Offers:
 
         Returns:
             Shape (J, len(customers)), firm-major.
+
         """
         prices = np.repeat(self.price[:, None], len(customers), axis=1)
         for j, (ids, personal) in enumerate(self.targeted):

@@ -15,8 +15,16 @@ from numpy.typing import NDArray
 
 from sim.state import CustomerState
 
-FIRM_SERIES = ("shelf_price", "regular_price", "units", "revenue", "margin", "buyers",
-               "mean_reference_price", "promo")
+FIRM_SERIES = (
+    "shelf_price",
+    "regular_price",
+    "units",
+    "revenue",
+    "margin",
+    "buyers",
+    "mean_reference_price",
+    "promo",
+)
 MARKET_SERIES = ("active_customers", "occasions", "outside_choices")
 
 
@@ -74,17 +82,19 @@ def firm_kpis(rec: Recorder, state: CustomerState) -> pd.DataFrame:
     bought = state.purchases > 0
     first_half = state.first_buy_day <= half
     kept = first_half & (state.last_buy_day > half)
-    return pd.DataFrame({
-        "firm": list(rec.firm_names),
-        "revenue": np.nansum(rec.firm["revenue"], axis=0),
-        "margin": np.nansum(rec.firm["margin"], axis=0),
-        "units": units.astype(np.int64),
-        "unit_share": units / max(units.sum(), 1.0),
-        "customers": bought.sum(axis=1),
-        "repeat_rate": _ratio((state.purchases >= 2).sum(axis=1), bought.sum(axis=1)),
-        "retention": _ratio(kept.sum(axis=1), first_half.sum(axis=1)),
-        "clv_per_customer": state.discounted_margin.sum(axis=1) / state.size,
-    })
+    return pd.DataFrame(
+        {
+            "firm": list(rec.firm_names),
+            "revenue": np.nansum(rec.firm["revenue"], axis=0),
+            "margin": np.nansum(rec.firm["margin"], axis=0),
+            "units": units.astype(np.int64),
+            "unit_share": units / max(units.sum(), 1.0),
+            "customers": bought.sum(axis=1),
+            "repeat_rate": _ratio((state.purchases >= 2).sum(axis=1), bought.sum(axis=1)),
+            "retention": _ratio(kept.sum(axis=1), first_half.sum(axis=1)),
+            "clv_per_customer": state.discounted_margin.sum(axis=1) / state.size,
+        }
+    )
 
 
 def customer_kpis(state: CustomerState) -> dict[str, float]:
@@ -102,6 +112,6 @@ def customer_kpis(state: CustomerState) -> dict[str, float]:
 
 
 def _ratio(num: NDArray | float, den: NDArray | float) -> NDArray | float:
-    """num / den, 0 where den is 0."""
+    """Num / den, 0 where den is 0."""
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)

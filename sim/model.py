@@ -26,14 +26,15 @@ from numpy.typing import NDArray
 from agents import choice, churn, inventory, prospect, reference_price, social
 from agents.customer import Customer
 from agents.population import Traits, draw_population
+from policies.base import Policy
 from sim.config import CustsimConfig
 from sim.firm import Firm, firm_specs
 from sim.market import MarketObs, Offers, StepOutcome
 from sim.metrics import Recorder
-from policies.base import Policy
 from sim.network import Graph, build_network
 from sim.rng import RngTree
 from sim.state import CustomerState
+
 
 @dataclass(frozen=True)
 class Basket:
@@ -68,6 +69,7 @@ class CustsimModel(mesa.Model):
         Args:
             cfg: the run's configuration (see `sim.config.validate`).
             policies: firm name -> its policy (see `sim.runner.make_policies`).
+
         """
         firms = cfg.market.firms
         streams = RngTree.from_seed(cfg.seed, len(firms))
@@ -80,16 +82,21 @@ class CustsimModel(mesa.Model):
         quality = np.array([f.quality for f in firms.values()])
         dtype = np.float32 if cfg.precision == "float32" else np.float64
         pop = cfg.population
-        self.traits: Traits = draw_population(pop.segments, pop.size, quality,
-                                              streams.population, dtype)
+        self.traits: Traits = draw_population(
+            pop.segments, pop.size, quality, streams.population, dtype
+        )
         net = cfg.network
-        self.graph: Graph = build_network(net.kind, pop.size, net.mean_degree, net.rewire_p,
-                                          streams.network)
+        self.graph: Graph = build_network(
+            net.kind, pop.size, net.mean_degree, net.rewire_p, streams.network
+        )
         self.inv_degree = 1.0 / np.maximum(self.graph.degree, 1)
-        self.state = CustomerState.initial(self.traits, self.regular_prices,
-                                           pop.initial_inventory_days, streams.population)
-        self.firms = [Firm(self, spec, policies[spec.name], rng)
-                      for spec, rng in zip(self.specs, streams.firms, strict=True)]
+        self.state = CustomerState.initial(
+            self.traits, self.regular_prices, pop.initial_inventory_days, streams.population
+        )
+        self.firms = [
+            Firm(self, spec, policies[spec.name], rng)
+            for spec, rng in zip(self.specs, streams.firms, strict=True)
+        ]
         self.recorder = Recorder(cfg.steps, tuple(s.name for s in self.specs))
         self._customers: dict[int, Customer] = {}
         self.offers: Offers | None = None
@@ -111,8 +118,9 @@ class CustsimModel(mesa.Model):
     def post_offers(self, day: int) -> Offers:
         """Step 1: every firm's policy posts today's offer."""
         shelf = self.regular_prices if self.offers is None else self.offers.price
-        offers = Offers.collect([firm.post_offer(self.observe(day, firm.spec.index, shelf))
-                                 for firm in self.firms])
+        offers = Offers.collect(
+            [firm.post_offer(self.observe(day, firm.spec.index, shelf)) for firm in self.firms]
+        )
         self.offers = offers
         return offers
 
@@ -120,9 +128,13 @@ class CustsimModel(mesa.Model):
         """What firm j can see at the start of `day` (views, no copies)."""
         st, rec = self.state, self.recorder
         return MarketObs(
-            day=day, firm=j, shelf_prices=shelf,
-            units_sold=rec.firm["units"][: day - 1, j], revenue=rec.firm["revenue"][: day - 1, j],
-            last_purchase_day=st.last_buy_day[:, j], purchase_count=st.purchases[:, j],
+            day=day,
+            firm=j,
+            shelf_prices=shelf,
+            units_sold=rec.firm["units"][: day - 1, j],
+            revenue=rec.firm["revenue"][: day - 1, j],
+            last_purchase_day=st.last_buy_day[:, j],
+            purchase_count=st.purchases[:, j],
             spend=st.spend[:, j],
         )
 
@@ -130,28 +142,46 @@ class CustsimModel(mesa.Model):
         """Step 2: active customers whose next occasion falls on this day."""
         return np.flatnonzero(self.state.next_occasion < day)
 
-    def choose(self, day: int, shoppers: NDArray[np.int64], offers: Offers,
-               u_choice: NDArray[np.float64], u_quantity: NDArray[np.float64]) -> Basket:
+    def choose(
+        self,
+        day: int,
+        shoppers: NDArray[np.int64],
+        offers: Offers,
+        u_choice: NDArray[np.float64],
+        u_quantity: NDArray[np.float64],
+    ) -> Basket:
         """Step 3: logit choice over the brands and the outside option, then quantities."""
         st, tr = self.state, self.traits
         prices = offers.prices_for(shoppers)
         ref = st.reference[:, shoppers]
-        stock = inventory.current_stock(st.stock[shoppers], tr["consumption"][shoppers],
-                                        day - st.stock_day[shoppers])
+        stock = inventory.current_stock(
+            st.stock[shoppers], tr["consumption"][shoppers], day - st.stock_day[shoppers]
+        )
         utility = self.brand_utility(shoppers, prices, ref, offers)
-        outside = inventory.outside_utility(stock, tr["consumption"][shoppers],
-                                            self.cfg.population.inventory_weight)
+        outside = inventory.outside_utility(
+            stock, tr["consumption"][shoppers], self.cfg.population.inventory_weight
+        )
         picked = choice.sample_choice(choice.choice_weights(utility, outside), u_choice)
         at = np.flatnonzero(picked)
         brand = picked[at] - 1
         paid = prices[brand, at]
         depth = reference_price.relative_deal_depth(ref[brand, at], paid)
-        quantity = inventory.purchase_quantity(depth, tr["stockpiling"][shoppers[at]], stock[at],
-                                               self.cfg.population.storage_limit, u_quantity[at])
+        quantity = inventory.purchase_quantity(
+            depth,
+            tr["stockpiling"][shoppers[at]],
+            stock[at],
+            self.cfg.population.storage_limit,
+            u_quantity[at],
+        )
         return Basket(shoppers, prices, ref, stock, at, brand, quantity, paid)
 
-    def brand_utility(self, who: NDArray[np.int64], prices: NDArray[np.float64],
-                      ref: NDArray[np.floating], offers: Offers) -> NDArray[np.floating]:
+    def brand_utility(
+        self,
+        who: NDArray[np.int64],
+        prices: NDArray[np.float64],
+        ref: NDArray[np.floating],
+        offers: Offers,
+    ) -> NDArray[np.floating]:
         """Deterministic utility of each brand (see README, 'The customer model').
 
         V_ij = a_ij - b_i p_ij + b_i eta_i v(x_ij) + d_i promo_j + w_i S_ij,
@@ -163,8 +193,9 @@ class CustsimModel(mesa.Model):
             return tr[trait][who]  # (m,), broadcasts over the firm rows
 
         gain = reference_price.perceived_gain(ref, prices, col("latitude"))
-        felt = prospect.value(gain, col("gain_curvature"), col("loss_curvature"),
-                              col("loss_aversion"))
+        felt = prospect.value(
+            gain, col("gain_curvature"), col("loss_curvature"), col("loss_aversion")
+        )
         b = col("price_sensitivity")
         utility = st.taste[:, who] - b * (prices - col("reference_weight") * felt)
         utility += np.outer(offers.promoted, col("deal_proneness"))
@@ -176,25 +207,36 @@ class CustsimModel(mesa.Model):
         """Step 4: units, revenue and margin per firm; each firm's policy hears its outcome."""
         n_firms = len(self.firms)
         units = np.bincount(basket.brand, weights=basket.quantity, minlength=n_firms)
-        revenue = np.bincount(basket.brand, weights=basket.quantity * basket.paid,
-                              minlength=n_firms)
+        revenue = np.bincount(
+            basket.brand, weights=basket.quantity * basket.paid, minlength=n_firms
+        )
         margin = revenue - units * self.unit_costs
         buyers = basket.buyers
         outcomes = []
         for j, firm in enumerate(self.firms):
             mine = basket.brand == j
-            outcome = StepOutcome(day, j, int(units[j]), float(revenue[j]), float(margin[j]),
-                                  buyers[mine], basket.quantity[mine], basket.paid[mine])
+            outcome = StepOutcome(
+                day,
+                j,
+                int(units[j]),
+                float(revenue[j]),
+                float(margin[j]),
+                buyers[mine],
+                basket.quantity[mine],
+                basket.paid[mine],
+            )
             firm.settle(outcome)
             outcomes.append(outcome)
         return outcomes
 
-    def update_customers(self, day: int, basket: Basket, u_dropout: NDArray[np.float64],
-                         u_gap: NDArray[np.float64]) -> None:
+    def update_customers(
+        self, day: int, basket: Basket, u_dropout: NDArray[np.float64], u_gap: NDArray[np.float64]
+    ) -> None:
         """Step 5: references, stock, satisfaction, social signals, history, dropout."""
         st, tr, who = self.state, self.traits, basket.shoppers
-        st.reference[:, who] = reference_price.update(basket.reference, basket.prices,
-                                                      tr["memory"][who])
+        st.reference[:, who] = reference_price.update(
+            basket.reference, basket.prices, tr["memory"][who]
+        )
         st.stock[who] = basket.stock
         st.stock[basket.buyers] += basket.quantity
         st.stock_day[who] = day
@@ -207,11 +249,16 @@ class CustsimModel(mesa.Model):
     def update_satisfaction(self, basket: Basket) -> NDArray[np.floating]:
         """Buyers' felt experience e = v((r - p) / r) and their new satisfaction."""
         st, tr, buyers = self.state, self.traits, basket.buyers
-        felt = churn.experience(basket.reference_paid, basket.paid,
-                                tr["gain_curvature"][buyers], tr["loss_curvature"][buyers],
-                                tr["loss_aversion"][buyers])
+        felt = churn.experience(
+            basket.reference_paid,
+            basket.paid,
+            tr["gain_curvature"][buyers],
+            tr["loss_curvature"][buyers],
+            tr["loss_aversion"][buyers],
+        )
         st.satisfaction[buyers] = churn.update_satisfaction(
-            st.satisfaction[buyers], felt, self.cfg.population.satisfaction_memory)
+            st.satisfaction[buyers], felt, self.cfg.population.satisfaction_memory
+        )
         return felt
 
     def spread_social_signals(self, day: int, basket: Basket, felt: NDArray) -> None:
@@ -221,12 +268,17 @@ class CustsimModel(mesa.Model):
         src, targets = social.edges_from(self.graph.indptr, self.graph.indices, buyers)
         brands = basket.brand[src]
         scale = self.inv_degree[targets]
-        fresh = social.recency_increment(st.last_buy_day[basket.brand, buyers], day,
-                                         net.recency_decay)
+        fresh = social.recency_increment(
+            st.last_buy_day[basket.brand, buyers], day, net.recency_decay
+        )
         social.add_to_neighbours(st.social_signal, targets, brands, fresh[src] * scale)
         if net.wom_strength:
-            social.add_to_neighbours(st.taste, targets, brands,
-                                     (net.wom_strength * felt[src] * scale).astype(st.taste.dtype))
+            social.add_to_neighbours(
+                st.taste,
+                targets,
+                brands,
+                (net.wom_strength * felt[src] * scale).astype(st.taste.dtype),
+            )
 
     def update_history(self, day: int, basket: Basket) -> None:
         """Buyers' purchase history with each firm, and discounted margin for CLV."""
@@ -239,16 +291,19 @@ class CustsimModel(mesa.Model):
         st.purchases.reshape(-1)[cell] += 1
         st.units.reshape(-1)[cell] += qty
         st.spend.reshape(-1)[cell] += qty * basket.paid
-        st.discounted_margin.reshape(-1)[cell] += discount * qty * (
-            basket.paid - self.unit_costs[brand])
+        st.discounted_margin.reshape(-1)[cell] += (
+            discount * qty * (basket.paid - self.unit_costs[brand])
+        )
         st.last_brand[buyers] = brand
 
-    def dropout_and_next_occasion(self, day: int, who: NDArray[np.int64],
-                                  u_dropout: NDArray, u_gap: NDArray) -> None:
+    def dropout_and_next_occasion(
+        self, day: int, who: NDArray[np.int64], u_dropout: NDArray, u_gap: NDArray
+    ) -> None:
         """BG/NBD-style dropout after the occasion; the stayers draw their next one."""
         st, tr = self.state, self.traits
-        hazard = churn.dropout_probability(tr["dropout"][who], st.satisfaction[who],
-                                           tr["dissatisfaction_churn"][who])
+        hazard = churn.dropout_probability(
+            tr["dropout"][who], st.satisfaction[who], tr["dissatisfaction_churn"][who]
+        )
         leave = u_dropout < hazard
         gone, stay = who[leave], who[~leave]
         st.active[gone] = False
@@ -257,19 +312,23 @@ class CustsimModel(mesa.Model):
         gap = -np.log1p(-u_gap[~leave]) / tr["occasion_rate"][stay]
         st.next_occasion[stay] = np.maximum(st.next_occasion[stay] + gap, day)
 
-    def record(self, day: int, offers: Offers, basket: Basket,
-               outcomes: list[StepOutcome]) -> None:
+    def record(self, day: int, offers: Offers, basket: Basket, outcomes: list[StepOutcome]) -> None:
         """Step 6: the day's firm and market series."""
         n_firms = len(self.firms)
         self.recorder.record(
             day,
-            shelf_price=offers.price, regular_price=self.regular_prices, promo=offers.promoted,
-            units=[o.units for o in outcomes], revenue=[o.revenue for o in outcomes],
+            shelf_price=offers.price,
+            regular_price=self.regular_prices,
+            promo=offers.promoted,
+            units=[o.units for o in outcomes],
+            revenue=[o.revenue for o in outcomes],
             margin=[o.margin for o in outcomes],
             buyers=np.bincount(basket.brand, minlength=n_firms),
-            mean_reference_price=basket.reference.mean(axis=1) if len(basket.shoppers)
+            mean_reference_price=basket.reference.mean(axis=1)
+            if len(basket.shoppers)
             else np.full(n_firms, np.nan),
-            active_customers=self.state.active.sum(), occasions=len(basket.shoppers),
+            active_customers=self.state.active.sum(),
+            occasions=len(basket.shoppers),
             outside_choices=len(basket.shoppers) - len(basket.at),
         )
 

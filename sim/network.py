@@ -87,8 +87,8 @@ class Graph:
 def _check_n(n: int) -> int:
     """Return ``n`` as an int, or raise ValueError unless it is an integer >= 0."""
     value = operator.index(n) if isinstance(n, int | np.integer) else -1
-    if value < 0:
-        raise ValueError(f"network.n={n} must be an integer >= 0")
+    if not 0 <= value < 2**31:  # node ids are stored as int32
+        raise ValueError(f"network.n={n} must be an integer with 0 <= n < 2**31")
     return value
 
 

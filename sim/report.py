@@ -18,8 +18,17 @@ COLUMNS = (
     ("retention", "{:.1%}", ">10"),
     ("clv_per_customer", "{:.2f}", ">9"),
 )
-HEADERS = ("firm", "revenue", "margin", "units", "share", "customers", "repeat", "retention",
-           "CLV/cust")
+HEADERS = (
+    "firm",
+    "revenue",
+    "margin",
+    "units",
+    "share",
+    "customers",
+    "repeat",
+    "retention",
+    "CLV/cust",
+)
 
 
 def format_summary(run: RunResult) -> str:

@@ -80,15 +80,23 @@ def customers_frame(
         "clv": state.discounted_margin.sum(axis=0),
         "churned": ~state.active,
         "churn_day": state.churn_day,
-        "last_brand": pd.Categorical.from_codes(state.last_brand.astype(np.int64),
-                                                categories=list(firm_names)),
+        "last_brand": pd.Categorical.from_codes(
+            state.last_brand.astype(np.int64), categories=list(firm_names)
+        ),
         "satisfaction": state.satisfaction.astype(np.float64),
     }
     for j, name in enumerate(firm_names):
         frame[f"reference_price_{name}"] = state.reference[j].astype(np.float64)
         frame[f"purchases_{name}"] = state.purchases[j]
-    for trait in ("occasion_rate", "dropout", "price_sensitivity", "loss_aversion",
-                  "reference_weight", "memory", "social_weight"):
+    for trait in (
+        "occasion_rate",
+        "dropout",
+        "price_sensitivity",
+        "loss_aversion",
+        "reference_weight",
+        "memory",
+        "social_weight",
+    ):
         frame[trait] = traits[trait].astype(np.float64)
     return pd.DataFrame(frame)
 

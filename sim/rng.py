@@ -29,5 +29,5 @@ class RngTree:
         """Spawn the streams from `seed` (the firms' streams come last)."""
         children = np.random.SeedSequence(seed).spawn(len(STREAMS) + n_firms)
         named = {name: np.random.default_rng(s) for name, s in zip(STREAMS, children, strict=False)}
-        firms = tuple(np.random.default_rng(s) for s in children[len(STREAMS):])
+        firms = tuple(np.random.default_rng(s) for s in children[len(STREAMS) :])
         return cls(firms=firms, **named)

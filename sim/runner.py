@@ -13,9 +13,9 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
+from policies.base import Policy
 from sim import results
 from sim.config import ConfigError, CustsimConfig
-from policies.base import Policy
 from sim.firm import firm_specs
 from sim.market import FirmSpec
 from sim.metrics import customer_kpis, firm_kpis
@@ -77,11 +77,18 @@ def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
 
     Returns:
         The model at the end and its results.
+
     """
     start = time.perf_counter()
     model = build_model(cfg)
-    bar = tqdm(total=cfg.steps, desc="simulating", unit="day", delay=2.0, leave=False,
-               disable=not show_progress(cfg.progress))
+    bar = tqdm(
+        total=cfg.steps,
+        desc="simulating",
+        unit="day",
+        delay=2.0,
+        leave=False,
+        disable=not show_progress(cfg.progress),
+    )
     with bar:
         while model.running:
             model.step()

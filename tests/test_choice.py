@@ -52,9 +52,11 @@ def test_sample_choice_inverse_cdf_boundaries():
     assert sample_choice(p, np.array([0.999999]))[0] == 2
 
 
-@given(arrays(np.float64, (4, 6), elements=st.floats(-50, 50)),
-       arrays(np.float64, 6, elements=st.floats(-50, 50)),
-       arrays(np.float64, 6, elements=st.floats(0, 1, exclude_max=True)))
+@given(
+    arrays(np.float64, (4, 6), elements=st.floats(-50, 50)),
+    arrays(np.float64, 6, elements=st.floats(-50, 50)),
+    arrays(np.float64, 6, elements=st.floats(0, 1, exclude_max=True)),
+)
 def test_probabilities_are_valid_and_choices_in_range(v, outside, u):
     p = logit_probabilities(v, outside)
     assert np.all((p >= 0) & (p <= 1))

@@ -45,8 +45,7 @@ def test_no_deal_buys_one_unit():
 
 def test_deep_deal_fills_spare_storage():
     # depth 0.25, sigma = 1: fill the spare S - stock - 1 = 3 units
-    q = purchase_quantity(np.array([0.25]), np.array([1.0]), np.array([0.0]), 4.0,
-                          np.array([0.0]))
+    q = purchase_quantity(np.array([0.25]), np.array([1.0]), np.array([0.0]), 4.0, np.array([0.0]))
     assert q[0] == 4
 
 
@@ -58,10 +57,16 @@ def test_stochastic_rounding_is_unbiased():
     assert q.mean() == pytest.approx(1.6, abs=0.01)
 
 
-@given(depth=st.floats(0, 1), sigma=st.floats(0, 1), stock=st.floats(0, 10),
-       limit=st.floats(1, 10), u=st.floats(0, 1, exclude_max=True))
+@given(
+    depth=st.floats(0, 1),
+    sigma=st.floats(0, 1),
+    stock=st.floats(0, 10),
+    limit=st.floats(1, 10),
+    u=st.floats(0, 1, exclude_max=True),
+)
 def test_quantity_respects_storage(depth, sigma, stock, limit, u):
-    q = purchase_quantity(np.array([depth]), np.array([sigma]), np.array([stock]), limit,
-                          np.array([u]))[0]
+    q = purchase_quantity(
+        np.array([depth]), np.array([sigma]), np.array([stock]), limit, np.array([u])
+    )[0]
     assert q >= 1
     assert stock + q <= max(limit, stock + 1) + 1e-9

@@ -6,7 +6,6 @@ import pytest
 
 from sim.config import ConfigError
 from sim.runner import build_model, simulate
-
 from support import compose_config, small_config
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -17,8 +16,7 @@ def _options(group: str) -> list[str]:
     return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
 
 
-@pytest.mark.parametrize("group,option",
-                         [(g, o) for g in GROUPS for o in _options(g)])
+@pytest.mark.parametrize("group,option", [(g, o) for g in GROUPS for o in _options(g)])
 def test_every_group_option_composes_and_runs(group, option):
     cfg = small_config(f"{group}={option}", "steps=5", "population.size=300")
     run = simulate(cfg)
@@ -30,22 +28,33 @@ def test_groups_are_the_documented_ones():
     assert {"population", "market", "network", "policy"} <= set(GROUPS)
 
 
-@pytest.mark.parametrize("override,needle", [
-    ("population.size=-5", "population.size=-5: must be >= 1"),
-    ("steps=0", "steps=0: must be >= 1"),
-    ("network.kind=lattice", "network.kind='lattice': must be one of: none, erdos_renyi"),
-    ("population.segments.balanced.loss_aversion.mean=-1",
-     "population.segments.balanced.loss_aversion.mean=-1.0: must be >= 0"),
-    ("population.segments.balanced.dropout.mean=1.5",
-     "population.segments.balanced.dropout.mean=1.5: must be in [0, 1)"),
-    ("population.segments.balanced.share=0.9",
-     "population.segments.*.share sums to 1.5: shares must sum to 1"),
-    ("network.rewire_p=2", "network.rewire_p=2.0: must be in [0, 1]"),
-    ("market.focal=Z", "market.focal='Z': must be one of: A, B, C"),
-    ("policy=hi_lo policy.depth=1.2", "policy.depth=1.2: must be in (0, 1)"),
-    ("population.segments.balanced.memory.sd=0.6",
-     "population.segments.balanced.memory.sd=0.6: must be below"),
-])
+@pytest.mark.parametrize(
+    "override,needle",
+    [
+        ("population.size=-5", "population.size=-5: must be >= 1"),
+        ("steps=0", "steps=0: must be >= 1"),
+        ("network.kind=lattice", "network.kind='lattice': must be one of: none, erdos_renyi"),
+        (
+            "population.segments.balanced.loss_aversion.mean=-1",
+            "population.segments.balanced.loss_aversion.mean=-1.0: must be >= 0",
+        ),
+        (
+            "population.segments.balanced.dropout.mean=1.5",
+            "population.segments.balanced.dropout.mean=1.5: must be in [0, 1)",
+        ),
+        (
+            "population.segments.balanced.share=0.9",
+            "population.segments.*.share sums to 1.5: shares must sum to 1",
+        ),
+        ("network.rewire_p=2", "network.rewire_p=2.0: must be in [0, 1]"),
+        ("market.focal=Z", "market.focal='Z': must be one of: A, B, C"),
+        ("policy=hi_lo policy.depth=1.2", "policy.depth=1.2: must be in (0, 1)"),
+        (
+            "population.segments.balanced.memory.sd=0.6",
+            "population.segments.balanced.memory.sd=0.6: must be below",
+        ),
+    ],
+)
 def test_bad_values_name_key_value_and_rule(override, needle):
     with pytest.raises(ConfigError) as err:
         compose_config(*override.split())
@@ -54,16 +63,18 @@ def test_bad_values_name_key_value_and_rule(override, needle):
 
 
 def test_cross_field_policy_rule_fails_before_the_run():
-    cfg = compose_config("policy=hi_lo", "policy.duration=30", "policy.every=7",
-                         "population.size=100")
+    cfg = compose_config(
+        "policy=hi_lo", "policy.duration=30", "policy.every=7", "population.size=100"
+    )
     with pytest.raises(ConfigError, match=r"policy\.duration=30: must be <= every=7"):
         build_model(cfg)
 
 
 def test_competitor_policy_configured_per_firm():
     # Hydra's group@package syntax puts any conf/policy option on any firm.
-    cfg = small_config("+policy@market.firms.B.policy=hi_lo", "market.firms.B.policy.depth=0.3",
-                       "steps=30")
+    cfg = small_config(
+        "+policy@market.firms.B.policy=hi_lo", "market.firms.B.policy.depth=0.3", "steps=30"
+    )
     assert cfg.market.firms["B"].policy.depth == 0.3
     run = simulate(cfg)
     promo = run.timeseries.groupby("firm")["promo"].any()

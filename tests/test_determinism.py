@@ -4,7 +4,6 @@ import pandas as pd
 import pytest
 
 from sim.runner import simulate
-
 from support import small_config
 
 

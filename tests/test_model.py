@@ -33,16 +33,25 @@ def _stepped(*overrides: str):
 
 
 def test_eta_zero_switches_reference_dependence_off_exactly():
-    model = _stepped(*_for_all_segments(**{"reference_weight.mean": 0.0,
-                                           "reference_weight.sd": 0.0}))
+    model = _stepped(
+        *_for_all_segments(**{"reference_weight.mean": 0.0, "reference_weight.sd": 0.0})
+    )
     np.testing.assert_array_equal(_utility_at(model, 0.0), _utility_at(model, 1.7))
     np.testing.assert_array_equal(_utility_at(model, 0.0), _utility_at(model, -2.3))
 
 
 def test_lambda_one_linear_value_makes_gains_and_losses_symmetric():
-    model = _stepped(*_for_all_segments(**{"loss_aversion.mean": 1.0, "loss_aversion.sd": 0.0,
-                                           "gain_curvature": 1.0, "loss_curvature": 1.0,
-                                           "latitude": 0.0}))
+    model = _stepped(
+        *_for_all_segments(
+            **{
+                "loss_aversion.mean": 1.0,
+                "loss_aversion.sd": 0.0,
+                "gain_curvature": 1.0,
+                "loss_curvature": 1.0,
+                "latitude": 0.0,
+            }
+        )
+    )
     base, up, down = (_utility_at(model, d) for d in (0.0, 1.0, -1.0))
     b_eta = (model.traits["price_sensitivity"] * model.traits["reference_weight"])[:200]
     np.testing.assert_allclose(up - base, np.broadcast_to(b_eta, base.shape), rtol=1e-12)
@@ -58,11 +67,22 @@ def test_loss_aversion_makes_losses_loom_larger_in_utility():
 def test_bg_nbd_survival_matches_closed_form():
     """Constant occasion rate mu and dropout p per occasion: P(active at T) = exp(-mu p T)."""
     mu, p, days = 0.2, 0.01, 300
-    model = build_model(small_config(
-        "population.size=20000", f"steps={days}", "network=none",
-        *_for_all_segments(**{"occasion_rate.mean": mu, "occasion_rate.sd": 0.0,
-                              "dropout.mean": p, "dropout.sd": 0.0,
-                              "dissatisfaction_churn": 0.0})))
+    model = build_model(
+        small_config(
+            "population.size=20000",
+            f"steps={days}",
+            "network=none",
+            *_for_all_segments(
+                **{
+                    "occasion_rate.mean": mu,
+                    "occasion_rate.sd": 0.0,
+                    "dropout.mean": p,
+                    "dropout.sd": 0.0,
+                    "dissatisfaction_churn": 0.0,
+                }
+            ),
+        )
+    )
     occasions = 0
     for _ in range(days):
         model.step()
@@ -113,21 +133,43 @@ def test_customer_agents_are_live_views_and_agentset_queries_work():
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=15)
-@given(lam=st.floats(0.0, 6.0), b=st.floats(0.02, 2.0), eta=st.floats(0.0, 4.0),
-       theta=st.floats(0.0, 0.99), social=st.floats(0.0, 3.0), curvature=st.floats(0.1, 1.0),
-       churn=st.floats(0.0, 20.0), depth=st.floats(0.01, 0.95))
-def test_no_nan_and_valid_outputs_across_parameter_ranges(lam, b, eta, theta, social, curvature,
-                                                         churn, depth):
-    cfg = small_config("population.size=300", "steps=30", "policy=hi_lo", "policy.start=3",
-                       f"policy.depth={depth}",
-                       *_for_all_segments(**{
-                           "loss_aversion.mean": lam, "loss_aversion.sd": 0.0,
-                           "price_sensitivity.mean": b, "price_sensitivity.sd": 0.0,
-                           "reference_weight.mean": eta, "reference_weight.sd": 0.0,
-                           "memory.mean": theta, "memory.sd": 0.0,
-                           "social_weight.mean": social, "social_weight.sd": 0.0,
-                           "gain_curvature": curvature, "loss_curvature": curvature,
-                           "dissatisfaction_churn": churn}))
+@given(
+    lam=st.floats(0.0, 6.0),
+    b=st.floats(0.02, 2.0),
+    eta=st.floats(0.0, 4.0),
+    theta=st.floats(0.0, 0.99),
+    social=st.floats(0.0, 3.0),
+    curvature=st.floats(0.1, 1.0),
+    churn=st.floats(0.0, 20.0),
+    depth=st.floats(0.01, 0.95),
+)
+def test_no_nan_and_valid_outputs_across_parameter_ranges(
+    lam, b, eta, theta, social, curvature, churn, depth
+):
+    cfg = small_config(
+        "population.size=300",
+        "steps=30",
+        "policy=hi_lo",
+        "policy.start=3",
+        f"policy.depth={depth}",
+        *_for_all_segments(
+            **{
+                "loss_aversion.mean": lam,
+                "loss_aversion.sd": 0.0,
+                "price_sensitivity.mean": b,
+                "price_sensitivity.sd": 0.0,
+                "reference_weight.mean": eta,
+                "reference_weight.sd": 0.0,
+                "memory.mean": theta,
+                "memory.sd": 0.0,
+                "social_weight.mean": social,
+                "social_weight.sd": 0.0,
+                "gain_curvature": curvature,
+                "loss_curvature": curvature,
+                "dissatisfaction_churn": churn,
+            }
+        ),
+    )
     run = simulate(cfg)
     ts = run.timeseries
     numeric = ts.drop(columns=["firm"]).to_numpy(dtype=float)

@@ -254,6 +254,7 @@ def test_determinism(kind: str) -> None:
         (lambda: nw.build_network("barabasi_albert", 100, 100, 0, rng()), "mean_degree=100"),
         (lambda: nw.build_network("erdos_renyi", -5, 4, 0.1, rng()), "network.n=-5"),
         (lambda: nw.build_network("erdos_renyi", 10.5, 4, 0.1, rng()), "network.n=10.5"),
+        (lambda: nw.empty(2**31), "network.n=2147483648"),
         (lambda: nw.erdos_renyi(10, 9.5, rng()), "network.mean_degree=9.5"),
         (lambda: nw.erdos_renyi(10, -2, rng()), "network.mean_degree=-2"),
         (lambda: nw.watts_strogatz(10, 3, 0.1, rng()), "network.mean_degree=3"),

@@ -13,11 +13,14 @@ from agents.population import (
 from sim.config import Dist, SegmentConfig
 
 
-@pytest.mark.parametrize("draw,d", [
-    (draw_gamma, Dist(0.15, 0.05)),
-    (draw_beta, Dist(0.2, 0.05)),
-    (draw_lognormal, Dist(2.25, 0.5)),
-])
+@pytest.mark.parametrize(
+    "draw,d",
+    [
+        (draw_gamma, Dist(0.15, 0.05)),
+        (draw_beta, Dist(0.2, 0.05)),
+        (draw_lognormal, Dist(2.25, 0.5)),
+    ],
+)
 def test_families_hit_mean_and_sd(draw, d):
     x = draw(d, 400_000, np.random.default_rng(0))
     assert x.mean() == pytest.approx(d.mean, rel=0.01)
@@ -37,8 +40,10 @@ def test_segment_sizes_sum_and_round_by_largest_remainder():
 
 
 def test_population_layout_and_segment_traits():
-    segs = {"a": SegmentConfig(share=0.5, loss_aversion=Dist(1.0, 0.0)),
-            "b": SegmentConfig(share=0.5, loss_aversion=Dist(3.0, 0.0), taste_sd=0.0)}
+    segs = {
+        "a": SegmentConfig(share=0.5, loss_aversion=Dist(1.0, 0.0)),
+        "b": SegmentConfig(share=0.5, loss_aversion=Dist(3.0, 0.0), taste_sd=0.0),
+    }
     quality = np.array([1.0, 2.0])
     t = draw_population(segs, 1000, quality, np.random.default_rng(0))
     assert t.taste.shape == (2, 1000)

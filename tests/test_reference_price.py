@@ -38,8 +38,7 @@ def test_deal_depth():
     np.testing.assert_allclose(relative_deal_depth([10.0, 10.0], [7.5, 11.0]), [0.25, 0.0])
 
 
-@given(r=st.floats(0.1, 100), p=st.floats(0.0, 100), theta=st.floats(0, 1),
-       lat=st.floats(0, 0.5))
+@given(r=st.floats(0.1, 100), p=st.floats(0.0, 100), theta=st.floats(0, 1), lat=st.floats(0, 0.5))
 def test_update_stays_between_reference_and_price(r, p, theta, lat):
     new = update(r, p, theta)
     assert min(r, p) - 1e-9 <= new <= max(r, p) + 1e-9

@@ -34,7 +34,7 @@ def test_scatter_equals_dense_adjacency_product():
 def test_repeated_targets_accumulate():
     g = _graph()
     out = np.zeros((1, 5))
-    src, tgt = edges_from(g.indptr, g.indices, np.array([0, 1]))
+    _, tgt = edges_from(g.indptr, g.indices, np.array([0, 1]))
     add_to_neighbours(out, tgt, np.zeros_like(tgt), np.ones(len(tgt)))
     assert out[0, 2] == 2.0  # node 2 neighbours both 0 and 1
 
