@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 def edges_from(
     indptr: NDArray[np.int64], indices: NDArray[np.int32], sources: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
     """Expand sources into their edges: (position in `sources`, neighbour) per edge.
 
     Args:
@@ -38,20 +38,25 @@ def edges_from(
     lengths = indptr[sources + 1] - starts
     src = np.repeat(np.arange(len(sources)), lengths)
     first_edge = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return src, indices[first_edge + np.arange(len(src))].astype(np.int64)
+    return src, indices[first_edge + np.arange(len(src))]
+
+
+def cells(brands: NDArray[np.int64], targets: NDArray[np.integer], n: int) -> NDArray[np.int64]:
+    """Flat index of (brand j, customer k) in a firm-major (J, n) array: j * n + k."""
+    return brands * n + targets
 
 
 def add_to_neighbours(
-    out: NDArray[np.floating],
-    targets: NDArray[np.int64],
-    brands: NDArray[np.int64],
-    amounts: NDArray[np.floating],
+    out: NDArray[np.floating], where: NDArray[np.int64], amounts: NDArray[np.floating]
 ) -> None:
-    """out[j, k] += amount for every (k, j, amount) edge, in place (repeats accumulate).
+    """out.flat[c] += amount for every (cell c, amount), in place (repeats accumulate).
 
-    `out` is firm-major, shape (J, n), and C-contiguous.
+    Args:
+        out: a firm-major (J, n), C-contiguous array.
+        where: flat cells from `cells`.
+        amounts: one amount per cell.
     """
-    np.add.at(out.reshape(-1), brands * out.shape[1] + targets, amounts)
+    np.add.at(out.reshape(-1), where, amounts)
 
 
 def recency_increment(

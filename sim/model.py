@@ -54,6 +54,10 @@ class Basket:
         """Row ids of the customers who bought."""
         return self.shoppers[self.at]
 
+    def cells(self, n: int) -> NDArray[np.int64]:
+        """Flat (brand, buyer) cells of the firm-major (J, n) state arrays."""
+        return self.brand * n + self.buyers
+
     @property
     def reference_paid(self) -> NDArray[np.floating]:
         """Each buyer's reference price for the brand bought, on arrival."""
@@ -98,6 +102,7 @@ class CustsimModel(mesa.Model):
             for spec, rng in zip(self.specs, streams.firms, strict=True)
         ]
         self.recorder = Recorder(cfg.steps, tuple(s.name for s in self.specs))
+        self.n_active = pop.size
         self._customers: dict[int, Customer] = {}
         self.offers: Offers | None = None
 
@@ -266,25 +271,20 @@ class CustsimModel(mesa.Model):
         st, net, buyers = self.state, self.cfg.network, basket.buyers
         st.social_signal *= 1.0 - net.recency_decay
         src, targets = social.edges_from(self.graph.indptr, self.graph.indices, buyers)
-        brands = basket.brand[src]
+        where = social.cells(basket.brand[src], targets, st.size)
         scale = self.inv_degree[targets]
-        fresh = social.recency_increment(
-            st.last_buy_day[basket.brand, buyers], day, net.recency_decay
-        )
-        social.add_to_neighbours(st.social_signal, targets, brands, fresh[src] * scale)
+        last = st.last_buy_day.reshape(-1)[basket.cells(st.size)]
+        fresh = social.recency_increment(last, day, net.recency_decay)
+        social.add_to_neighbours(st.social_signal, where, fresh[src] * scale)
         if net.wom_strength:
-            social.add_to_neighbours(
-                st.taste,
-                targets,
-                brands,
-                (net.wom_strength * felt[src] * scale).astype(st.taste.dtype),
-            )
+            wom = (net.wom_strength * felt[src] * scale).astype(st.taste.dtype)
+            social.add_to_neighbours(st.taste, where, wom)
 
     def update_history(self, day: int, basket: Basket) -> None:
         """Buyers' purchase history with each firm, and discounted margin for CLV."""
         st, buyers, brand, qty = self.state, basket.buyers, basket.brand, basket.quantity
         discount = (1.0 + self.cfg.market.annual_discount_rate) ** (-day / 365.0)
-        cell = brand * st.size + buyers  # flat index into the (J, n) arrays
+        cell = basket.cells(st.size)  # flat index into the (J, n) arrays
         st.last_buy_day.reshape(-1)[cell] = day
         first = st.first_buy_day.reshape(-1)
         first[cell] = np.minimum(first[cell], day)
@@ -307,6 +307,7 @@ class CustsimModel(mesa.Model):
         leave = u_dropout < hazard
         gone, stay = who[leave], who[~leave]
         st.active[gone] = False
+        self.n_active -= len(gone)
         st.next_occasion[gone] = np.inf
         st.churn_day[gone] = day
         gap = -np.log1p(-u_gap[~leave]) / tr["occasion_rate"][stay]
@@ -327,7 +328,7 @@ class CustsimModel(mesa.Model):
             mean_reference_price=basket.reference.mean(axis=1)
             if len(basket.shoppers)
             else np.full(n_firms, np.nan),
-            active_customers=self.state.active.sum(),
+            active_customers=self.n_active,
             occasions=len(basket.shoppers),
             outside_choices=len(basket.shoppers) - len(basket.at),
         )

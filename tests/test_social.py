@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from agents.social import add_to_neighbours, edges_from, recency_increment
+from agents.social import add_to_neighbours, cells, edges_from, recency_increment
 from sim.network import from_edges
 
 
@@ -25,7 +25,7 @@ def test_scatter_equals_dense_adjacency_product():
     amounts = np.array([0.5, 2.0, -1.0])
     signal = np.zeros((2, 5))  # (J, n)
     src, tgt = edges_from(g.indptr, g.indices, sources)
-    add_to_neighbours(signal, tgt, brands[src], amounts[src])
+    add_to_neighbours(signal, cells(brands[src], tgt, 5), amounts[src])
     sent = np.zeros((2, 5))
     sent[brands, sources] = amounts
     np.testing.assert_allclose(signal, sent @ dense.T)
@@ -35,7 +35,7 @@ def test_repeated_targets_accumulate():
     g = _graph()
     out = np.zeros((1, 5))
     _, tgt = edges_from(g.indptr, g.indices, np.array([0, 1]))
-    add_to_neighbours(out, tgt, np.zeros_like(tgt), np.ones(len(tgt)))
+    add_to_neighbours(out, cells(np.zeros(len(tgt), dtype=np.int64), tgt, 5), np.ones(len(tgt)))
     assert out[0, 2] == 2.0  # node 2 neighbours both 0 and 1
 
 
@@ -51,7 +51,7 @@ def test_incremental_recency_signal_equals_direct_formula():
         brand = rng.integers(0, j, len(buyers))
         fresh = recency_increment(last[brand, buyers], day, decay)
         src, tgt = edges_from(g.indptr, g.indices, buyers)
-        add_to_neighbours(signal, tgt, brand[src], fresh[src])
+        add_to_neighbours(signal, cells(brand[src], tgt, n), fresh[src])
         last[brand, buyers] = day
     direct = np.power(1 - decay, day - last) @ g.to_scipy().toarray().T
     np.testing.assert_allclose(signal, direct, rtol=1e-10, atol=1e-12)
