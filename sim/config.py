@@ -105,12 +105,12 @@ class SegmentConfig:
     loss_aversion: Dist = dist(2.25, 0.5, NON_NEGATIVE)  # lambda_i (lognormal)
     gain_curvature: float = bounded(0.88, 0.0, 1.0, lo_open=True)  # alpha
     loss_curvature: float = bounded(0.88, 0.0, 1.0, lo_open=True)  # beta
-    reference_weight: Dist = dist(1.0, 0.3, NON_NEGATIVE)  # eta_i (lognormal)
+    reference_weight: Dist = dist(0.4, 0.15, NON_NEGATIVE)  # eta_i (lognormal)
     memory: Dist = dist(0.2, 0.05, UNIT_INTERVAL)  # theta_i (beta)
     latitude: float = bounded(0.02, 0.0, 1.0)  # neutral band, fraction of r
     social_weight: Dist = dist(0.5, 0.2, NON_NEGATIVE)  # w_i (lognormal)
-    deal_proneness: Dist = dist(0.3, 0.1, NON_NEGATIVE)  # utility of a visible deal
-    stockpiling: Dist = dist(0.5, 0.2, UNIT_INTERVAL)  # share of spare storage filled on a deal
+    deal_proneness: Dist = dist(0.05, 0.03, NON_NEGATIVE)  # utility of a visible deal
+    stockpiling: Dist = dist(0.15, 0.1, UNIT_INTERVAL)  # share of spare storage filled on a deal
     consumption: Dist = dist(0.07, 0.02, POSITIVE)  # units consumed per day (gamma)
     dissatisfaction_churn: float = bounded(2.0, 0.0)  # kappa: hazard multiplier per unit
 
