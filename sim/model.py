@@ -276,9 +276,12 @@ class CustsimModel(mesa.Model):
         last = st.last_buy_day.reshape(-1)[basket.cells(st.size)]
         fresh = social.recency_increment(last, day, net.recency_decay)
         social.add_to_neighbours(st.social_signal, where, fresh[src] * scale)
-        if net.wom_strength:
-            wom = (net.wom_strength * felt[src] * scale).astype(st.taste.dtype)
-            social.add_to_neighbours(st.taste, where, wom)
+        talk = (
+            felt[src] != 0
+        )  # purchases felt as neutral (inside the latitude band) pass nothing on
+        if net.wom_strength and talk.any():
+            wom = net.wom_strength * felt[src][talk] * scale[talk]
+            social.add_to_neighbours(st.taste, where[talk], wom.astype(st.taste.dtype))
 
     def update_history(self, day: int, basket: Basket) -> None:
         """Buyers' purchase history with each firm, and discounted margin for CLV."""
