@@ -158,6 +158,14 @@ class NetworkConfig:
 
 
 @dataclass
+class CompareConfig:
+    """Settings of `custsim-compare`: the baseline policy and the number of paired replications."""
+
+    baseline: str = "none"  # a conf/policy option
+    replications: int = bounded(10, 2)
+
+
+@dataclass
 class CustsimConfig:
     """Root configuration of one simulation run."""
 
@@ -171,6 +179,7 @@ class CustsimConfig:
     market: MarketConfig = MISSING
     network: NetworkConfig = MISSING
     policy: Any = MISSING
+    compare: CompareConfig = field(default_factory=CompareConfig)
 
 
 def register_configs() -> None:

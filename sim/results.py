@@ -64,6 +64,7 @@ def customers_frame(
     state: CustomerState,
     traits: Any,
     firm_names: tuple[str, ...],
+    unit_costs: np.ndarray,
 ) -> pd.DataFrame:
     """One row per customer: segment, key traits, history, churn and final references."""
     total = state.purchases.sum(axis=0)
@@ -77,6 +78,7 @@ def customers_frame(
         "purchases": total.astype(np.int32),
         "units": state.units.sum(axis=0).astype(np.int32),
         "spend": state.spend.sum(axis=0),
+        "margin": (state.spend - unit_costs[:, None] * state.units).sum(axis=0),
         "clv": state.discounted_margin.sum(axis=0),
         "churned": ~state.active,
         "churn_day": state.churn_day,
