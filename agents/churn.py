@@ -50,3 +50,13 @@ def dropout_probability(
     """H = min(1, p * (1 + kappa * max(0, -s)))."""
     dissatisfaction = np.maximum(-np.asarray(satisfaction), 0.0)
     return np.minimum(1.0, np.multiply(base, 1.0 + np.multiply(sensitivity, dissatisfaction)))
+
+
+def reactivation_probability(saving: ArrayLike, response: float) -> NDArray[np.floating]:
+    """Chance that a lapsed customer returns for a personal offer: 1 - exp(-k * saving).
+
+    `saving` is the offer's cut as a fraction of the regular price; k the
+    population's win-back response (win-back offers recover a minority of lapsed
+    customers: Thomas, Blattberg & Fox 2004).
+    """
+    return 1.0 - np.exp(-response * np.asarray(saving))

@@ -25,13 +25,15 @@ from numpy.typing import NDArray
 from sim.config import Dist, SegmentConfig
 
 GAMMA_TRAITS = ("occasion_rate", "consumption")
-BETA_TRAITS = ("dropout", "memory", "stockpiling")
+BETA_TRAITS = ("dropout", "memory", "stockpiling", "points_value", "present_bias", "anchoring")
 LOGNORMAL_TRAITS = (
     "price_sensitivity",
     "loss_aversion",
     "reference_weight",
     "social_weight",
     "deal_proneness",
+    "goal_gradient",
+    "urgency",
 )
 CONSTANT_TRAITS = ("gain_curvature", "loss_curvature", "latitude", "dissatisfaction_churn")
 TRAITS = GAMMA_TRAITS + BETA_TRAITS + LOGNORMAL_TRAITS + CONSTANT_TRAITS

@@ -55,6 +55,7 @@ def add_to_neighbours(
         out: a firm-major (J, n), C-contiguous array.
         where: flat cells from `cells`.
         amounts: one amount per cell.
+
     """
     np.add.at(out.reshape(-1), where, amounts)
 

@@ -16,6 +16,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from sim.market import FRAMES
+
 
 class ConfigError(ValueError):
     """A configuration value outside what is allowed (message: key=value: rule)."""
@@ -113,6 +115,31 @@ class SegmentConfig:
     stockpiling: Dist = dist(0.15, 0.1, UNIT_INTERVAL)  # share of spare storage filled on a deal
     consumption: Dist = dist(0.07, 0.02, POSITIVE)  # units consumed per day (gamma)
     dissatisfaction_churn: float = bounded(2.0, 0.0)  # kappa: hazard multiplier per unit
+    points_value: Dist = dist(0.8, 0.1, UNIT_INTERVAL)  # m: a point's worth vs cash (beta)
+    present_bias: Dist = dist(0.7, 0.1, UNIT_INTERVAL)  # beta of beta-delta (beta)
+    goal_gradient: Dist = dist(0.25, 0.08, NON_NEGATIVE)  # gamma: rate gain at full progress
+    urgency: Dist = dist(0.3, 0.1, NON_NEGATIVE)  # u: pull of novelty, deadlines, scarcity
+    anchoring: Dist = dist(0.3, 0.1, UNIT_INTERVAL)  # a: weight of a displayed list price
+
+
+@dataclass
+class FramingConfig:
+    """How customers read discount frames (see agents/framing.py)."""
+
+    numerosity: float = bounded(0.1, 0.0, 1.0)  # phi
+    perceived: dict[str, float] = field(
+        default_factory=lambda: {"pay_percent": 1.1, "bonus_pack": 1.1}
+    )  # c_f, 1 where absent
+    encoding: dict[str, float] = field(
+        default_factory=lambda: {
+            "none": 0.0,
+            "percent_off": 0.4,
+            "amount_off": 0.15,
+            "was_now": 0.5,
+            "pay_percent": 0.4,
+            "bonus_pack": 0.8,
+        }
+    )  # e_f: share of a framed cut kept out of reference memory
 
 
 @dataclass
@@ -124,6 +151,12 @@ class PopulationConfig:
     inventory_weight: float = bounded(0.5, 0.0)  # outside-option utility per week of supply
     satisfaction_memory: float = bounded(0.3, 0.0, 1.0)  # rho in s <- (1-rho) s + rho e
     initial_inventory_days: float = bounded(21.0, 0.0)  # mean days of supply at day 0
+    annual_time_preference: float = bounded(0.15, 0.0)  # delta = (1 + this) ** (-1 / 365)
+    novelty_days: float = bounded(2.0, 0.0, lo_open=True)  # tau_n of a new offer's salience
+    winback_response: float = bounded(0.5, 0.0)  # reactivation per unit of relative saving
+    switching_cost_weight: float = bounded(1.0, 0.0)  # psi
+    tier_window_days: float = bounded(90.0, 1.0)  # rolling-spend window for tiers
+    framing: FramingConfig = field(default_factory=FramingConfig)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
 
 
@@ -221,13 +254,30 @@ def _cross_checks(cfg: CustsimConfig) -> list[str]:
     if segments and not math.isclose(total, 1.0, abs_tol=1e-6):
         problems.append(f"population.segments.*.share sums to {total:g}: shares must sum to 1")
     for name, seg in segments.items():
-        for trait in ("dropout", "memory", "stockpiling"):
+        for trait in (
+            "dropout",
+            "memory",
+            "stockpiling",
+            "points_value",
+            "present_bias",
+            "anchoring",
+        ):
             d = getattr(seg, trait)
             if 0 < d.mean < 1 and d.sd**2 >= d.mean * (1 - d.mean):
                 problems.append(
                     f"population.segments.{name}.{trait}.sd={d.sd!r}: must be below "
                     f"sqrt(mean*(1-mean))={math.sqrt(d.mean * (1 - d.mean)):.4g}"
                 )
+    for table in ("perceived", "encoding"):
+        for frame, v in getattr(cfg.population.framing, table).items():
+            if frame not in FRAMES:
+                problems.append(
+                    f"population.framing.{table}.{frame}: unknown frame; frames are: "
+                    + ", ".join(FRAMES)
+                )
+            elif not (0 <= v <= (1 if table == "encoding" else 10)):
+                allowed = "[0, 1]" if table == "encoding" else "[0, 10]"
+                problems.append(f"population.framing.{table}.{frame}={v!r}: must be in {allowed}")
     firms = cfg.market.firms
     if not firms:
         problems.append("market.firms={}: at least one firm is required")

@@ -1,9 +1,9 @@
 """What passes between firms and the market each day.
 
-A policy sees a `MarketObs` (what a real firm could observe: public shelf prices,
-its own sales, customers' purchase history with it; never latent traits) and
-posts an `Offer`. The engine gathers the firms' offers into `Offers`, runs the
-day and hands every policy the `StepOutcome`.
+A policy sees a `MarketObs` (what a real firm could observe: public shelf and
+regular prices, its own sales, customers' purchase and points history with it;
+never latent traits) and posts an `Offer`. The engine gathers the firms' offers
+into `Offers`, runs the day and hands every policy its `StepOutcome`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ FRAMES = (
     "was_now",
     "pay_percent",
     "bonus_pack",
-    "gain_points",
-    "loss_points",
 )
+POINTS_MESSAGES = ("gain", "loss")
 
 
 def _no_ids() -> NDArray[np.int64]:
@@ -44,6 +43,87 @@ class FirmSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class LoyaltyTerms:
+    """The rules of a firm's points programme or stamp card, as customers see them.
+
+    Attributes:
+        points_per_currency: points per currency unit spent (before the multiplier).
+        points_per_purchase: points (stamps) per purchase occasion.
+        multiplier: today's earn multiplier (2.0 on a "2x points" day).
+        threshold: points needed for one reward.
+        reward_value: money value of a reward (a free unit: the regular price).
+        expiry_days: points lapse after this many days without earning; None: never.
+        initial_points: points given at enrolment (endowed progress).
+        progress_visible: customers see their progress (the goal gradient needs it).
+        message: points messages framed as a "gain" or as a "loss" to avoid.
+        tier_thresholds: rolling spend needed for tier 1, 2, ... (ascending).
+        tier_discounts: price discount of each tier (same length).
+
+    """
+
+    threshold: float
+    reward_value: float
+    points_per_currency: float = 0.0
+    points_per_purchase: float = 0.0
+    multiplier: float = 1.0
+    expiry_days: int | None = None
+    initial_points: float = 0.0
+    progress_visible: bool = True
+    message: str = "gain"
+    tier_thresholds: tuple[float, ...] = ()
+    tier_discounts: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(self.threshold > 0, "threshold", self.threshold, "must be > 0")
+        _require(self.reward_value >= 0, "reward_value", self.reward_value, "must be >= 0")
+        _require(
+            self.points_per_currency >= 0, "earn_rate", self.points_per_currency, "must be >= 0"
+        )
+        _require(
+            self.points_per_purchase >= 0,
+            "points_per_purchase",
+            self.points_per_purchase,
+            "must be >= 0",
+        )
+        _require(self.multiplier >= 0, "multiplier", self.multiplier, "must be >= 0")
+        _require(
+            self.expiry_days is None or self.expiry_days >= 1,
+            "expiry_days",
+            self.expiry_days,
+            "must be >= 1 day (one step) or None",
+        )
+        _require(
+            0 <= self.initial_points < self.threshold,
+            "initial_points",
+            self.initial_points,
+            f"must be in [0, threshold={self.threshold:g})",
+        )
+        _require(
+            self.message in POINTS_MESSAGES,
+            "message",
+            self.message,
+            f"must be one of: {', '.join(POINTS_MESSAGES)}",
+        )
+        _require(
+            len(self.tier_thresholds) == len(self.tier_discounts),
+            "tier_discounts",
+            self.tier_discounts,
+            "needs one discount per tier threshold",
+        )
+        _require(
+            all(0 <= d < 1 for d in self.tier_discounts),
+            "tier_discounts",
+            self.tier_discounts,
+            "must each be in [0, 1)",
+        )
+
+    @property
+    def point_value(self) -> float:
+        """Money value of one point when redeemed: reward_value / threshold."""
+        return self.reward_value / self.threshold
+
+
+@dataclass(frozen=True, slots=True)
 class Offer:
     """What one firm posts for one day.
 
@@ -51,10 +131,13 @@ class Offer:
         price: shelf price every customer sees.
         list_price: displayed regular ("was") price, an anchor; None shows none.
         frame: how a discount is presented, one of `FRAMES`.
-        deadline: days until the offer ends (shown as a countdown); None if open-ended.
-        points_per_currency: loyalty points earned per currency unit spent.
+        deadline: days left of a time-limited offer (0: last day); None if open-ended.
+        countdown: whether the deadline is shown to customers.
+        days_running: days since the offer started (0 on the first day); None if no offer.
+        stock_limit: units left at the offer price ("only K left"); None: unlimited.
         promoted: whether the firm advertises the day as a deal.
-        targeted_ids: customers (row indices) who get a personal price.
+        loyalty: the firm's points programme, stamp card or tiers; None if it has none.
+        targeted_ids: customers (row indices, sorted) who get a personal price.
         targeted_prices: their prices, same length as `targeted_ids`.
 
     """
@@ -63,20 +146,53 @@ class Offer:
     list_price: float | None = None
     frame: str = "none"
     deadline: int | None = None
-    points_per_currency: float = 0.0
+    countdown: bool = False
+    days_running: int | None = None
+    stock_limit: int | None = None
     promoted: bool = False
+    loyalty: LoyaltyTerms | None = None
     targeted_ids: NDArray[np.int64] = field(default_factory=_no_ids)
     targeted_prices: NDArray[np.float64] = field(default_factory=_no_prices)
 
     def __post_init__(self) -> None:
-        if not np.isfinite(self.price) or self.price < 0:
-            raise ValueError(f"Offer.price={self.price!r}: must be a finite price >= 0")
-        if self.frame not in FRAMES:
-            raise ValueError(f"Offer.frame={self.frame!r}: must be one of: {', '.join(FRAMES)}")
-        if len(self.targeted_ids) != len(self.targeted_prices):
-            raise ValueError("Offer.targeted_ids and targeted_prices must have the same length")
-        if self.deadline is not None and self.deadline < 0:
-            raise ValueError(f"Offer.deadline={self.deadline!r}: must be >= 0 or None")
+        _require(
+            bool(np.isfinite(self.price)) and self.price >= 0,
+            "price",
+            self.price,
+            "must be a finite price >= 0",
+        )
+        _require(self.frame in FRAMES, "frame", self.frame, f"must be one of: {', '.join(FRAMES)}")
+        _require(
+            len(self.targeted_ids) == len(self.targeted_prices),
+            "targeted_prices",
+            len(self.targeted_prices),
+            "must have one price per targeted id",
+        )
+        _require(
+            bool(np.all(np.diff(self.targeted_ids) > 0)),
+            "targeted_ids",
+            "...",
+            "must be sorted and unique",
+        )
+        _require(bool(np.all(self.targeted_prices >= 0)), "targeted_prices", "...", "must be >= 0")
+        _require(
+            self.deadline is None or self.deadline >= 0,
+            "deadline",
+            self.deadline,
+            "must be >= 0 or None",
+        )
+        _require(
+            self.stock_limit is None or self.stock_limit >= 0,
+            "stock_limit",
+            self.stock_limit,
+            "must be >= 0 or None",
+        )
+
+
+def _require(ok: bool, key: str, value: object, rule: str) -> None:
+    """Raise ValueError('key=value: rule') unless ok."""
+    if not ok:
+        raise ValueError(f"{key}={value!r}: {rule}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,23 +202,39 @@ class Offers:
     price: NDArray[np.float64]
     list_price: NDArray[np.float64]  # NaN where no list price is shown
     frame: tuple[str, ...]
-    deadline: NDArray[np.int64]  # -1 where open-ended
-    points_per_currency: NDArray[np.float64]
+    deadline: NDArray[np.float64]  # days left; inf where open-ended or hidden
+    days_running: NDArray[np.float64]  # inf where no offer runs
+    stock_limit: NDArray[np.float64]  # inf where unlimited
     promoted: NDArray[np.bool_]
+    loyalty: tuple[LoyaltyTerms | None, ...]
     targeted: tuple[tuple[NDArray[np.int64], NDArray[np.float64]], ...]
 
     @classmethod
     def collect(cls, offers: list[Offer]) -> Offers:
         """Stack the firms' offers (in firm order)."""
+
+        def shown(o: Offer) -> float:
+            return float(o.deadline) if o.deadline is not None and o.countdown else np.inf
+
+        def opt(values: list[float | None], missing: float) -> NDArray[np.float64]:
+            return np.array([missing if v is None else v for v in values], dtype=np.float64)
+
         return cls(
             price=np.array([o.price for o in offers], dtype=np.float64),
-            list_price=np.array([np.nan if o.list_price is None else o.list_price for o in offers]),
+            list_price=opt([o.list_price for o in offers], np.nan),
             frame=tuple(o.frame for o in offers),
-            deadline=np.array([-1 if o.deadline is None else o.deadline for o in offers]),
-            points_per_currency=np.array([o.points_per_currency for o in offers]),
+            deadline=np.array([shown(o) for o in offers]),
+            days_running=opt([o.days_running for o in offers], np.inf),
+            stock_limit=opt([o.stock_limit for o in offers], np.inf),
             promoted=np.array([o.promoted for o in offers], dtype=bool),
+            loyalty=tuple(o.loyalty for o in offers),
             targeted=tuple((o.targeted_ids, o.targeted_prices) for o in offers),
         )
+
+    @property
+    def has_targeting(self) -> bool:
+        """Whether any firm sends personal prices today."""
+        return any(len(ids) for ids, _ in self.targeted)
 
     def prices_for(self, customers: NDArray[np.int64]) -> NDArray[np.float64]:
         """Price each of `customers` faces at each firm: shelf price unless targeted.
@@ -121,7 +253,7 @@ class Offers:
             pos = np.searchsorted(customers, ids)
             hit = pos < len(customers)
             hit[hit] = customers[pos[hit]] == ids[hit]
-            prices[j, pos[hit]] = personal[hit]
+            prices[j, pos[hit]] = np.minimum(prices[j, pos[hit]], personal[hit])
         return prices
 
 
@@ -129,19 +261,22 @@ class Offers:
 class MarketObs:
     """What firm `firm` can observe at the start of day `day` (read-only views).
 
-    Customer arrays have one row per customer and describe only their history
+    Customer arrays have one entry per customer and describe only their history
     with this firm: a firm cannot see whether a customer has churned, nor any
     latent trait.
     """
 
     day: int
     firm: int
-    shelf_prices: NDArray[np.float64]  # yesterday's posted prices, all firms (public)
-    units_sold: NDArray[np.int64]  # this firm's units per day so far
+    firm_names: tuple[str, ...]
+    regular_prices: NDArray[np.float64]  # all firms' regular (list) prices, public
+    shelf_prices: NDArray[np.float64]  # yesterday's posted prices, all firms, public
+    units_sold: NDArray[np.float64]  # this firm's units per day so far
     revenue: NDArray[np.float64]  # this firm's revenue per day so far
     last_purchase_day: NDArray[np.float64]  # per customer; -inf if never bought here
-    purchase_count: NDArray[np.int64]  # per customer, purchases from this firm
+    purchase_count: NDArray[np.int32]  # per customer, purchases from this firm
     spend: NDArray[np.float64]  # per customer, money spent at this firm
+    points: NDArray[np.float64]  # per customer, points balance with this firm
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +291,7 @@ class StepOutcome:
     buyer_ids: NDArray[np.int64]
     quantities: NDArray[np.int64]
     prices_paid: NDArray[np.float64]
+    points_earned: float = 0.0
+    points_redeemed: float = 0.0
+    points_expired: float = 0.0
+    rewards_paid: float = 0.0

@@ -24,6 +24,11 @@ FIRM_SERIES = (
     "buyers",
     "mean_reference_price",
     "promo",
+    "points_earned",
+    "points_redeemed",
+    "points_expired",
+    "points_outstanding",
+    "rewards_paid",
 )
 MARKET_SERIES = ("active_customers", "occasions", "outside_choices")
 
@@ -68,16 +73,24 @@ class Recorder:
         return df
 
 
-def firm_kpis(rec: Recorder, state: CustomerState) -> pd.DataFrame:
-    """Per firm: revenue, margin, units, unit share, customers, repeat rate, retention, CLV.
+def firm_kpis(
+    rec: Recorder, state: CustomerState, liability: NDArray[np.float64] | None = None
+) -> pd.DataFrame:
+    """Per firm: revenue, margin, units, unit share, customers, repeat rate, retention, CLV, points.
 
+    - margin: revenue - unit cost * units - rewards paid - the money value of the
+      points still outstanding at the end (a liability), i.e. net of discounts,
+      rewards and points liability.
     - repeat_rate: share of the firm's customers who bought from it twice or more.
     - retention: share of customers who bought from the firm in the first half
       of the run and bought from it again in the second half.
-    - clv_per_customer: margin discounted to day 0, summed over customers,
-      divided by the population size.
+    - clv_per_customer: margin (net of rewards) discounted to day 0, summed
+      over customers, divided by the population size.
+    - breakage: share of the points issued that expired.
     """
     units = np.nansum(rec.firm["units"], axis=0)
+    liability = np.zeros(len(rec.firm_names)) if liability is None else liability
+    earned = np.nansum(rec.firm["points_earned"], axis=0)
     half = rec.steps / 2
     bought = state.purchases > 0
     first_half = state.first_buy_day <= half
@@ -86,13 +99,16 @@ def firm_kpis(rec: Recorder, state: CustomerState) -> pd.DataFrame:
         {
             "firm": list(rec.firm_names),
             "revenue": np.nansum(rec.firm["revenue"], axis=0),
-            "margin": np.nansum(rec.firm["margin"], axis=0),
+            "margin": np.nansum(rec.firm["margin"], axis=0) - liability,
             "units": units.astype(np.int64),
             "unit_share": units / max(units.sum(), 1.0),
             "customers": bought.sum(axis=1),
             "repeat_rate": _ratio((state.purchases >= 2).sum(axis=1), bought.sum(axis=1)),
             "retention": _ratio(kept.sum(axis=1), first_half.sum(axis=1)),
             "clv_per_customer": state.discounted_margin.sum(axis=1) / state.size,
+            "rewards_paid": np.nansum(rec.firm["rewards_paid"], axis=0),
+            "points_liability": liability,
+            "breakage": _ratio(np.nansum(rec.firm["points_expired"], axis=0), earned),
         }
     )
 

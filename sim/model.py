@@ -1,11 +1,12 @@
 """The custsim Mesa model: one day per step, as a six-line script.
 
 1. each firm's policy observes the market and posts its offer;
-2. customers with a shopping occasion today come to the shelf;
+2. customers with a shopping occasion today come to the shelf (lapsed customers
+   holding a win-back offer may return first; members learn their tier);
 3. they choose among the brands and the outside option (multinomial logit);
-4. purchases settle: units, revenue, margin per firm;
+4. purchases settle: units, revenue, margin per firm, loyalty points and rewards;
 5. customer state updates: reference prices, stock, satisfaction, social
-   signals and word of mouth, dropout;
+   signals and word of mouth, dropout and the next occasion;
 6. the day's metrics are recorded.
 
 Customers are rows of arrays (`CustomerState`, `Traits`); every behavioural
@@ -23,17 +24,20 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from agents import choice, churn, inventory, prospect, reference_price, social
+from agents import choice, inventory, reference_price
 from agents.customer import Customer
 from agents.population import Traits, draw_population
 from policies.base import Policy
+from sim import updates
 from sim.config import CustsimConfig
 from sim.firm import Firm, firm_specs
+from sim.ledger import PointsLedger
 from sim.market import MarketObs, Offers, StepOutcome
 from sim.metrics import Recorder
 from sim.network import Graph, build_network
 from sim.rng import RngTree
 from sim.state import CustomerState
+from sim.utility import brand_utility
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Basket:
     brand: NDArray[np.int64]  # brand bought, per buyer
     quantity: NDArray[np.int64]
     paid: NDArray[np.float64]  # unit price paid, per buyer
+    rewards: NDArray[np.float64]  # loyalty rewards paid out to each buyer (money)
 
     @property
     def buyers(self) -> NDArray[np.int64]:
@@ -85,11 +90,10 @@ class CustsimModel(mesa.Model):
         self.unit_costs = np.array([s.unit_cost for s in self.specs])
         quality = np.array([f.quality for f in firms.values()])
         dtype = np.float32 if cfg.precision == "float32" else np.float64
-        pop = cfg.population
+        pop, net = cfg.population, cfg.network
         self.traits: Traits = draw_population(
             pop.segments, pop.size, quality, streams.population, dtype
         )
-        net = cfg.network
         self.graph: Graph = build_network(
             net.kind, pop.size, net.mean_degree, net.rewire_p, streams.network
         )
@@ -97,6 +101,8 @@ class CustsimModel(mesa.Model):
         self.state = CustomerState.initial(
             self.traits, self.regular_prices, pop.initial_inventory_days, streams.population
         )
+        self.ledger = PointsLedger(len(self.specs), pop.size)
+        self.daily_discount = (1.0 + pop.annual_time_preference) ** (-1.0 / 365.0)
         self.firms = [
             Firm(self, spec, policies[spec.name], rng)
             for spec, rng in zip(self.specs, streams.firms, strict=True)
@@ -111,11 +117,11 @@ class CustsimModel(mesa.Model):
         """Simulate one day (see the module docstring for the script)."""
         day = self.steps
         offers = self.post_offers(day)  # 1
-        shoppers = self.shopping_occasions(day)  # 2
+        shoppers = self.shopping_occasions(day, offers)  # 2
         draws = self.rng_dynamics.random((4, len(shoppers)))
         basket = self.choose(day, shoppers, offers, draws[0], draws[1])  # 3
-        outcomes = self.settle(day, basket)  # 4
-        self.update_customers(day, basket, draws[2], draws[3])  # 5
+        outcomes = self.settle(day, basket, offers)  # 4
+        updates.update_customers(self, day, basket, offers, draws[2], draws[3])  # 5
         self.record(day, offers, basket, outcomes)  # 6
         if day >= self.cfg.steps:
             self.running = False
@@ -135,17 +141,25 @@ class CustsimModel(mesa.Model):
         return MarketObs(
             day=day,
             firm=j,
+            firm_names=tuple(s.name for s in self.specs),
+            regular_prices=self.regular_prices,
             shelf_prices=shelf,
             units_sold=rec.firm["units"][: day - 1, j],
             revenue=rec.firm["revenue"][: day - 1, j],
-            last_purchase_day=st.last_buy_day[:, j],
-            purchase_count=st.purchases[:, j],
-            spend=st.spend[:, j],
+            last_purchase_day=st.last_buy_day[j],
+            purchase_count=st.purchases[j],
+            spend=st.spend[j],
+            points=self.ledger.balance[j],
         )
 
-    def shopping_occasions(self, day: int) -> NDArray[np.int64]:
-        """Step 2: active customers whose next occasion falls on this day."""
-        return np.flatnonzero(self.state.next_occasion < day)
+    def shopping_occasions(self, day: int, offers: Offers) -> NDArray[np.int64]:
+        """Step 2: win-backs return, then the active customers whose occasion falls today."""
+        if offers.has_targeting:
+            updates.win_back(self, day, offers)
+        shoppers = np.flatnonzero(self.state.next_occasion < day)
+        if any(t is not None and t.tier_thresholds for t in offers.loyalty):
+            updates.review_tiers(self, day, shoppers, offers)
+        return shoppers
 
     def choose(
         self,
@@ -157,20 +171,19 @@ class CustsimModel(mesa.Model):
     ) -> Basket:
         """Step 3: logit choice over the brands and the outside option, then quantities."""
         st, tr = self.state, self.traits
-        prices = offers.prices_for(shoppers)
+        prices = self.personal_prices(shoppers, offers)
         ref = st.reference[:, shoppers]
         stock = inventory.current_stock(
             st.stock[shoppers], tr["consumption"][shoppers], day - st.stock_day[shoppers]
         )
-        utility = self.brand_utility(shoppers, prices, ref, offers)
+        utility = brand_utility(self, shoppers, prices, ref, offers)
         outside = inventory.outside_utility(
             stock, tr["consumption"][shoppers], self.cfg.population.inventory_weight
         )
         picked = choice.sample_choice(choice.choice_weights(utility, outside), u_choice)
         at = np.flatnonzero(picked)
         brand = picked[at] - 1
-        paid = prices[brand, at]
-        depth = reference_price.relative_deal_depth(ref[brand, at], paid)
+        depth = reference_price.relative_deal_depth(ref[brand, at], prices[brand, at])
         quantity = inventory.purchase_quantity(
             depth,
             tr["stockpiling"][shoppers[at]],
@@ -178,143 +191,63 @@ class CustsimModel(mesa.Model):
             self.cfg.population.storage_limit,
             u_quantity[at],
         )
-        return Basket(shoppers, prices, ref, stock, at, brand, quantity, paid)
+        if np.isfinite(offers.stock_limit).any():
+            keep = self.within_offer_stock(brand, quantity, u_quantity[at], offers)
+            at, brand, quantity = at[keep], brand[keep], quantity[keep]
+        paid = prices[brand, at]
+        return Basket(shoppers, prices, ref, stock, at, brand, quantity, paid, np.zeros(len(at)))
 
-    def brand_utility(
-        self,
-        who: NDArray[np.int64],
-        prices: NDArray[np.float64],
-        ref: NDArray[np.floating],
-        offers: Offers,
-    ) -> NDArray[np.floating]:
-        """Deterministic utility of each brand (see README, 'The customer model').
+    def personal_prices(self, who: NDArray[np.int64], offers: Offers) -> NDArray[np.float64]:
+        """(J, m) prices: shelf, or a personal offer, less the customer's tier discount."""
+        prices = offers.prices_for(who)
+        for j, terms in enumerate(offers.loyalty):
+            if terms is not None and terms.tier_discounts:
+                discount = np.array((0.0, *terms.tier_discounts))[self.ledger.tier[j, who]]
+                prices[j] *= 1.0 - discount
+        return prices
 
-        V_ij = a_ij - b_i p_ij + b_i eta_i v(x_ij) + d_i promo_j + w_i S_ij,
-        x_ij the gain against the reference outside the latitude band.
-        """
-        tr, st = self.traits, self.state
+    @staticmethod
+    def within_offer_stock(
+        brand: NDArray[np.int64], quantity: NDArray[np.int64], order_key: NDArray, offers: Offers
+    ) -> NDArray[np.bool_]:
+        """Which buyers still find the offer in stock ("only K left"), served in random order."""
+        keep = np.ones(len(brand), dtype=bool)
+        for j in np.flatnonzero(np.isfinite(offers.stock_limit)):
+            mine = np.flatnonzero(brand == j)
+            queue = mine[np.argsort(order_key[mine], kind="stable")]
+            served = np.cumsum(quantity[queue]) <= offers.stock_limit[j]
+            keep[queue[~served]] = False
+        return keep
 
-        def col(trait: str) -> NDArray[np.floating]:
-            return tr[trait][who]  # (m,), broadcasts over the firm rows
-
-        gain = reference_price.perceived_gain(ref, prices, col("latitude"))
-        felt = prospect.value(
-            gain, col("gain_curvature"), col("loss_curvature"), col("loss_aversion")
-        )
-        b = col("price_sensitivity")
-        utility = st.taste[:, who] - b * (prices - col("reference_weight") * felt)
-        utility += np.outer(offers.promoted, col("deal_proneness"))
-        if self.graph.n_edges:
-            utility += col("social_weight") * st.social_signal[:, who]
-        return utility
-
-    def settle(self, day: int, basket: Basket) -> list[StepOutcome]:
-        """Step 4: units, revenue and margin per firm; each firm's policy hears its outcome."""
+    def settle(self, day: int, basket: Basket, offers: Offers) -> list[StepOutcome]:
+        """Step 4: units, revenue, margin and points per firm; each policy hears its outcome."""
         n_firms = len(self.firms)
         units = np.bincount(basket.brand, weights=basket.quantity, minlength=n_firms)
-        revenue = np.bincount(
-            basket.brand, weights=basket.quantity * basket.paid, minlength=n_firms
-        )
-        margin = revenue - units * self.unit_costs
+        spend = basket.quantity * basket.paid
+        revenue = np.bincount(basket.brand, weights=spend, minlength=n_firms)
         buyers = basket.buyers
         outcomes = []
         for j, firm in enumerate(self.firms):
-            mine = basket.brand == j
+            mine = np.flatnonzero(basket.brand == j)
+            flows = updates.settle_points(self, day, j, basket, mine, spend, offers.loyalty[j])
+            margin = revenue[j] - units[j] * self.unit_costs[j] - flows.rewards_paid
             outcome = StepOutcome(
                 day,
                 j,
                 int(units[j]),
                 float(revenue[j]),
-                float(margin[j]),
+                float(margin),
                 buyers[mine],
                 basket.quantity[mine],
                 basket.paid[mine],
+                flows.earned,
+                flows.redeemed,
+                flows.expired,
+                flows.rewards_paid,
             )
             firm.settle(outcome)
             outcomes.append(outcome)
         return outcomes
-
-    def update_customers(
-        self, day: int, basket: Basket, u_dropout: NDArray[np.float64], u_gap: NDArray[np.float64]
-    ) -> None:
-        """Step 5: references, stock, satisfaction, social signals, history, dropout."""
-        st, tr, who = self.state, self.traits, basket.shoppers
-        st.reference[:, who] = reference_price.update(
-            basket.reference, basket.prices, tr["memory"][who]
-        )
-        st.stock[who] = basket.stock
-        st.stock[basket.buyers] += basket.quantity
-        st.stock_day[who] = day
-        felt = self.update_satisfaction(basket)
-        if self.graph.n_edges:
-            self.spread_social_signals(day, basket, felt)
-        self.update_history(day, basket)
-        self.dropout_and_next_occasion(day, who, u_dropout, u_gap)
-
-    def update_satisfaction(self, basket: Basket) -> NDArray[np.floating]:
-        """Buyers' felt experience e = v((r - p) / r) and their new satisfaction."""
-        st, tr, buyers = self.state, self.traits, basket.buyers
-        felt = churn.experience(
-            basket.reference_paid,
-            basket.paid,
-            tr["gain_curvature"][buyers],
-            tr["loss_curvature"][buyers],
-            tr["loss_aversion"][buyers],
-        )
-        st.satisfaction[buyers] = churn.update_satisfaction(
-            st.satisfaction[buyers], felt, self.cfg.population.satisfaction_memory
-        )
-        return felt
-
-    def spread_social_signals(self, day: int, basket: Basket, felt: NDArray) -> None:
-        """Decay neighbours' purchase signals, add today's, and pass on word of mouth."""
-        st, net, buyers = self.state, self.cfg.network, basket.buyers
-        st.social_signal *= 1.0 - net.recency_decay
-        src, targets = social.edges_from(self.graph.indptr, self.graph.indices, buyers)
-        where = social.cells(basket.brand[src], targets, st.size)
-        scale = self.inv_degree[targets]
-        last = st.last_buy_day.reshape(-1)[basket.cells(st.size)]
-        fresh = social.recency_increment(last, day, net.recency_decay)
-        social.add_to_neighbours(st.social_signal, where, fresh[src] * scale)
-        talk = (
-            felt[src] != 0
-        )  # purchases felt as neutral (inside the latitude band) pass nothing on
-        if net.wom_strength and talk.any():
-            wom = net.wom_strength * felt[src][talk] * scale[talk]
-            social.add_to_neighbours(st.taste, where[talk], wom.astype(st.taste.dtype))
-
-    def update_history(self, day: int, basket: Basket) -> None:
-        """Buyers' purchase history with each firm, and discounted margin for CLV."""
-        st, buyers, brand, qty = self.state, basket.buyers, basket.brand, basket.quantity
-        discount = (1.0 + self.cfg.market.annual_discount_rate) ** (-day / 365.0)
-        cell = basket.cells(st.size)  # flat index into the (J, n) arrays
-        st.last_buy_day.reshape(-1)[cell] = day
-        first = st.first_buy_day.reshape(-1)
-        first[cell] = np.minimum(first[cell], day)
-        st.purchases.reshape(-1)[cell] += 1
-        st.units.reshape(-1)[cell] += qty
-        st.spend.reshape(-1)[cell] += qty * basket.paid
-        st.discounted_margin.reshape(-1)[cell] += (
-            discount * qty * (basket.paid - self.unit_costs[brand])
-        )
-        st.last_brand[buyers] = brand
-
-    def dropout_and_next_occasion(
-        self, day: int, who: NDArray[np.int64], u_dropout: NDArray, u_gap: NDArray
-    ) -> None:
-        """BG/NBD-style dropout after the occasion; the stayers draw their next one."""
-        st, tr = self.state, self.traits
-        hazard = churn.dropout_probability(
-            tr["dropout"][who], st.satisfaction[who], tr["dissatisfaction_churn"][who]
-        )
-        leave = u_dropout < hazard
-        gone, stay = who[leave], who[~leave]
-        st.active[gone] = False
-        self.n_active -= len(gone)
-        st.next_occasion[gone] = np.inf
-        st.churn_day[gone] = day
-        gap = -np.log1p(-u_gap[~leave]) / tr["occasion_rate"][stay]
-        st.next_occasion[stay] = np.maximum(st.next_occasion[stay] + gap, day)
 
     def record(self, day: int, offers: Offers, basket: Basket, outcomes: list[StepOutcome]) -> None:
         """Step 6: the day's firm and market series."""
@@ -331,10 +264,21 @@ class CustsimModel(mesa.Model):
             mean_reference_price=basket.reference.mean(axis=1)
             if len(basket.shoppers)
             else np.full(n_firms, np.nan),
+            points_earned=[o.points_earned for o in outcomes],
+            points_redeemed=[o.points_redeemed for o in outcomes],
+            points_expired=[o.points_expired for o in outcomes],
+            points_outstanding=self.ledger.outstanding,
+            rewards_paid=[o.rewards_paid for o in outcomes],
             active_customers=self.n_active,
             occasions=len(basket.shoppers),
             outside_choices=len(basket.shoppers) - len(basket.at),
         )
+
+    def points_liability(self) -> NDArray[np.float64]:
+        """Money value of the points outstanding now, per firm (0 without a programme)."""
+        terms = self.offers.loyalty if self.offers is not None else (None,) * len(self.specs)
+        value = np.array([0.0 if t is None else t.point_value for t in terms])
+        return self.ledger.outstanding * value
 
     # -- inspection ------------------------------------------------------------
     def customer(self, i: int) -> Customer:

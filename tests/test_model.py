@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from agents.customer import Customer
 from sim.firm import Firm
 from sim.runner import build_model, simulate
+from sim.utility import brand_utility
 from support import small_config
 
 SEGMENTS = ("balanced", "price_sensitive", "deal_seeker", "brand_loyal")
@@ -23,7 +24,7 @@ def _utility_at(model, reference_shift: float):
     who = np.arange(200)
     prices = model.offers.prices_for(who) if model.offers else None
     ref = model.state.reference[:, who] + reference_shift
-    return model.brand_utility(who, prices, ref, model.offers)
+    return brand_utility(model, who, prices, ref, model.offers)
 
 
 def _stepped(*overrides: str):

@@ -1,0 +1,137 @@
+"""Loyalty programmes: the points ledger, how customers value points, the goal gradient.
+
+Ledger (per customer and firm). A purchase of q units at price p earns
+
+    e = (rate * p * q + per_purchase) * multiplier
+
+points. Whenever the balance reaches the threshold T, floor(balance / T)
+rewards worth R each are paid and T points per reward are redeemed. Points lapse
+after `expiry_days` without earning (breakage). At every step, for every firm,
+earned = redeemed + expired + outstanding exactly.
+
+Valuation (utility of the points a purchase earns), in money units scaled by the
+price sensitivity b_i:
+
+    V_points = b_i * m_i * e * (R / T) * w(pi) * beta_i**[tau > 0] * delta**tau
+
+- m_i: mental-accounting value of a point relative to cash (Thaler 1999);
+- tau = k / mu_i: days until the reward, k = purchases still needed;
+- beta-delta present bias for the delayed reward (Laibson 1997);
+- pi = (1 - p_i)**k * exp(-tau / expiry): the chance to reach the reward
+  before dropping out or the points lapsing, weighted by the Tversky-Kahneman
+  (1992) weighting function w;
+- a loss-framed message ("don't lose your points") multiplies the value by the
+  customer's loss aversion lambda_i when the customer already holds points.
+
+Goal gradient (Kivetz, Urminsky & Zheng 2006): with visible progress
+g = balance / T, the shopping-occasion rate is mu_i * (1 + gamma_i * g), so the
+inter-purchase time shrinks by 1 / (1 + gamma_i) from the first to the last
+stamp (about 20% at gamma = 0.25) and resets after a reward.
+
+Switching cost: points at stake make leaving a loss; the dropout hazard is
+divided by 1 + psi * lambda_i * (money value of the balance) / (mean regular price).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from agents.prospect import TK92_GAMMA_GAINS, weight
+
+
+def points_earned(
+    price: ArrayLike, quantity: ArrayLike, rate: float, per_purchase: float, multiplier: float
+) -> NDArray[np.float64]:
+    """Points for buying `quantity` units at `price`: (rate * p * q + per_purchase) * mult."""
+    return (rate * np.multiply(price, quantity) + per_purchase) * multiplier
+
+
+def redeem(balance: ArrayLike, threshold: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Rewards due and the balance left: (floor(b / T), b - T * floor(b / T))."""
+    balance = np.asarray(balance, dtype=float)
+    rewards = np.floor(balance / threshold + 1e-9)
+    return rewards, np.maximum(balance - rewards * threshold, 0.0)
+
+
+def expired(
+    balance: ArrayLike, last_earned_day: ArrayLike, today: int, expiry_days: int | None
+) -> NDArray[np.bool_]:
+    """Whether each balance lapses today: held and unchanged for more than `expiry_days`."""
+    if expiry_days is None:
+        return np.zeros(np.shape(balance), dtype=bool)
+    return (np.asarray(balance) > 0) & (today - np.asarray(last_earned_day) > expiry_days)
+
+
+def purchases_to_reward(
+    balance: ArrayLike, earn_per_purchase: ArrayLike, threshold: float
+) -> NDArray[np.float64]:
+    """K = ceil((T - balance) / e): purchases still needed after this one (>= 0)."""
+    remaining = np.maximum(threshold - np.asarray(balance) - earn_per_purchase, 0.0)
+    return np.ceil(remaining / np.maximum(earn_per_purchase, 1e-12) - 1e-9)
+
+
+def points_utility(
+    earn: ArrayLike,
+    balance: ArrayLike,
+    threshold: float,
+    reward_value: float,
+    expiry_days: int | None,
+    traits: dict[str, NDArray],
+    daily_discount: float,
+    loss_framed: bool,
+) -> NDArray[np.float64]:
+    """V_points of the module docstring for one firm's programme.
+
+    Args:
+        earn: points the purchase would earn, per customer.
+        balance: the customers' balances with the firm.
+        threshold: T.
+        reward_value: R.
+        expiry_days: lapse period, None for none.
+        traits: per-customer arrays 'price_sensitivity', 'points_value',
+            'present_bias', 'occasion_rate', 'dropout', 'loss_aversion'.
+        daily_discount: delta per day.
+        loss_framed: whether messages frame unredeemed points as a loss.
+
+    Returns:
+        Utility of the points, per customer.
+
+    """
+    k = purchases_to_reward(balance, earn, threshold)
+    tau = k / traits["occasion_rate"]
+    reach = np.power(1.0 - traits["dropout"], k)
+    if expiry_days is not None:
+        reach = reach * np.exp(-tau / expiry_days)
+    delay = np.where(tau > 0, traits["present_bias"], 1.0) * np.power(daily_discount, tau)
+    money = traits["points_value"] * np.asarray(earn) * (reward_value / threshold)
+    value = traits["price_sensitivity"] * money * weight(reach, TK92_GAMMA_GAINS) * delay
+    if loss_framed:
+        value = value * np.where(np.asarray(balance) > 0, traits["loss_aversion"], 1.0)
+    return value
+
+
+def goal_gradient_rate(
+    rate: ArrayLike, progress: ArrayLike, gradient: ArrayLike
+) -> NDArray[np.float64]:
+    """Occasion rate mu * (1 + gamma * progress), progress = balance / threshold in [0, 1]."""
+    return np.multiply(rate, 1.0 + np.multiply(gradient, np.clip(progress, 0.0, 1.0)))
+
+
+def switching_cost_factor(
+    stake: ArrayLike, loss_aversion: ArrayLike, weight_psi: float, price_scale: float
+) -> NDArray[np.float64]:
+    """Divisor of the dropout hazard: 1 + psi * lambda * stake / price_scale."""
+    return 1.0 + weight_psi * np.multiply(loss_aversion, stake) / price_scale
+
+
+def tier_of(rolling_spend: ArrayLike, thresholds: tuple[float, ...]) -> NDArray[np.int64]:
+    """Tier index: how many tier thresholds the rolling spend reaches (0: base tier)."""
+    if not thresholds:
+        return np.zeros(np.shape(rolling_spend), dtype=np.int64)
+    return np.searchsorted(np.asarray(thresholds), rolling_spend, side="right").astype(np.int64)
+
+
+def decay_rolling(value: ArrayLike, days: ArrayLike, window: float) -> NDArray[np.float64]:
+    """Exponentially decayed rolling spend after `days`: value * exp(-days / window)."""
+    return np.multiply(value, np.exp(-np.asarray(days, dtype=float) / window))

@@ -1,0 +1,204 @@
+"""Step 5 of the day, and the loyalty and win-back steps around it: how shopping changes customers.
+
+Every function takes the model and updates its arrays in place through the pure
+kernels of `agents/`; the model's `step` calls them in a fixed order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from agents import churn, loyalty, prospect, reference_price, social
+from sim.ledger import DayPoints
+from sim.market import LoyaltyTerms, Offers
+from sim.utility import encoded_prices
+
+if TYPE_CHECKING:
+    from sim.model import Basket, CustsimModel
+
+
+def update_customers(
+    model: CustsimModel,
+    day: int,
+    basket: Basket,
+    offers: Offers,
+    u_dropout: NDArray,
+    u_gap: NDArray,
+) -> None:
+    """References, stock, satisfaction, social signals, history, dropout, next occasion."""
+    st, tr, who = model.state, model.traits, basket.shoppers
+    seen = encoded_prices(model, basket.prices, offers)
+    st.reference[:, who] = reference_price.update(basket.reference, seen, tr["memory"][who])
+    st.stock[who] = basket.stock
+    st.stock[basket.buyers] += basket.quantity
+    st.stock_day[who] = day
+    felt = update_satisfaction(model, basket)
+    if model.graph.n_edges:
+        spread_social_signals(model, day, basket, felt)
+    update_history(model, day, basket)
+    dropout_and_next_occasion(model, day, who, offers, u_dropout, u_gap)
+
+
+def update_satisfaction(model: CustsimModel, basket: Basket) -> NDArray[np.floating]:
+    """Buyers' felt experience e = v((r - p) / r) (+ v(reward / r) on a reward) and satisfaction."""
+    st, tr, buyers = model.state, model.traits, basket.buyers
+    args = (tr["gain_curvature"][buyers], tr["loss_curvature"][buyers], tr["loss_aversion"][buyers])
+    felt = churn.experience(basket.reference_paid, basket.paid, *args)
+    if basket.rewards.any():
+        felt = felt + prospect.value(basket.rewards / basket.reference_paid, *args)
+    st.satisfaction[buyers] = churn.update_satisfaction(
+        st.satisfaction[buyers], felt, model.cfg.population.satisfaction_memory
+    )
+    return felt
+
+
+def spread_social_signals(model: CustsimModel, day: int, basket: Basket, felt: NDArray) -> None:
+    """Decay neighbours' purchase signals, add today's, and pass on word of mouth."""
+    st, net, buyers = model.state, model.cfg.network, basket.buyers
+    st.social_signal *= 1.0 - net.recency_decay
+    src, targets = social.edges_from(model.graph.indptr, model.graph.indices, buyers)
+    where = social.cells(basket.brand[src], targets, st.size)
+    scale = model.inv_degree[targets]
+    last = st.last_buy_day.reshape(-1)[basket.cells(st.size)]
+    fresh = social.recency_increment(last, day, net.recency_decay)
+    social.add_to_neighbours(st.social_signal, where, fresh[src] * scale)
+    talk = felt[src] != 0  # purchases felt as neutral (inside the latitude band) pass nothing on
+    if net.wom_strength and talk.any():
+        wom = net.wom_strength * felt[src][talk] * scale[talk]
+        social.add_to_neighbours(st.taste, where[talk], wom.astype(st.taste.dtype))
+
+
+def update_history(model: CustsimModel, day: int, basket: Basket) -> None:
+    """Buyers' purchase history with each firm, and discounted margin (net of rewards) for CLV."""
+    st, buyers, brand, qty = model.state, basket.buyers, basket.brand, basket.quantity
+    discount = (1.0 + model.cfg.market.annual_discount_rate) ** (-day / 365.0)
+    cell = basket.cells(st.size)  # flat index into the (J, n) arrays
+    st.last_buy_day.reshape(-1)[cell] = day
+    first = st.first_buy_day.reshape(-1)
+    first[cell] = np.minimum(first[cell], day)
+    st.purchases.reshape(-1)[cell] += 1
+    st.units.reshape(-1)[cell] += qty
+    st.spend.reshape(-1)[cell] += qty * basket.paid
+    margin = qty * (basket.paid - model.unit_costs[brand]) - basket.rewards
+    st.discounted_margin.reshape(-1)[cell] += discount * margin
+    st.last_brand[buyers] = brand
+
+
+def dropout_and_next_occasion(
+    model: CustsimModel,
+    day: int,
+    who: NDArray[np.int64],
+    offers: Offers,
+    u_dropout: NDArray,
+    u_gap: NDArray,
+) -> None:
+    """BG/NBD-style dropout after the occasion (eased by points at stake); stayers draw the next.
+
+    The next occasion follows after an exponential gap at the occasion rate,
+    raised by the goal gradient for members with visible progress.
+    """
+    st, tr = model.state, model.traits
+    hazard = churn.dropout_probability(
+        tr["dropout"][who], st.satisfaction[who], tr["dissatisfaction_churn"][who]
+    )
+    programmes = [(j, t) for j, t in enumerate(offers.loyalty) if t is not None]
+    if programmes:
+        stake = sum(model.ledger.balance[j, who] * t.point_value for j, t in programmes)
+        hazard = hazard / loyalty.switching_cost_factor(
+            stake * tr["points_value"][who],
+            tr["loss_aversion"][who],
+            model.cfg.population.switching_cost_weight,
+            float(model.regular_prices.mean()),
+        )
+    leave = u_dropout < hazard
+    gone, stay = who[leave], who[~leave]
+    st.active[gone] = False
+    model.n_active -= len(gone)
+    st.next_occasion[gone] = np.inf
+    st.churn_day[gone] = day
+    rate = tr["occasion_rate"][stay]
+    visible = [(j, t) for j, t in programmes if t.progress_visible]
+    if visible:
+        progress = np.max([model.ledger.balance[j, stay] / t.threshold for j, t in visible], axis=0)
+        rate = loyalty.goal_gradient_rate(rate, progress, tr["goal_gradient"][stay])
+    gap = -np.log1p(-u_gap[~leave]) / rate
+    st.next_occasion[stay] = np.maximum(st.next_occasion[stay] + gap, day)
+
+
+def settle_points(
+    model: CustsimModel,
+    day: int,
+    j: int,
+    basket: Basket,
+    mine: NDArray[np.int64],
+    spend: NDArray,
+    terms: LoyaltyTerms | None,
+) -> DayPoints:
+    """Firm j's loyalty flows today: points, rewards (into the basket), expiry, tiers."""
+    if terms is None:
+        return DayPoints()
+    buyers = basket.buyers[mine]
+    rewards, flows = model.ledger.settle(day, j, buyers, spend[mine], terms)
+    basket.rewards[mine] = rewards
+    flows.expired = model.ledger.expire(day, j, terms)
+    if terms.tier_thresholds:
+        model.ledger.update_tiers(
+            day,
+            j,
+            buyers,
+            spend[mine],
+            model.cfg.population.tier_window_days,
+            terms.tier_thresholds,
+        )
+    return flows
+
+
+def review_tiers(
+    model: CustsimModel, day: int, shoppers: NDArray[np.int64], offers: Offers
+) -> None:
+    """Shoppers learn their current tier; a demotion is felt as a loss (lambda) in satisfaction."""
+    st, tr = model.state, model.traits
+    for j, terms in enumerate(offers.loyalty):
+        if terms is None or not terms.tier_thresholds:
+            continue
+        old = model.ledger.tier[j, shoppers]
+        change = model.ledger.update_tiers(
+            day, j, shoppers, 0.0, model.cfg.population.tier_window_days, terms.tier_thresholds
+        )
+        down = np.flatnonzero(change < 0)
+        if len(down) == 0:
+            continue
+        benefit = np.array((0.0, *terms.tier_discounts))
+        lost = benefit[old[down]] - benefit[old[down] + change[down]]
+        who = shoppers[down]
+        felt = prospect.value(
+            -lost, tr["gain_curvature"][who], tr["loss_curvature"][who], tr["loss_aversion"][who]
+        )
+        st.satisfaction[who] = churn.update_satisfaction(
+            st.satisfaction[who], felt, model.cfg.population.satisfaction_memory
+        )
+
+
+def win_back(model: CustsimModel, day: int, offers: Offers) -> None:
+    """Lapsed customers holding a personal offer come back with P = 1 - exp(-k * saving).
+
+    The saving is relative to the firm's regular price; k is
+    `population.winback_response`. A returning customer shops today.
+    """
+    st = model.state
+    for j, (ids, personal) in enumerate(offers.targeted):
+        lapsed = ~st.active[ids]
+        if not lapsed.any():
+            continue
+        who = ids[lapsed]
+        saving = np.maximum(1.0 - personal[lapsed] / model.regular_prices[j], 0.0)
+        chance = churn.reactivation_probability(saving, model.cfg.population.winback_response)
+        back = who[model.rng_dynamics.random(len(who)) < chance]
+        st.active[back] = True
+        model.n_active += len(back)
+        st.churn_day[back] = -1
+        st.satisfaction[back] = 0.0
+        st.next_occasion[back] = day - 0.5
