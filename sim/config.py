@@ -155,7 +155,6 @@ class PopulationConfig:
     novelty_days: float = bounded(2.0, 0.0, lo_open=True)  # tau_n of a new offer's salience
     winback_response: float = bounded(0.5, 0.0)  # reactivation per unit of relative saving
     switching_cost_weight: float = bounded(1.0, 0.0)  # psi
-    tier_window_days: float = bounded(90.0, 1.0)  # rolling-spend window for tiers
     framing: FramingConfig = field(default_factory=FramingConfig)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
 

@@ -43,7 +43,8 @@ class Firm(mesa.Agent):
 
 def firm_specs(firms: Mapping[str, Any]) -> tuple[FirmSpec, ...]:
     """The firms' fixed facts, in config order (index j = position)."""
+    names = tuple(firms)
     return tuple(
-        FirmSpec(name, j, float(f.price), float(f.cost))
+        FirmSpec(name, j, float(f.price), float(f.cost), names)
         for j, (name, f) in enumerate(firms.items())
     )

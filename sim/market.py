@@ -40,6 +40,7 @@ class FirmSpec:
     index: int
     regular_price: float
     unit_cost: float
+    market: tuple[str, ...] = ()  # every firm's name, in firm order
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class LoyaltyTerms:
         message: points messages framed as a "gain" or as a "loss" to avoid.
         tier_thresholds: rolling spend needed for tier 1, 2, ... (ascending).
         tier_discounts: price discount of each tier (same length).
+        tier_window_days: the rolling-spend window tiers are judged on.
 
     """
 
@@ -72,6 +74,7 @@ class LoyaltyTerms:
     message: str = "gain"
     tier_thresholds: tuple[float, ...] = ()
     tier_discounts: tuple[float, ...] = ()
+    tier_window_days: float = 90.0
 
     def __post_init__(self) -> None:
         _require(self.threshold > 0, "threshold", self.threshold, "must be > 0")
@@ -116,6 +119,11 @@ class LoyaltyTerms:
             self.tier_discounts,
             "must each be in [0, 1)",
         )
+
+    @property
+    def earns_points(self) -> bool:
+        """Whether purchases earn points (a tiers-only programme does not)."""
+        return self.points_per_currency > 0 or self.points_per_purchase > 0
 
     @property
     def point_value(self) -> float:
@@ -273,6 +281,7 @@ class MarketObs:
     shelf_prices: NDArray[np.float64]  # yesterday's posted prices, all firms, public
     units_sold: NDArray[np.float64]  # this firm's units per day so far
     revenue: NDArray[np.float64]  # this firm's revenue per day so far
+    first_purchase_day: NDArray[np.float64]  # per customer; inf if never bought here
     last_purchase_day: NDArray[np.float64]  # per customer; -inf if never bought here
     purchase_count: NDArray[np.int32]  # per customer, purchases from this firm
     spend: NDArray[np.float64]  # per customer, money spent at this firm

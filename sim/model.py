@@ -146,6 +146,7 @@ class CustsimModel(mesa.Model):
             shelf_prices=shelf,
             units_sold=rec.firm["units"][: day - 1, j],
             revenue=rec.firm["revenue"][: day - 1, j],
+            first_purchase_day=st.first_buy_day[j],
             last_purchase_day=st.last_buy_day[j],
             purchase_count=st.purchases[j],
             spend=st.spend[j],

@@ -46,7 +46,7 @@ def make_policy(cfg: CustsimConfig, spec: FirmSpec) -> Policy:
     node = cfg.policy if key == "policy" else cfg.market.firms[spec.name].policy
     node = OmegaConf.structured(node) if not isinstance(node, DictConfig) else node
     try:
-        return instantiate(node, _partial_=True, _convert_="all")(firm=spec)
+        return instantiate(node, _partial_=True, _convert_="all", _recursive_=False)(firm=spec)
     except Exception as err:  # instantiate wraps import errors; constructors raise ValueError
         cause = err.__cause__ or err
         raise ConfigError(f"{key}.{cause}" if "=" in str(cause) else f"{key}: {cause}") from err

@@ -104,7 +104,7 @@ def dropout_and_next_occasion(
     hazard = churn.dropout_probability(
         tr["dropout"][who], st.satisfaction[who], tr["dissatisfaction_churn"][who]
     )
-    programmes = [(j, t) for j, t in enumerate(offers.loyalty) if t is not None]
+    programmes = [(j, t) for j, t in enumerate(offers.loyalty) if t is not None and t.earns_points]
     if programmes:
         stake = sum(model.ledger.balance[j, who] * t.point_value for j, t in programmes)
         hazard = hazard / loyalty.switching_cost_factor(
@@ -150,7 +150,7 @@ def settle_points(
             j,
             buyers,
             spend[mine],
-            model.cfg.population.tier_window_days,
+            terms.tier_window_days,
             terms.tier_thresholds,
         )
     return flows
@@ -166,7 +166,7 @@ def review_tiers(
             continue
         old = model.ledger.tier[j, shoppers]
         change = model.ledger.update_tiers(
-            day, j, shoppers, 0.0, model.cfg.population.tier_window_days, terms.tier_thresholds
+            day, j, shoppers, 0.0, terms.tier_window_days, terms.tier_thresholds
         )
         down = np.flatnonzero(change < 0)
         if len(down) == 0:

@@ -117,7 +117,7 @@ def brand_utility(
     if pull.any():
         utility += np.outer(pull, tr["urgency"][who])
     for j, terms in enumerate(offers.loyalty):
-        if terms is not None:
+        if terms is not None and terms.earns_points:
             utility[j] += points_term(model, j, who, prices[j], offers)
     return utility
 

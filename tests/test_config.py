@@ -18,7 +18,9 @@ def _options(group: str) -> list[str]:
 
 @pytest.mark.parametrize("group,option", [(g, o) for g in GROUPS for o in _options(g)])
 def test_every_group_option_composes_and_runs(group, option):
-    cfg = small_config(f"{group}={option}", "steps=5", "population.size=300")
+    # a reactive competitor watches firm A, so it runs on another firm
+    focal = ["market.focal=B"] if (group, option) == ("policy", "reactive") else []
+    cfg = small_config(f"{group}={option}", "steps=5", "population.size=300", *focal)
     run = simulate(cfg)
     assert len(run.timeseries) == 5 * len(cfg.market.firms)
     assert run.timeseries["units"].sum() > 0

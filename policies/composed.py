@@ -1,0 +1,104 @@
+"""Composition: one firm runs several policies at once (e.g. hi-lo + points + a limited offer).
+
+Each part posts its own offer; the composed offer takes
+- the lowest shelf price, and with it that part's frame, deadline, countdown,
+  novelty and stock limit (the deal customers see);
+- the highest displayed list price; `promoted` if any part promotes;
+- the loyalty terms of the parts merged: the points rules of the first part
+  that earns points, the tiers of the first part with tiers;
+- every personal price, the lowest where several parts target one customer.
+Every part hears the day's outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+
+from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+
+
+@dataclass
+class ComposedConfig:
+    """Parameters of `ComposedPolicy`: the parts, each a policy config with `_target_`."""
+
+    _target_: str = "policies.composed.ComposedPolicy"
+    parts: list[Any] = field(default_factory=list)
+
+
+class ComposedPolicy:
+    """Several policies acting as one."""
+
+    def __init__(self, firm: FirmSpec, parts: list[Any]) -> None:
+        if not parts:
+            raise ValueError("parts=[]: a composed policy needs at least one part")
+        self.firm = firm
+        self.parts = [_build(part, firm, k) for k, part in enumerate(parts)]
+
+    def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
+        """Merge the parts' offers (see the module docstring)."""
+        offers = [part.offers(obs, rng) for part in self.parts]
+        deal = min(offers, key=lambda o: o.price)
+        shown = [o.list_price for o in offers if o.list_price is not None]
+        ids, prices = merge_targets(offers)
+        return Offer(
+            price=deal.price,
+            list_price=max(shown) if shown else None,
+            frame=deal.frame,
+            deadline=deal.deadline,
+            countdown=deal.countdown,
+            days_running=deal.days_running,
+            stock_limit=deal.stock_limit,
+            promoted=any(o.promoted for o in offers),
+            loyalty=merge_loyalty([o.loyalty for o in offers]),
+            targeted_ids=ids,
+            targeted_prices=prices,
+        )
+
+    def settle(self, outcome: StepOutcome) -> None:
+        """Every part hears the outcome."""
+        for part in self.parts:
+            part.settle(outcome)
+
+
+def merge_loyalty(terms: list[LoyaltyTerms | None]) -> LoyaltyTerms | None:
+    """Points rules of the first points programme, tiers of the first tier programme."""
+    points = next((t for t in terms if t is not None and t.earns_points), None)
+    tiers = next((t for t in terms if t is not None and t.tier_thresholds), None)
+    if points is None or tiers is None:
+        return points or tiers
+    return replace(
+        points,
+        tier_thresholds=tiers.tier_thresholds,
+        tier_discounts=tiers.tier_discounts,
+        tier_window_days=tiers.tier_window_days,
+    )
+
+
+def merge_targets(offers: list[Offer]) -> tuple[np.ndarray, np.ndarray]:
+    """Union of the personal prices, lowest price per customer, sorted by id."""
+    ids = np.concatenate([o.targeted_ids for o in offers])
+    prices = np.concatenate([o.targeted_prices for o in offers])
+    if len(ids) == 0:
+        return ids, prices
+    order = np.lexsort((prices, ids))  # by id, cheapest first
+    ids, prices = ids[order], prices[order]
+    first = np.ones(len(ids), dtype=bool)
+    first[1:] = ids[1:] != ids[:-1]
+    return ids[first], prices[first]
+
+
+def _build(part: Any, firm: FirmSpec, k: int) -> Any:
+    """Instantiate one part for `firm`; errors name the part."""
+    node = part if OmegaConf.is_config(part) else OmegaConf.create(part)
+    try:
+        return instantiate(node, _partial_=True, _convert_="all")(firm=firm)
+    except Exception as err:
+        cause = err.__cause__ or err
+        raise ValueError(
+            f"parts.{k}.{cause}" if "=" in str(cause) else f"parts.{k}: {cause}"
+        ) from err

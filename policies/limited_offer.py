@@ -1,0 +1,123 @@
+"""Time-limited offers: a cut for `duration` days from `start`, mass or targeted, maybe limited.
+
+The offer can show its countdown or hide it, limit the units sold at the offer
+price ("only K left", mass offers only), and go to everyone or to a random
+`target_share` of the firm's past buyers as personal prices. Customers feel the
+offer's novelty at the drop and its deadline near the end (`agents.urgency`),
+so redemptions peak twice (Inman & McAlister 1994); stockpiling pulls
+purchases forward from the days after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import bounded, one_of
+from sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
+
+
+@dataclass
+class LimitedOfferConfig:
+    """Parameters of `TimeLimitedOffer`."""
+
+    _target_: str = "policies.limited_offer.TimeLimitedOffer"
+    depth: float = bounded(0.2, 0.0, 1.0, lo_open=True, hi_open=True)  # fraction off
+    start: int = bounded(30, 1)  # first day of the offer
+    duration: int = bounded(14, 1)  # days it runs
+    every: int | None = None  # repeat period in days; null: once
+    countdown: bool = True  # show the days left
+    stock: int | None = None  # units at the offer price; null: unlimited
+    target_share: float | None = None  # share of past buyers targeted; null: everyone
+    frame: str = one_of("percent_off", *FRAMES)
+    show_list_price: bool = True
+
+
+class TimeLimitedOffer:
+    """A price cut with a deadline."""
+
+    def __init__(
+        self,
+        firm: FirmSpec,
+        depth: float = 0.2,
+        start: int = 30,
+        duration: int = 14,
+        every: int | None = None,
+        countdown: bool = True,
+        stock: int | None = None,
+        target_share: float | None = None,
+        frame: str = "percent_off",
+        show_list_price: bool = True,
+    ) -> None:
+        if not 0 < depth < 1:
+            raise ValueError(f"depth={depth!r}: must be in (0, 1)")
+        if every is not None and every < duration:
+            raise ValueError(f"every={every!r}: must be >= duration={duration} or null")
+        if stock is not None and target_share is not None:
+            raise ValueError(
+                f"stock={stock!r}: limited stock is for mass offers (target_share: null)"
+            )
+        if target_share is not None and not 0 < target_share <= 1:
+            raise ValueError(f"target_share={target_share!r}: must be in (0, 1] or null")
+        self.firm, self.depth, self.start, self.duration = firm, depth, start, duration
+        self.every, self.countdown, self.stock, self.target_share = (
+            every,
+            countdown,
+            stock,
+            target_share,
+        )
+        self.frame, self.show_list_price = frame, show_list_price
+        self.stock_left: int | None = stock
+        self.targets = np.empty(0, dtype=np.int64)
+
+    def day_of_offer(self, day: int) -> int | None:
+        """Days since the current offer started, None outside an offer."""
+        if day < self.start:
+            return None
+        since = day - self.start
+        if self.every is not None:
+            since %= self.every
+        return since if since < self.duration else None
+
+    def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
+        """The cut inside the window (to everyone or to the targets), the regular price outside."""
+        regular, running = self.firm.regular_price, self.day_of_offer(obs.day)
+        if running is None:
+            return Offer(price=regular)
+        if running == 0:
+            self.stock_left = self.stock
+            if self.target_share is not None:
+                self.targets = self.pick_targets(obs, rng)
+        price = regular * (1.0 - self.depth)
+        common = dict(
+            frame=self.frame,
+            deadline=self.duration - running - 1,
+            countdown=self.countdown,
+            days_running=running,
+        )
+        if self.target_share is not None:
+            return Offer(
+                price=regular,
+                targeted_ids=self.targets,
+                targeted_prices=np.full(len(self.targets), price),
+                **common,
+            )
+        return Offer(
+            price=price,
+            list_price=regular if self.show_list_price else None,
+            stock_limit=self.stock_left,
+            promoted=True,
+            **common,
+        )
+
+    def pick_targets(self, obs: MarketObs, rng: np.random.Generator) -> np.ndarray:
+        """A random `target_share` of the customers who ever bought from the firm (sorted)."""
+        past = np.flatnonzero(obs.purchase_count > 0)
+        chosen = past[rng.random(len(past)) < self.target_share]
+        return np.sort(chosen)
+
+    def settle(self, outcome: StepOutcome) -> None:
+        """Count down the offer's stock by the units sold."""
+        if self.stock_left is not None and self.day_of_offer(outcome.day) is not None:
+            self.stock_left = max(self.stock_left - outcome.units, 0)

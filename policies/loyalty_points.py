@@ -1,0 +1,82 @@
+"""Loyalty points: earn on spend, redeem at a threshold, lapse after a period, bonus-points days.
+
+Customers earn `earn_rate` points per currency unit (times `bonus_multiplier`
+on bonus days: a "2x points weekend" is `bonus_multiplier: 2`, `bonus_every: 7`,
+`bonus_days: 2`), get a reward worth `reward_value` for every `threshold`
+points, and lose points idle for `expiry_days` (breakage). How customers value
+points, the goal gradient and the switching cost are in `agents.loyalty`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from sim.config import bounded, one_of
+from sim.market import POINTS_MESSAGES, FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+
+
+@dataclass
+class LoyaltyPointsConfig:
+    """Parameters of `LoyaltyPoints`."""
+
+    _target_: str = "policies.loyalty_points.LoyaltyPoints"
+    earn_rate: float = bounded(1.0, 0.0)  # points per currency unit spent
+    threshold: float = bounded(100.0, 0.0, lo_open=True)  # points per reward
+    reward_value: float = bounded(5.0, 0.0)  # money value of a reward
+    expiry_days: int | None = 180  # days without earning before points lapse; null: never
+    bonus_multiplier: float = bounded(1.0, 0.0)  # earn multiplier on bonus days
+    bonus_every: int = bounded(7, 1)  # bonus days repeat with this period
+    bonus_days: int = bounded(0, 0)  # bonus days per period (0: none)
+    bonus_start: int = bounded(6, 1)  # first bonus day
+    message: str = one_of("gain", *POINTS_MESSAGES)
+    progress_visible: bool = True
+
+
+def is_bonus_day(day: int, start: int, every: int, days: int) -> bool:
+    """Whether `day` is in a bonus window: t >= start and (t - start) mod every < days."""
+    return days > 0 and day >= start and (day - start) % every < days
+
+
+class LoyaltyPoints:
+    """A points programme at the regular price."""
+
+    def __init__(
+        self,
+        firm: FirmSpec,
+        earn_rate: float = 1.0,
+        threshold: float = 100.0,
+        reward_value: float = 5.0,
+        expiry_days: int | None = 180,
+        bonus_multiplier: float = 1.0,
+        bonus_every: int = 7,
+        bonus_days: int = 0,
+        bonus_start: int = 6,
+        message: str = "gain",
+        progress_visible: bool = True,
+    ) -> None:
+        if bonus_days > bonus_every:
+            raise ValueError(f"bonus_days={bonus_days!r}: must be <= bonus_every={bonus_every}")
+        self.firm = firm
+        self.terms = LoyaltyTerms(
+            threshold=threshold,
+            reward_value=reward_value,
+            points_per_currency=earn_rate,
+            expiry_days=expiry_days,
+            message=message,
+            progress_visible=progress_visible,
+        )
+        self.bonus = (bonus_multiplier, bonus_start, bonus_every, bonus_days)
+        self.bonus_terms = replace(self.terms, multiplier=bonus_multiplier)
+
+    def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
+        """The regular price, with the programme's terms (bonus multiplier on bonus days)."""
+        _, start, every, days = self.bonus
+        bonus = is_bonus_day(obs.day, start, every, days)
+        return Offer(
+            price=self.firm.regular_price, loyalty=self.bonus_terms if bonus else self.terms
+        )
+
+    def settle(self, outcome: StepOutcome) -> None:
+        """The programme's rules are fixed: nothing to learn."""

@@ -1,0 +1,59 @@
+"""Stamp card: buy N, get one free, optionally with pre-stamped slots (endowed progress).
+
+One stamp per purchase; the card has `slots` slots of which `free_stamps` are
+stamped when it is handed out (at the first purchase); a full card pays a free
+unit (the regular price). Nunes & Dreze (2006): a 10-slot card with 2 free
+stamps was completed by 34% of car-wash customers against 19% for a plain 8-slot
+card, although both need 8 purchases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import bounded
+from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+
+
+@dataclass
+class StampCardConfig:
+    """Parameters of `StampCard`."""
+
+    _target_: str = "policies.stamp_card.StampCard"
+    slots: int = bounded(10, 1)  # stamps on a full card
+    free_stamps: int = bounded(0, 0)  # slots stamped when the card is handed out
+    expiry_days: int | None = None  # days without a stamp before the card lapses
+    progress_visible: bool = True
+
+
+class StampCard:
+    """Buy `slots - free_stamps` units, get one free."""
+
+    def __init__(
+        self,
+        firm: FirmSpec,
+        slots: int = 10,
+        free_stamps: int = 0,
+        expiry_days: int | None = None,
+        progress_visible: bool = True,
+    ) -> None:
+        if free_stamps >= slots:
+            raise ValueError(f"free_stamps={free_stamps!r}: must be < slots={slots}")
+        self.firm = firm
+        self.terms = LoyaltyTerms(
+            threshold=float(slots),
+            reward_value=firm.regular_price,
+            points_per_purchase=1.0,
+            expiry_days=expiry_days,
+            initial_points=float(free_stamps),
+            progress_visible=progress_visible,
+        )
+
+    def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
+        """The regular price and the card."""
+        return Offer(price=self.firm.regular_price, loyalty=self.terms)
+
+    def settle(self, outcome: StepOutcome) -> None:
+        """The card's rules are fixed: nothing to learn."""

@@ -1,0 +1,56 @@
+"""Status tiers: rolling spend earns a tier, a tier earns a discount, demotion hurts.
+
+A customer's tier at the firm is the number of `thresholds` its spend over the
+last `window_days` (exponentially weighted) reaches; tier k pays `discounts[k-1]`
+off every price. Falling to a lower tier is felt as a loss of the benefit,
+weighted by loss aversion, in satisfaction (and so in churn).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.config import bounded
+from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+
+
+@dataclass
+class TiersConfig:
+    """Parameters of `Tiers`."""
+
+    _target_: str = "policies.tiers.Tiers"
+    thresholds: list[float] = field(default_factory=lambda: [60.0, 150.0])
+    discounts: list[float] = field(default_factory=lambda: [0.05, 0.10])
+    window_days: float = bounded(90.0, 1.0)
+
+
+class Tiers:
+    """Spend-based status tiers with price benefits."""
+
+    def __init__(
+        self,
+        firm: FirmSpec,
+        thresholds: list[float] | tuple[float, ...] = (60.0, 150.0),
+        discounts: list[float] | tuple[float, ...] = (0.05, 0.10),
+        window_days: float = 90.0,
+    ) -> None:
+        thresholds, discounts = tuple(thresholds), tuple(discounts)
+        if list(thresholds) != sorted(thresholds) or any(t <= 0 for t in thresholds):
+            raise ValueError(f"thresholds={list(thresholds)!r}: must be positive and ascending")
+        self.firm = firm
+        self.terms = LoyaltyTerms(
+            threshold=1.0,
+            reward_value=0.0,
+            tier_thresholds=thresholds,
+            tier_discounts=discounts,
+            tier_window_days=window_days,
+        )
+
+    def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
+        """The regular price; members' tier discounts are applied at the shelf."""
+        return Offer(price=self.firm.regular_price, loyalty=self.terms)
+
+    def settle(self, outcome: StepOutcome) -> None:
+        """The tier rules are fixed: nothing to learn."""
