@@ -23,8 +23,8 @@ class LoyaltyPointsConfig:
 
     _target_: str = "policies.loyalty_points.LoyaltyPoints"
     earn_rate: float = bounded(1.0, 0.0)  # points per currency unit spent
-    threshold: float = bounded(100.0, 0.0, lo_open=True)  # points per reward
-    reward_value: float = bounded(5.0, 0.0)  # money value of a reward
+    threshold: float = bounded(50.0, 0.0, lo_open=True)  # points per reward
+    reward_value: float = bounded(2.5, 0.0)  # money value of a reward
     expiry_days: int | None = 180  # days without earning before points lapse; null: never
     bonus_multiplier: float = bounded(1.0, 0.0)  # earn multiplier on bonus days
     bonus_every: int = bounded(7, 1)  # bonus days repeat with this period
@@ -46,8 +46,8 @@ class LoyaltyPoints:
         self,
         firm: FirmSpec,
         earn_rate: float = 1.0,
-        threshold: float = 100.0,
-        reward_value: float = 5.0,
+        threshold: float = 50.0,
+        reward_value: float = 2.5,
         expiry_days: int | None = 180,
         bonus_multiplier: float = 1.0,
         bonus_every: int = 7,

@@ -154,9 +154,10 @@ class CustsimModel(mesa.Model):
         )
 
     def shopping_occasions(self, day: int, offers: Offers) -> NDArray[np.int64]:
-        """Step 2: win-backs return, then the active customers whose occasion falls today."""
+        """Step 2: win-backs return, offers prompt extra trips, then today's shoppers."""
         if offers.has_targeting:
             updates.win_back(self, day, offers)
+        updates.offer_trips(self, day, offers)
         shoppers = np.flatnonzero(self.state.next_occasion < day)
         if any(t is not None and t.tier_thresholds for t in offers.loyalty):
             updates.review_tiers(self, day, shoppers, offers)

