@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from agents.prospect import TK92_GAMMA_GAINS, weight
+from agents.prospect import TK92_GAMMA_GAINS, weight_of_log
 
 
 def points_earned(
@@ -90,7 +90,8 @@ def points_utility(
         reward_value: R.
         expiry_days: lapse period, None for none.
         traits: per-customer arrays 'price_sensitivity', 'points_value',
-            'present_bias', 'occasion_rate', 'dropout', 'loss_aversion'.
+            'present_bias', 'occasion_rate', 'dropout' (or its log1p(-p) as
+            'log_survival'), 'loss_aversion'.
         daily_discount: delta per day.
         loss_framed: whether messages frame unredeemed points as a loss.
 
@@ -100,12 +101,13 @@ def points_utility(
     """
     k = purchases_to_reward(balance, earn, threshold)
     tau = k / traits["occasion_rate"]
-    reach = np.power(1.0 - traits["dropout"], k)
+    log_reach = k * np.log1p(-traits["dropout"])  # log of (1 - p)**k
     if expiry_days is not None:
-        reach = reach * np.exp(-tau / expiry_days)
-    delay = np.where(tau > 0, traits["present_bias"], 1.0) * np.power(daily_discount, tau)
+        log_reach = log_reach - tau / expiry_days
+    delay = np.where(tau > 0, traits["present_bias"], 1.0) * np.exp(tau * np.log(daily_discount))
     money = traits["points_value"] * np.asarray(earn) * (reward_value / threshold)
-    value = traits["price_sensitivity"] * money * weight(reach, TK92_GAMMA_GAINS) * delay
+    chance = weight_of_log(log_reach, TK92_GAMMA_GAINS)
+    value = traits["price_sensitivity"] * money * chance * delay
     if loss_framed:
         value = value * np.where(np.asarray(balance) > 0, traits["loss_aversion"], 1.0)
     return value

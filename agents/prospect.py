@@ -70,6 +70,19 @@ def weight(p: ArrayLike, gamma: ArrayLike) -> NDArray[np.floating]:
     return pg / np.power(pg + qg, np.divide(1.0, gamma))
 
 
+def weight_of_log(log_p: ArrayLike, gamma: float) -> NDArray[np.floating]:
+    """w(p) from log p (<= 0), with fewer powers than `weight`: the same function.
+
+    p**g = exp(g log p) and 1 - p = -expm1(log p), so only (1 - p)**g and the
+    outer power remain. For mechanisms that build p as a product of
+    probabilities, whose log is a cheap sum.
+    """
+    log_p = np.minimum(np.asarray(log_p, dtype=float), 0.0)
+    pg = np.exp(gamma * log_p)
+    qg = np.power(-np.expm1(log_p), gamma)
+    return pg / np.power(pg + qg, 1.0 / gamma)
+
+
 def weighted_prospect(
     p: ArrayLike,
     gain: ArrayLike,

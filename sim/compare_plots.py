@@ -22,6 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import StrMethodFormatter
 
 from sim.lift import METRIC_NAMES
 from sim.plots import DPI, PALETTE, PROMO_ALPHA, promo_spans
@@ -142,12 +143,13 @@ def plot_decomposition(table: pd.DataFrame, labels: Labels, path: Path) -> Path:
         err = np.clip([[bump["lift"] - bump["ci_low"]], [bump["ci_high"] - bump["lift"]]], 0, None)
         ax.errorbar(0, bump["lift"], yerr=err, fmt="none", ecolor="0.15", capsize=4)
         if bump["lift"] == 0 and dec.loc["switching", "lift"] == 0:
-            ax.text(0.5, 0.5, "no promotion days in the policy arm: B = S = 0",
-                    transform=ax.transAxes, ha="center", color="0.3")  # fmt: skip
+            note = "no promotion days in the policy arm: B = S = 0"
+            ax.set_xlabel(note, color="0.3")
         _stack_parts(ax, dec)
         ax.axhline(0, color="0.2", lw=0.9)
         ax.set_xticks([0, 1], ["bump B", "B = S + T + E"])
         ax.set_xlim(-0.6, 2.4)
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         ax.set_ylabel(f"extra units of firm {labels.focal}")
         ax.set_title(
             f"Where firm {labels.focal}'s promotion units came from "
@@ -161,6 +163,8 @@ def _stack_parts(ax: Axes, dec: pd.DataFrame) -> None:
     up = down = 0.0
     for part, color in PART_COLORS.items():
         value = float(dec.loc[part, "lift"])
+        if value == 0:
+            continue
         bottom = up if value >= 0 else down
         ax.bar(1, value, bottom=bottom, color=color, width=0.6)
         share = dec.loc[f"{part}_share", "lift"]

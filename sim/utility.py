@@ -26,6 +26,7 @@ from agents import framing, loyalty, prospect, reference_price, urgency
 from sim.market import Offers
 
 if TYPE_CHECKING:
+    from agents.population import Traits
     from sim.model import CustsimModel
 
 POINTS_TRAITS = (
@@ -61,39 +62,46 @@ def seen_prices(model: CustsimModel, prices: NDArray, offers: Offers) -> NDArray
     return framing.perceived_price(prices, basis[:, None], mult[:, None])
 
 
+class ShopperTraits:
+    """The traits of today's shoppers, each gathered from the population once, on first use."""
+
+    def __init__(self, traits: Traits, who: NDArray[np.int64]) -> None:
+        self.traits, self.who = traits, who
+        self.cache: dict[str, NDArray] = {}
+
+    def __getitem__(self, name: str) -> NDArray:
+        if name not in self.cache:
+            self.cache[name] = self.traits[name][self.who]
+        return self.cache[name]
+
+
 def reference_gain_utility(
-    model: CustsimModel, who: NDArray, prices: NDArray, ref: NDArray, offers: Offers
+    model: CustsimModel, tr: ShopperTraits, prices: NDArray, ref: NDArray, offers: Offers
 ) -> NDArray:
     """b_i eta_i v(x_ij): the felt gain or loss of the perceived price against the reference."""
-    tr = model.traits
     if not np.isnan(offers.list_price).all():
-        ref = framing.anchored_reference(ref, offers.list_price[:, None], tr["anchoring"][who])
-    gain = reference_price.perceived_gain(
-        ref, seen_prices(model, prices, offers), tr["latitude"][who]
-    )
-    felt = prospect.value(
-        gain, tr["gain_curvature"][who], tr["loss_curvature"][who], tr["loss_aversion"][who]
-    )
-    return tr["price_sensitivity"][who] * tr["reference_weight"][who] * felt
+        ref = framing.anchored_reference(ref, offers.list_price[:, None], tr["anchoring"])
+    gain = reference_price.perceived_gain(ref, seen_prices(model, prices, offers), tr["latitude"])
+    felt = prospect.value(gain, tr["gain_curvature"], tr["loss_curvature"], tr["loss_aversion"])
+    return tr["price_sensitivity"] * tr["reference_weight"] * felt
 
 
 def points_term(
-    model: CustsimModel, j: int, who: NDArray, prices_j: NDArray, offers: Offers
+    model: CustsimModel, j: int, tr: ShopperTraits, prices_j: NDArray, offers: Offers
 ) -> NDArray:
-    """V_points for firm j's programme, for the customers `who`."""
+    """V_points for firm j's programme, for today's shoppers."""
     terms = offers.loyalty[j]
-    traits = {t: model.traits[t][who] for t in POINTS_TRAITS}
     earn = loyalty.points_earned(
         prices_j, 1.0, terms.points_per_currency, terms.points_per_purchase, terms.multiplier
     )
-    balance = model.ledger.effective_balance(j, who, terms)
+    balance = model.ledger.effective_balance(j, tr.who, terms)
     return loyalty.points_utility(
         earn,
         balance,
         terms.threshold,
         terms.reward_value,
         terms.expiry_days,
-        traits,
+        {t: tr[t] for t in POINTS_TRAITS},
         model.daily_discount,
         terms.message == "loss",
     )
@@ -103,22 +111,22 @@ def brand_utility(
     model: CustsimModel, who: NDArray[np.int64], prices: NDArray, ref: NDArray, offers: Offers
 ) -> NDArray[np.floating]:
     """V_ij of the module docstring, shape (J, len(who))."""
-    tr, st = model.traits, model.state
-    utility = st.taste[:, who] - tr["price_sensitivity"][who] * prices
-    utility += reference_gain_utility(model, who, prices, ref, offers)
+    tr, st = ShopperTraits(model.traits, who), model.state
+    utility = st.taste[:, who] - tr["price_sensitivity"] * prices
+    utility += reference_gain_utility(model, tr, prices, ref, offers)
     deal = offers.promoted[:, None] | (prices < offers.price[:, None])
     if deal.any():
-        utility += deal * tr["deal_proneness"][who]
+        utility += deal * tr["deal_proneness"]
     if model.graph.n_edges:
-        utility += tr["social_weight"][who] * st.social_signal[:, who]
+        utility += tr["social_weight"] * st.social_signal[:, who]
     pull = urgency.offer_pull(
         offers.days_running, offers.deadline, offers.stock_limit, model.cfg.population.novelty_days
     )
     if pull.any():
-        utility += np.outer(pull, tr["urgency"][who])
+        utility += np.outer(pull, tr["urgency"])
     for j, terms in enumerate(offers.loyalty):
         if terms is not None and terms.earns_points:
-            utility[j] += points_term(model, j, who, prices[j], offers)
+            utility[j] += points_term(model, j, tr, prices[j], offers)
     return utility
 
 
