@@ -89,6 +89,8 @@ class TimeLimitedOffer:
             self.stock_left = self.stock
             if self.target_share is not None:
                 self.targets = self.pick_targets(obs, rng)
+        if self.stock_left == 0:  # sold out: the offer is over
+            return Offer(price=regular)
         price = regular * (1.0 - self.depth)
         common = dict(
             frame=self.frame,

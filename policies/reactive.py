@@ -45,11 +45,10 @@ class ReactiveCompetitor:
         self.seen: deque[float] = deque([0.0] * lag, maxlen=lag)
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
-        """Respond to the rival's depth observed `lag` days ago."""
+        """Respond today to the rival's cut of `lag` days ago (prices are seen a day late)."""
         k = obs.firm_names.index(self.watch)
-        seen_depth = max(1.0 - obs.shelf_prices[k] / obs.regular_prices[k], 0.0)
-        depth = min(self.seen[0] * self.match, self.max_depth)
-        self.seen.append(seen_depth)
+        self.seen.append(max(1.0 - obs.shelf_prices[k] / obs.regular_prices[k], 0.0))
+        depth = min(self.seen[0] * self.match, self.max_depth)  # the rival's cut on day t - lag
         regular = self.firm.regular_price
         if depth <= 0:
             return Offer(price=regular)

@@ -99,11 +99,15 @@ class RetentionOffer:
         )
 
     def settle(self, outcome: StepOutcome) -> None:
-        """Charge redeemed discounts to the budget; a redeemed offer is used up."""
-        personal = outcome.prices_paid < self.firm.regular_price
-        saved = (self.firm.regular_price - outcome.prices_paid[personal]) * outcome.quantities[
-            personal
-        ]
+        """Charge redeemed retention discounts to the budget; a redeemed offer is used up.
+
+        Only buyers holding a valid retention offer who paid below the regular
+        price count: other policies' discounts (in a composition) are not ours.
+        """
+        held = np.isin(outcome.buyer_ids, np.fromiter(self.valid_until, dtype=np.int64))
+        personal = held & (outcome.prices_paid < self.firm.regular_price)
+        cut = self.firm.regular_price - outcome.prices_paid[personal]
+        saved = cut * outcome.quantities[personal]
         self.spent += float(saved.sum())
         for i in outcome.buyer_ids[personal]:
             self.valid_until.pop(int(i), None)

@@ -80,7 +80,10 @@ class LoyaltyTerms:
         _require(self.threshold > 0, "threshold", self.threshold, "must be > 0")
         _require(self.reward_value >= 0, "reward_value", self.reward_value, "must be >= 0")
         _require(
-            self.points_per_currency >= 0, "earn_rate", self.points_per_currency, "must be >= 0"
+            self.points_per_currency >= 0,
+            "points_per_currency",
+            self.points_per_currency,
+            "must be >= 0",
         )
         _require(
             self.points_per_purchase >= 0,

@@ -219,8 +219,8 @@ def test_reactive_competitor_matches_the_rivals_cut_after_the_lag():
     a, b = _focal(run, "A"), _focal(run, "B")
     a_depth = 1 - a.shelf_price / a.regular_price
     b_depth = 1 - b.shelf_price / b.regular_price
-    # B's cut on day t copies A's cut seen on day t - 1 - lag (shelf prices are seen a day late)
-    np.testing.assert_allclose(b_depth[4:].to_numpy(), a_depth[:-4].to_numpy(), atol=1e-12)
+    # B's cut on day t copies A's cut on day t - lag
+    np.testing.assert_allclose(b_depth[3:].to_numpy(), a_depth[:-3].to_numpy(), atol=1e-12)
     assert b_depth.max() == pytest.approx(0.25)
 
 
