@@ -251,3 +251,52 @@ def _plot_active_customers(ts: pd.DataFrame, window: int, path: Path) -> Path:
         fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         ax.set_title("Active customers and outside-option choices", fontweight="bold")
         return _save(fig, path)
+
+
+LOYALTY_FLOWS = (
+    ("points_earned", "earned"),
+    ("points_redeemed", "redeemed"),
+    ("points_expired", "expired"),
+)
+
+
+def plot_loyalty(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 7) -> Path | None:
+    """Write ``loyalty.png`` for the firms that run a points programme (None if none does).
+
+    Top: points earned, redeemed and expired per day (smoothed); bottom: points
+    outstanding, the programme's liability in points.
+    """
+    ts = timeseries.assign(firm=timeseries["firm"].astype(str))
+    firms = sorted(ts.loc[ts["points_earned"] > 0, "firm"].unique())
+    if not firms:
+        return None
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    colors = firm_colors(sorted(ts["firm"].unique()))
+    styles = dict(zip([name for name, _ in LOYALTY_FLOWS], ("-", "--", ":"), strict=True))
+    with plt.rc_context(_STYLE), _figure(nrows=2, figsize=(11, 7), sharex=True) as (fig, axes):
+        for firm in firms:
+            mine = ts[ts["firm"] == firm].set_index("day")
+            for column, label in LOYALTY_FLOWS:
+                axes[0].plot(
+                    mine.index,
+                    _smooth(mine[column], smoothing_days),
+                    lw=2,
+                    ls=styles[column],
+                    color=colors[firm],
+                    label=f"{firm}: {label}",
+                )
+            axes[1].plot(
+                mine.index,
+                mine["points_outstanding"],
+                lw=2.4,
+                color=colors[firm],
+                label=f"{firm}: outstanding",
+            )
+        axes[0].set_ylabel(f"points per day ({smoothing_days}-day mean)")
+        axes[1].set_ylabel("points outstanding")
+        for ax in axes:
+            ax.set_ylim(bottom=0)
+            ax.legend(frameon=False, loc="upper left", ncols=3)
+        _format_day_axis(axes[1], ts["day"].drop_duplicates())
+        fig.suptitle("Loyalty points: issued, redeemed, lapsed, and still owed", fontweight="bold")
+        return _save(fig, Path(out_dir) / "loyalty.png")

@@ -110,7 +110,7 @@ def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
 
 def write_run(run: RunResult, cfg: CustsimConfig) -> None:
     """Write every result file; kpis.json last, as the completeness marker."""
-    from sim.plots import plot_run  # matplotlib is imported only when plotting
+    from sim.plots import plot_loyalty, plot_run  # matplotlib is imported only when plotting
 
     out = run.out_dir
     results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
@@ -119,6 +119,7 @@ def write_run(run: RunResult, cfg: CustsimConfig) -> None:
         results.write_parquet(run.customers, out / "customers.parquet")
     if cfg.plots:
         plot_run(run.timeseries, out / "plots")
+        plot_loyalty(run.timeseries, out / "plots")
     kpis = {
         "seed": cfg.seed,
         "steps": cfg.steps,
