@@ -1,0 +1,311 @@
+"""`custsim-compare`: the lift of the focal firm's policy over a baseline policy.
+
+custsim-compare policy=hi_lo compare.baseline=none compare.replications=10
+python -m experiments.compare policy=hi_lo population.size=50000   # the same entry point
+
+Replication r runs both arms with seed `seed + r` (common random numbers: the
+same population, network and initial draws), and the lift of every KPI is the
+mean paired difference with a paired-t 95% interval (`sim.lift`). The baseline
+arm is composed from the same overrides with every `policy` override replaced
+by `policy=<compare.baseline>`.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+import hydra
+import numpy as np
+import pandas as pd
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
+
+from experiments.run import fail, preflight
+from sim import results
+from sim.compare_plots import Labels, plot_comparison
+from sim.compose import compose_config
+from sim.config import ConfigError, CustsimConfig, register_configs, validate
+from sim.lift import (
+    METRIC_NAMES,
+    Metrics,
+    daily_lift,
+    decomposition_table,
+    lift_table,
+    promotion_decomposition,
+    run_metrics,
+)
+from sim.runner import make_policies, show_progress, simulate
+
+PROG = "custsim-compare"
+COMPLETE_MARKER = "comparison.parquet"  # written last: a directory holding it is complete
+RATES = frozenset({"unit_share", "repeat_rate", "retention", "repeat_purchase_rate"})
+PER_CUSTOMER = frozenset({"clv_per_customer", "mean_clv"})
+PART_NAMES = {
+    "bump": "bump B",
+    "switching": "switching S",
+    "pulled_forward": "pulled forward T",
+    "expansion": "category expansion E",
+}
+WIDTHS = (30, 11, 11, 11, 24, 8)
+register_configs()
+
+
+def policy_options() -> list[str]:
+    """The options of the `policy` config group (conf/policy/*.yaml)."""
+    folder = resources.files("conf").joinpath("policy")
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
+
+
+def baseline_overrides(overrides: Sequence[str], baseline: str) -> list[str]:
+    """`overrides` without those of the root `policy` (option or keys), plus policy=<baseline>.
+
+    Competitors' policies (`+policy@market.firms.B.policy=...`) are kept.
+    """
+    kept = [o for o in overrides if o.lstrip("+~").split("=")[0].split(".")[0] != "policy"]
+    return [*kept, f"policy={baseline}"]
+
+
+@contextmanager
+def app_hydra_set_aside() -> Iterator[None]:
+    """Let `compose_config` initialise Hydra inside a running `@hydra.main` app.
+
+    Hydra refuses a second initialisation while the app holds GlobalHydra; the
+    app's instance is put back afterwards. Outside an app this does nothing.
+    """
+    held = GlobalHydra.instance().hydra
+    GlobalHydra.instance().clear()
+    try:
+        yield
+    finally:
+        GlobalHydra.instance().clear()
+        if held is not None:
+            GlobalHydra.instance().initialize(held)
+
+
+def baseline_config(cfg: CustsimConfig, overrides: Sequence[str]) -> CustsimConfig:
+    """The baseline arm's validated config, its policies instantiated (and so checked).
+
+    Raises:
+        ConfigError: for an unknown `compare.baseline` (naming the options) or a
+            baseline config that fails validation.
+
+    """
+    name, options = cfg.compare.baseline, policy_options()
+    if name not in options:
+        raise ConfigError(f"compare.baseline={name!r}: must be one of: {', '.join(options)}")
+    with app_hydra_set_aside():
+        base = compose_config(baseline_overrides(overrides, name))
+    make_policies(base)
+    return base
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a comparison produced."""
+
+    table: pd.DataFrame  # comparison.parquet: one row per (scope, metric)
+    replications: pd.DataFrame  # replications.parquet: one row per (replication, arm)
+    daily: pd.DataFrame  # focal units per day: both arms' means, lift, CI, promo share
+    seconds: float
+
+
+def run_arm(cfg: CustsimConfig, seed: int) -> tuple[Metrics, pd.DataFrame]:
+    """Simulate one arm at `seed` (nothing written); its metrics and daily units per firm."""
+    run = simulate(replace(cfg, seed=seed, progress="off"), out_dir=None)
+    metrics = run_metrics(run.firm_kpis, run.customer_kpis, run.customers, cfg.market.focal)
+    return metrics, run.timeseries[["day", "firm", "units", "promo"]]
+
+
+def compare(policy_cfg: CustsimConfig, baseline_cfg: CustsimConfig) -> Comparison:
+    """Run R paired replications (seeds seed, ..., seed + R - 1) and tabulate the lift."""
+    start = time.perf_counter()
+    reps, focal = policy_cfg.compare.replications, policy_cfg.market.focal
+    arms: dict[str, list[tuple[Metrics, pd.DataFrame]]] = {"policy": [], "baseline": []}
+    bar = tqdm(
+        total=2 * reps,
+        desc="paired runs",
+        unit="run",
+        leave=False,
+        disable=not show_progress(policy_cfg.progress),
+    )
+    with bar:
+        for r in range(reps):
+            for arm, cfg in (("policy", policy_cfg), ("baseline", baseline_cfg)):
+                arms[arm].append(run_arm(cfg, policy_cfg.seed + r))
+                bar.update()
+    parts = [
+        promotion_decomposition(p[1], b[1], focal)
+        for p, b in zip(arms["policy"], arms["baseline"], strict=True)
+    ]
+    metrics = {arm: [m for m, _ in runs] for arm, runs in arms.items()}
+    table = lift_table(metrics["policy"], metrics["baseline"])
+    return Comparison(
+        table=pd.concat([table, decomposition_table(parts)], ignore_index=True),
+        replications=replications_frame(metrics, parts, policy_cfg.seed),
+        daily=focal_daily(arms, focal),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def replications_frame(
+    metrics: dict[str, list[Metrics]], parts: list[dict[str, float]], seed: int
+) -> pd.DataFrame:
+    """One row per replication and arm: every metric as `<scope>.<metric>`.
+
+    The paired decomposition (`decomposition.bump`, ...) sits on the policy row
+    and is NaN on the baseline row.
+    """
+    rows = []
+    for r, part in enumerate(parts):
+        for arm in ("policy", "baseline"):
+            row: dict[str, object] = {"replication": r, "seed": seed + r, "arm": arm}
+            row |= {f"{scope}.{name}": v for (scope, name), v in metrics[arm][r].items()}
+            row |= {
+                f"decomposition.{k}": v if arm == "policy" else math.nan for k, v in part.items()
+            }
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def focal_daily(arms: dict[str, list[tuple[Metrics, pd.DataFrame]]], focal: str) -> pd.DataFrame:
+    """Mean daily focal units per arm, their paired lift and the share of promo replications."""
+
+    def focal_rows(ts: pd.DataFrame) -> pd.DataFrame:
+        return ts[ts["firm"] == focal].sort_values("day")
+
+    units = {
+        arm: np.stack([focal_rows(ts)["units"].to_numpy() for _, ts in runs])
+        for arm, runs in arms.items()
+    }
+    promo = np.stack([focal_rows(ts)["promo"].to_numpy() for _, ts in arms["policy"]])
+    return daily_lift(units["policy"], units["baseline"]).assign(promo=promo.mean(axis=0))
+
+
+def write_comparison(result: Comparison, cfg: CustsimConfig, labels: Labels, out: Path) -> None:
+    """config.yaml, replications.parquet, plots/ and (last, the completeness marker) comparison."""
+    results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
+    results.write_parquet(result.replications, out / "replications.parquet")
+    if cfg.plots:
+        plot_comparison(result.table, result.daily, labels, out / "plots")
+    results.write_parquet(result.table, out / COMPLETE_MARKER)
+
+
+def policy_label(choice: str, overrides: Sequence[str]) -> str:
+    """The policy option with its overridden parameters: 'hi_lo(depth=0.3)'."""
+    params = [
+        o.lstrip("+").removeprefix("policy.")
+        for o in overrides
+        if o.lstrip("+").startswith("policy.")
+    ]
+    return f"{choice}({', '.join(params)})" if params else choice
+
+
+def _number(metric: str, value: float, signed: bool = False) -> str:
+    """A level (rates in %) or, signed, a change (rates in percentage points)."""
+    sign = "+" if signed else ""
+    if metric in RATES:
+        return f"{100 * value:{sign}.1f}" + (" pp" if signed else "%")
+    return f"{value:{sign},.{2 if metric in PER_CUSTOMER else 0}f}"
+
+
+def _cells(*cells: str) -> str:
+    """Cells padded to `WIDTHS`, the first left-aligned."""
+    head, *rest = cells
+    return f"{head:<{WIDTHS[0]}}" + "".join(
+        f"{c:>{w}}" for c, w in zip(rest, WIDTHS[1:], strict=False)
+    )
+
+
+def _kpi_row(row: pd.Series, name: str) -> str:
+    """'A revenue  baseline  policy  lift  [low, high]  lift%'."""
+    m = row["metric"]
+    low, high = (_number(m, row[k], True).removesuffix(" pp") for k in ("ci_low", "ci_high"))
+    ci = f"[{low}, {high}]"
+    pct = f"{row['lift_pct']:+.1f}%" if np.isfinite(row["lift_pct"]) else "n/a"
+    lift = _number(m, row["lift"], True)
+    return _cells(
+        name, _number(m, row["baseline_mean"]), _number(m, row["policy_mean"]), lift, ci, pct
+    )
+
+
+def _decomposition_lines(table: pd.DataFrame, parts: pd.DataFrame, focal: str) -> list[str]:
+    """The bump and its parts (mean, 95% CI, share of B); a note when there was no promotion."""
+    dec = table[table["scope"] == "decomposition"].set_index("metric")
+    days = parts["decomposition.promo_days"].dropna()
+    if days.max() == 0:
+        head = "promotion decomposition: the policy arm has no promotion days, so B = S = 0"
+    else:
+        n = f"{days.iloc[0]:.0f}" if days.nunique() == 1 else f"{days.mean():.1f} (mean)"
+        head = (
+            f"promotion decomposition of firm {focal}'s extra units on its {n} promotion days "
+            "(van Heerde, Leeflang & Wittink 2004):"
+        )
+    lines = [head]
+    for part, name in PART_NAMES.items():
+        row = dec.loc[part]
+        share = dec.loc[f"{part}_share", "lift"] if part != "bump" else math.nan
+        tail = f"{share:>8.0%} of B" if np.isfinite(share) else ""
+        ci = f"[{row['ci_low']:+,.0f}, {row['ci_high']:+,.0f}]"
+        lines.append(_cells(f"  {name}", "", "", f"{row['lift']:+,.0f}", ci) + tail)
+    return lines
+
+
+def format_comparison(result: Comparison, labels: Labels, cfg: CustsimConfig, out: Path) -> str:
+    """Header, the focal firm's and the market's KPI lifts, the decomposition, the results dir."""
+    reps, seed = cfg.compare.replications, cfg.seed
+    lines = [
+        f"{PROG}: policy {labels.policy} vs baseline {labels.baseline}; focal firm {labels.focal}; "
+        f"{reps} paired replications (seeds {seed}-{seed + reps - 1}); "
+        f"{cfg.population.size:,} customers; {cfg.steps} days ({result.seconds:.1f} s)",
+        "",
+        _cells("metric", "baseline", "policy", "lift", "95% CI", "lift%"),
+    ]
+    for _, row in result.table[result.table["scope"].isin(["firm", "market"])].iterrows():
+        owner = labels.focal if row["scope"] == "firm" else "market"
+        lines.append(_kpi_row(row, f"{owner} {METRIC_NAMES.get(row['metric'], row['metric'])}"))
+    lines += ["", *_decomposition_lines(result.table, result.replications, labels.focal)]
+    lines += ["", "per-segment lifts (market-wide): comparison.parquet, scope segment:<name>"]
+    return "\n".join([*lines, f"results: {out}"])
+
+
+@hydra.main(version_base="1.3", config_path="pkg://conf", config_name="config")
+def app(cfg: DictConfig) -> None:
+    """Validate both arms, run the paired replications, write the results and print the lift."""
+    hc = HydraConfig.get()
+    overrides = list(hc.overrides.task)
+    try:
+        policy_cfg = validate(cfg)
+        base_cfg = baseline_config(policy_cfg, overrides)
+        result = compare(policy_cfg, base_cfg)
+    except ConfigError as err:
+        fail(err, PROG)
+    labels = Labels(
+        focal=policy_cfg.market.focal,
+        policy=policy_label(hc.runtime.choices.get("policy", "?"), overrides),
+        baseline=policy_cfg.compare.baseline,
+        replications=policy_cfg.compare.replications,
+    )
+    out = Path(hc.runtime.output_dir)
+    write_comparison(result, policy_cfg, labels, out)
+    print(format_comparison(result, labels, policy_cfg, out))
+
+
+def main() -> None:
+    """Console-script entry point: one-line config errors, baseline included, before Hydra."""
+    preflight(sys.argv[1:], prog=PROG, check=baseline_config)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""The real `custsim-compare`: files and schema, the hi-lo lift, identical arms, bad input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.compare import baseline_overrides, policy_options
+from sim.lift import TABLE_COLUMNS
+from sim.runner import simulate
+from support import compose_config
+
+VENV_BIN = Path(sys.executable).parent
+SMALL = ["population.size=800", "steps=60", "compare.replications=3"]
+DECOMPOSITION = ("bump", "switching", "pulled_forward", "expansion")
+
+
+def custsim_compare(*args: str, cwd: Path, module: bool = False) -> subprocess.CompletedProcess:
+    exe = (
+        [sys.executable, "-m", "experiments.compare"]
+        if module
+        else [str(VENV_BIN / "custsim-compare")]
+    )
+    return subprocess.run([*exe, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def hi_lo(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """hi_lo (25% off one week in four) against everyday pricing, 3 paired replications."""
+    cwd = tmp_path_factory.mktemp("hi_lo")
+    out = cwd / "run"
+    proc = custsim_compare(
+        *SMALL, "policy=hi_lo", "compare.baseline=none", f"hydra.run.dir={out}", cwd=cwd
+    )
+    return proc, out
+
+
+def test_hi_lo_writes_every_result(hi_lo):
+    proc, out = hi_lo
+    assert proc.returncode == 0, proc.stderr
+    for name in ("comparison.parquet", "replications.parquet", "config.yaml"):
+        assert (out / name).is_file(), name
+    assert sorted(p.name for p in (out / "plots").glob("*.png")) == [
+        "decomposition.png",
+        "focal_units.png",
+        "lift.png",
+    ]
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("custsim-compare: policy hi_lo vs baseline none; focal firm A")
+    assert "3 paired replications" in lines[0] and "800 customers" in lines[0]
+    assert any(line.startswith("A units") for line in lines)
+    assert any(line.startswith("market retention") for line in lines)
+    assert any("switching S" in line and "of B" in line for line in lines)
+    assert lines[-1] == f"results: {out}"
+
+
+def test_hi_lo_schema(hi_lo):
+    _, out = hi_lo
+    table = pd.read_parquet(out / "comparison.parquet")
+    assert list(table.columns) == list(TABLE_COLUMNS)
+    scopes = set(table.scope)
+    assert {"firm", "market", "decomposition"} <= scopes
+    assert {s for s in scopes if s.startswith("segment:")} == {
+        "segment:balanced",
+        "segment:price_sensitive",
+        "segment:deal_seeker",
+        "segment:brand_loyal",
+    }
+    assert set(table.loc[table.scope == "firm", "metric"]) == {
+        "revenue",
+        "margin",
+        "units",
+        "unit_share",
+        "repeat_rate",
+        "retention",
+        "clv_per_customer",
+    }
+    assert (table.replications == 3).all()
+
+    reps = pd.read_parquet(out / "replications.parquet")
+    assert len(reps) == 6 and reps.arm.tolist() == ["policy", "baseline"] * 3
+    assert reps.seed.tolist() == [0, 0, 1, 1, 2, 2]
+    assert {"firm.units", "market.mean_clv", "segment:deal_seeker.spend"} <= set(reps.columns)
+    assert {f"decomposition.{c}" for c in DECOMPOSITION} <= set(reps.columns)
+    # the table is the paired analysis of the replications file
+    wide = reps.pivot(index="replication", columns="arm", values="firm.units")
+    units = table.set_index(["scope", "metric"]).loc[("firm", "units")]
+    assert units.lift == pytest.approx((wide.policy - wide.baseline).mean())
+
+
+def test_hi_lo_lifts_units_and_takes_them_from_competitors(hi_lo):
+    _, out = hi_lo
+    table = pd.read_parquet(out / "comparison.parquet").set_index(["scope", "metric"])
+    units = table.loc[("firm", "units")]
+    assert units.lift > 0 and units.ci_low > 0
+    dec = table.loc["decomposition"]
+    assert dec.loc["switching", "lift"] > 0 and dec.loc["bump", "ci_low"] > 0
+    parts = dec.loc[list(DECOMPOSITION[1:]), "lift"].sum()
+    assert dec.loc["bump", "lift"] == pytest.approx(parts)
+
+
+def test_replications_use_common_random_numbers(hi_lo):
+    """Replication r's policy arm is exactly a plain run with seed + r."""
+    _, out = hi_lo
+    reps = pd.read_parquet(out / "replications.parquet").set_index(["replication", "arm"])
+    for arm, policy in (("policy", "hi_lo"), ("baseline", "none")):
+        cfg = compose_config("population.size=800", "steps=60", "seed=1", f"policy={policy}")
+        kpis = simulate(cfg).firm_kpis.set_index("firm").loc["A"]
+        assert reps.loc[(1, arm), "firm.units"] == kpis.units
+        assert reps.loc[(1, arm), "firm.revenue"] == kpis.revenue
+
+
+def test_identical_arms_have_exactly_zero_lift(tmp_path):
+    out = tmp_path / "run"
+    args = (*SMALL, "policy=none", "compare.baseline=none", f"hydra.run.dir={out}")
+    proc = custsim_compare(*args, cwd=tmp_path, module=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "no promotion days" in proc.stdout
+    table = pd.read_parquet(out / "comparison.parquet")
+    measured = table[~table.metric.str.endswith("_share")]
+    assert len(measured) > 30
+    for column in ("lift", "lift_se", "ci_low", "ci_high"):
+        assert (measured[column] == 0.0).all(), measured.loc[measured[column] != 0.0]
+    assert len(list((out / "plots").glob("*.png"))) == 3  # degenerate intervals plot too
+
+
+def test_unknown_baseline_fails_with_one_line(tmp_path):
+    out = tmp_path / "run"
+    proc = custsim_compare("compare.baseline=nope", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("custsim-compare: config error: compare.baseline='nope'")
+    assert "hi_lo" in lines[0] and "none" in lines[0]
+    assert not out.exists()
+
+
+def test_one_replication_fails_with_one_line(tmp_path):
+    out = tmp_path / "run"
+    proc = custsim_compare("compare.replications=1", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert lines == ["custsim-compare: config error: compare.replications=1: must be >= 2"]
+    assert not out.exists()
+
+
+def test_baseline_overrides_replace_only_the_focal_policy():
+    given = [
+        "policy=hi_lo",
+        "policy.depth=0.3",
+        "+policy@market.firms.B.policy=hi_lo",
+        "seed=4",
+        "compare.baseline=none",
+    ]
+    assert baseline_overrides(given, "none") == [
+        "+policy@market.firms.B.policy=hi_lo",
+        "seed=4",
+        "compare.baseline=none",
+        "policy=none",
+    ]
+    assert baseline_overrides([], "hi_lo") == ["policy=hi_lo"]
+
+
+def test_policy_options_are_the_policy_group():
+    options = policy_options()
+    assert {"none", "hi_lo"} <= set(options) and options == sorted(options)
