@@ -90,8 +90,8 @@ def points_utility(
         reward_value: R.
         expiry_days: lapse period, None for none.
         traits: per-customer arrays 'price_sensitivity', 'points_value',
-            'present_bias', 'occasion_rate', 'dropout' (or its log1p(-p) as
-            'log_survival'), 'loss_aversion'.
+            'present_bias', 'occasion_rate', 'log_survival' (log(1 - p) of the
+            dropout probability p), 'loss_aversion'.
         daily_discount: delta per day.
         loss_framed: whether messages frame unredeemed points as a loss.
 
@@ -101,7 +101,7 @@ def points_utility(
     """
     k = purchases_to_reward(balance, earn, threshold)
     tau = k / traits["occasion_rate"]
-    log_reach = k * np.log1p(-traits["dropout"])  # log of (1 - p)**k
+    log_reach = k * traits["log_survival"]  # log of (1 - p)**k
     if expiry_days is not None:
         log_reach = log_reach - tau / expiry_days
     delay = np.where(tau > 0, traits["present_bias"], 1.0) * np.exp(tau * np.log(daily_discount))

@@ -51,6 +51,10 @@ class Traits:
     def __getitem__(self, trait: str) -> NDArray[np.floating]:
         return self.values[trait]
 
+    def __post_init__(self) -> None:
+        # derived once: log(1 - p), the per-occasion log survival the points valuation uses
+        self.values["log_survival"] = np.log1p(-self.values["dropout"])
+
 
 def segment_sizes(shares: NDArray[np.floating], n: int) -> NDArray[np.int64]:
     """Split n customers by shares with largest-remainder rounding (sizes sum to n)."""

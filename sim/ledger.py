@@ -96,7 +96,11 @@ class PointsLedger:
 
     def expire(self, day: int, j: int, terms: LoyaltyTerms) -> float:
         """Lapse the balances idle for longer than the expiry period; return the points."""
-        lapsed = loyalty.expired(self.balance[j], self.last_earned[j], day, terms.expiry_days)
+        if terms.expiry_days is None:
+            return 0.0
+        lapsed = np.flatnonzero(
+            loyalty.expired(self.balance[j], self.last_earned[j], day, terms.expiry_days)
+        )
         amount = float(self.balance[j, lapsed].sum())
         self.balance[j, lapsed] = 0.0
         self.expired[j] += amount

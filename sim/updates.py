@@ -105,8 +105,9 @@ def dropout_and_next_occasion(
         tr["dropout"][who], st.satisfaction[who], tr["dissatisfaction_churn"][who]
     )
     programmes = [(j, t) for j, t in enumerate(offers.loyalty) if t is not None and t.earns_points]
+    held = {j: model.ledger.balance[j, who] for j, _ in programmes}
     if programmes:
-        stake = sum(model.ledger.balance[j, who] * t.point_value for j, t in programmes)
+        stake = sum(held[j] * t.point_value for j, t in programmes)
         hazard = hazard / loyalty.switching_cost_factor(
             stake * tr["points_value"][who],
             tr["loss_aversion"][who],
@@ -122,7 +123,7 @@ def dropout_and_next_occasion(
     rate = tr["occasion_rate"][stay]
     visible = [(j, t) for j, t in programmes if t.progress_visible]
     if visible:
-        progress = np.max([model.ledger.balance[j, stay] / t.threshold for j, t in visible], axis=0)
+        progress = np.max([held[j][~leave] / t.threshold for j, t in visible], axis=0)
         rate = loyalty.goal_gradient_rate(rate, progress, tr["goal_gradient"][stay])
     gap = -np.log1p(-u_gap[~leave]) / rate
     st.next_occasion[stay] = np.maximum(st.next_occasion[stay] + gap, day)

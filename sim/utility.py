@@ -34,7 +34,7 @@ POINTS_TRAITS = (
     "points_value",
     "present_bias",
     "occasion_rate",
-    "dropout",
+    "log_survival",
     "loss_aversion",
 )
 

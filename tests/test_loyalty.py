@@ -30,6 +30,7 @@ def traits(n: int = 1, **overrides: float) -> dict[str, np.ndarray]:
         loss_aversion=2.0,
     )
     base.update(overrides)
+    base["log_survival"] = np.log1p(-base.pop("dropout"))  # the model derives it once per customer
     return {k: np.full(n, v) for k, v in base.items()}
 
 
