@@ -118,10 +118,11 @@ class CustsimModel(mesa.Model):
         day = self.steps
         offers = self.post_offers(day)  # 1
         shoppers = self.shopping_occasions(day, offers)  # 2
-        draws = self.rng_dynamics.random((4, len(shoppers)))
+        draws = self.rng_dynamics.random((3, len(shoppers)))
+        gaps = self.rng_dynamics.standard_exponential(len(shoppers))
         basket = self.choose(day, shoppers, offers, draws[0], draws[1])  # 3
         outcomes = self.settle(day, basket, offers)  # 4
-        updates.update_customers(self, day, basket, offers, draws[2], draws[3])  # 5
+        updates.update_customers(self, day, basket, offers, draws[2], gaps)  # 5
         self.record(day, offers, basket, outcomes)  # 6
         if day >= self.cfg.steps:
             self.running = False

@@ -26,7 +26,7 @@ def update_customers(
     basket: Basket,
     offers: Offers,
     u_dropout: NDArray,
-    u_gap: NDArray,
+    unit_gaps: NDArray,
 ) -> None:
     """References, stock, satisfaction, social signals, history, dropout, next occasion."""
     st, tr, who = model.state, model.traits, basket.shoppers
@@ -39,7 +39,7 @@ def update_customers(
     if model.graph.n_edges:
         spread_social_signals(model, day, basket, felt)
     update_history(model, day, basket)
-    dropout_and_next_occasion(model, day, who, offers, u_dropout, u_gap)
+    dropout_and_next_occasion(model, day, who, offers, u_dropout, unit_gaps)
 
 
 def update_satisfaction(model: CustsimModel, basket: Basket) -> NDArray[np.floating]:
@@ -93,7 +93,7 @@ def dropout_and_next_occasion(
     who: NDArray[np.int64],
     offers: Offers,
     u_dropout: NDArray,
-    u_gap: NDArray,
+    unit_gaps: NDArray,
 ) -> None:
     """BG/NBD-style dropout after the occasion (eased by points at stake); stayers draw the next.
 
@@ -125,7 +125,7 @@ def dropout_and_next_occasion(
     if visible:
         progress = np.max([held[j][~leave] / t.threshold for j, t in visible], axis=0)
         rate = loyalty.goal_gradient_rate(rate, progress, tr["goal_gradient"][stay])
-    gap = -np.log1p(-u_gap[~leave]) / rate
+    gap = unit_gaps[~leave] / rate
     st.next_occasion[stay] = np.maximum(st.next_occasion[stay] + gap, day)
 
 
