@@ -9,8 +9,6 @@ object API and the Okabe-Ito palette of :mod:`sim.plots`, and are closed once sa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,14 +17,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import StrMethodFormatter
 
 from sim.lift import METRIC_NAMES
-from sim.plots import DPI, PALETTE, PROMO_ALPHA, promo_spans
-from sim.results import write_atomic
+from sim.plots import PALETTE, PROMO_ALPHA, closing_figure, promo_spans, save_png
 
 UP, DOWN, NEUTRAL = PALETTE[0], PALETTE[5], "0.6"  # blue, vermillion, grey
 POLICY_COLOR, BASELINE_COLOR = PALETTE[0], PALETTE[1]
@@ -85,23 +81,6 @@ def plot_comparison(
         ]
 
 
-@contextmanager
-def _figure(**kwargs: Any) -> Iterator[tuple[Figure, Any]]:
-    """A constrained-layout figure that is always closed."""
-    fig, axes = plt.subplots(layout="constrained", **kwargs)
-    try:
-        yield fig, axes
-    finally:
-        plt.close(fig)
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    """Save `fig` as a PNG atomically (temporary name, then rename)."""
-    return write_atomic(
-        path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, facecolor="white")
-    )
-
-
 def plot_lift(table: pd.DataFrame, labels: Labels, path: Path) -> Path:
     """Horizontal bars of relative lift (% of baseline) with 95% CI whiskers, firm and market KPIs.
 
@@ -117,7 +96,7 @@ def plot_lift(table: pd.DataFrame, labels: Labels, path: Path) -> Path:
         for s, m in zip(rows.scope, rows.metric, strict=True)
     ]
     colors = [UP if v > 0 else DOWN if v < 0 else NEUTRAL for v in pct]
-    with _figure(figsize=(9, 0.42 * len(rows) + 1.6)) as (fig, ax):
+    with closing_figure(figsize=(9, 0.42 * len(rows) + 1.6)) as (fig, ax):
         y = np.arange(len(rows))
         ax.barh(y, pct, color=colors, height=0.6)
         xerr = np.clip([pct - low, high - pct], 0, None)  # clip rounding below 0
@@ -127,7 +106,7 @@ def plot_lift(table: pd.DataFrame, labels: Labels, path: Path) -> Path:
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("lift, % of baseline mean (whiskers: 95% CI)")
         ax.set_title(f"Relative lift of firm {labels.focal} and market KPIs\n{labels.versus}")
-        return _save(fig, path)
+        return save_png(fig, path)
 
 
 def plot_decomposition(table: pd.DataFrame, labels: Labels, path: Path) -> Path:
@@ -138,7 +117,7 @@ def plot_decomposition(table: pd.DataFrame, labels: Labels, path: Path) -> Path:
     """
     dec = table[table["scope"] == "decomposition"].set_index("metric")
     bump = dec.loc["bump"]
-    with _figure(figsize=(8, 5.5)) as (fig, ax):
+    with closing_figure(figsize=(8, 5.5)) as (fig, ax):
         ax.bar(0, bump["lift"], color=POLICY_COLOR, width=0.6)
         err = np.clip([[bump["lift"] - bump["ci_low"]], [bump["ci_high"] - bump["lift"]]], 0, None)
         ax.errorbar(0, bump["lift"], yerr=err, fmt="none", ecolor="0.15", capsize=4)
@@ -155,7 +134,7 @@ def plot_decomposition(table: pd.DataFrame, labels: Labels, path: Path) -> Path:
             f"Where firm {labels.focal}'s promotion units came from "
             f"(van Heerde et al. 2004)\n{labels.versus}"
         )
-        return _save(fig, path)
+        return save_png(fig, path)
 
 
 def _stack_parts(ax: Axes, dec: pd.DataFrame) -> None:
@@ -188,7 +167,7 @@ def plot_focal_units(daily: pd.DataFrame, labels: Labels, path: Path) -> Path:
     """
     days = daily["day"].to_numpy()
     spans = promo_spans(list(days), (daily["promo"] >= 0.5).tolist())
-    with _figure(nrows=2, sharex=True, figsize=(11, 7), height_ratios=(3, 2)) as (fig, axes):
+    with closing_figure(nrows=2, sharex=True, figsize=(11, 7), height_ratios=(3, 2)) as (fig, axes):
         top, bottom = axes
         for ax in axes:
             for start, end in spans:
@@ -208,4 +187,4 @@ def plot_focal_units(daily: pd.DataFrame, labels: Labels, path: Path) -> Path:
         ]
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
         fig.suptitle(f"Firm {labels.focal} units: {labels.versus}", fontweight="bold")
-        return _save(fig, path)
+        return save_png(fig, path)

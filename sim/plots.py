@@ -26,6 +26,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from sim.results import write_atomic
+
 #: Okabe-Ito colour-blind-safe palette; firms get colours in sorted-name order.
 PALETTE: tuple[str, ...] = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
@@ -119,7 +121,7 @@ def plot_run(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 7) -
 
 
 @contextmanager
-def _figure(**subplots_kwargs: Any) -> Iterator[tuple[Figure, Any]]:
+def closing_figure(**subplots_kwargs: Any) -> Iterator[tuple[Figure, Any]]:
     """Create a figure with ``plt.subplots`` and always close it afterwards."""
     fig, axes = plt.subplots(layout="constrained", **subplots_kwargs)
     try:
@@ -128,10 +130,11 @@ def _figure(**subplots_kwargs: Any) -> Iterator[tuple[Figure, Any]]:
         plt.close(fig)
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    """Save ``fig`` as PNG at the module DPI and return ``path``."""
-    fig.savefig(path, dpi=DPI, facecolor="white")
-    return path
+def save_png(fig: Figure, path: Path) -> Path:
+    """Save ``fig`` as a PNG at the module DPI, atomically (temporary name, then rename)."""
+    return write_atomic(
+        path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, facecolor="white")
+    )
 
 
 def _wide(ts: pd.DataFrame, column: str, fill: Any = np.nan) -> pd.DataFrame:
@@ -175,7 +178,10 @@ def _plot_sales_share(ts: pd.DataFrame, colors: dict[str, str], window: int, pat
     """Units per day (raw and smoothed) above smoothed unit share, by firm."""
     units, share = _wide(ts, "units"), _smooth(_wide(ts, "unit_share"), window)
     promo, days, mk = _wide(ts, "promo", fill=False), units.index, _marker(units.index)
-    with _figure(nrows=2, sharex=True, figsize=(11, 7.5), height_ratios=(3, 2)) as (fig, axes):
+    with closing_figure(nrows=2, sharex=True, figsize=(11, 7.5), height_ratios=(3, 2)) as (
+        fig,
+        axes,
+    ):
         top, bottom = axes
         for firm, color in colors.items():
             for ax in axes:
@@ -193,7 +199,7 @@ def _plot_sales_share(ts: pd.DataFrame, colors: dict[str, str], window: int, pat
         handles.append(Patch(color="0.5", alpha=0.3, lw=0, label="promotion days"))
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
         fig.suptitle("Sales and unit share by firm", fontweight="bold")
-        return _save(fig, path)
+        return save_png(fig, path)
 
 
 def _plot_reference_price(ts: pd.DataFrame, colors: dict[str, str], path: Path) -> Path:
@@ -202,7 +208,10 @@ def _plot_reference_price(ts: pd.DataFrame, colors: dict[str, str], path: Path) 
     regular, promo = _wide(ts, "regular_price"), _wide(ts, "promo", fill=False)
     days, mk, n = shelf.index, _marker(shelf.index), len(colors)
     size = (max(6.5, 4.6 * n), 4.8)
-    with _figure(ncols=n, sharey=True, sharex=True, figsize=size, squeeze=False) as (fig, axes):
+    with closing_figure(ncols=n, sharey=True, sharex=True, figsize=size, squeeze=False) as (
+        fig,
+        axes,
+    ):
         for ax, (firm, color) in zip(axes[0], colors.items(), strict=True):
             _shade(ax, days, promo[firm], color)
             ax.plot(days, ref[firm], color="0.1", lw=2.6, marker=mk)
@@ -220,7 +229,7 @@ def _plot_reference_price(ts: pd.DataFrame, colors: dict[str, str], path: Path) 
         ncols = len(handles) if n > 1 else 2
         fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
         fig.suptitle("Shelf price vs. customers' mean reference price", fontweight="bold")
-        return _save(fig, path)
+        return save_png(fig, path)
 
 
 def _plot_active_customers(ts: pd.DataFrame, window: int, path: Path) -> Path:
@@ -229,7 +238,7 @@ def _plot_active_customers(ts: pd.DataFrame, window: int, path: Path) -> Path:
     occasions = daily["occasions"].astype(float)
     outside = daily["outside_choices"].astype(float) / occasions.where(occasions > 0)
     days, mk = daily.index, _marker(daily.index)
-    with _figure(figsize=(11, 4.8)) as (fig, ax):
+    with closing_figure(figsize=(11, 4.8)) as (fig, ax):
         ax.plot(days, daily["active_customers"], color="0.1", lw=2.4, marker=mk)
         ax.set_ylim(bottom=0, top=None if daily["active_customers"].max() > 0 else 1)
         ax.set_ylabel("active customers")
@@ -250,7 +259,7 @@ def _plot_active_customers(ts: pd.DataFrame, window: int, path: Path) -> Path:
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         ax.set_title("Active customers and outside-option choices", fontweight="bold")
-        return _save(fig, path)
+        return save_png(fig, path)
 
 
 LOYALTY_FLOWS = (
@@ -273,7 +282,10 @@ def plot_loyalty(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     colors = firm_colors(sorted(ts["firm"].unique()))
     styles = dict(zip([name for name, _ in LOYALTY_FLOWS], ("-", "--", ":"), strict=True))
-    with plt.rc_context(_STYLE), _figure(nrows=2, figsize=(11, 7), sharex=True) as (fig, axes):
+    with (
+        plt.rc_context(_STYLE),
+        closing_figure(nrows=2, figsize=(11, 7), sharex=True) as (fig, axes),
+    ):
         for firm in firms:
             mine = ts[ts["firm"] == firm].set_index("day")
             for column, label in LOYALTY_FLOWS:
@@ -299,4 +311,4 @@ def plot_loyalty(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 
             ax.legend(frameon=False, loc="upper left", ncols=3)
         _format_day_axis(axes[1], ts["day"].drop_duplicates())
         fig.suptitle("Loyalty points: issued, redeemed, lapsed, and still owed", fontweight="bold")
-        return _save(fig, Path(out_dir) / "loyalty.png")
+        return save_png(fig, Path(out_dir) / "loyalty.png")
