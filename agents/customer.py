@@ -53,6 +53,12 @@ class Customer(mesa.Agent):
         return {spec.name: int(counts[spec.index]) for spec in self.model.specs}
 
     @property
+    def points(self) -> dict[str, float]:
+        """Loyalty points balance at each firm."""
+        balance = self.model.ledger.balance[:, self.row]
+        return {spec.name: float(balance[spec.index]) for spec in self.model.specs}
+
+    @property
     def last_brand(self) -> str | None:
         """Name of the firm bought from last, None if never bought."""
         j = int(self.model.state.last_brand[self.row])

@@ -2,7 +2,8 @@
 
 1. each firm's policy observes the market and posts its offer;
 2. customers with a shopping occasion today come to the shelf (lapsed customers
-   holding a win-back offer may return first; members learn their tier);
+   holding a win-back offer may return, a fresh or expiring offer prompts extra
+   trips, loyalty members learn their tier);
 3. they choose among the brands and the outside option (multinomial logit);
 4. purchases settle: units, revenue, margin per firm, loyalty points and rewards;
 5. customer state updates: reference prices, stock, satisfaction, social

@@ -133,6 +133,7 @@ def test_customer_agents_are_live_views_and_agentset_queries_work():
     assert c is customers.select(lambda a: a.row == 7).to_list()[0]
     assert c.purchases == {n: int(model.state.purchases[j, 7]) for j, n in enumerate("ABC")}
     assert c.segment in SEGMENTS and isinstance(c, Customer)
+    assert c.points == {n: float(model.ledger.balance[j, 7]) for j, n in enumerate("ABC")}
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=15)
