@@ -8,13 +8,16 @@ python -m experiments.run network=none    # the same entry point
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from sim import sweep
 from sim.compose import compose_config
 from sim.config import ConfigError, CustsimConfig, register_configs, validate
 from sim.report import format_summary
@@ -32,11 +35,33 @@ def fail(err: ConfigError, prog: str = "custsim") -> None:
 
 @hydra.main(version_base="1.3", config_path="pkg://conf", config_name="config")
 def app(cfg: DictConfig) -> None:
-    """Validate the composed config, simulate, write results and print the KPIs."""
+    """Validate the composed config, simulate, write results and print the KPIs.
+
+    Every job writes status.json. In a multirun a complete job directory is skipped
+    (resume) and a failing job is recorded and returns, so the sweep goes on.
+    """
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    multirun = hc.mode == RunMode.MULTIRUN
+    overrides = list(hc.overrides.task)
+    if multirun:
+        if sweep.is_complete(out, overrides):
+            print(f"skipped (complete): {out}")
+            return
+        sweep.clear_job(out)
+    status = {"overrides": overrides, "seed": cfg.get("seed"), "job_num": hc.job.get("num")}
+    start = time.perf_counter()
     try:
-        run = simulate(validate(cfg), Path(HydraConfig.get().runtime.output_dir))
-    except ConfigError as err:
-        fail(err)
+        run = simulate(validate(cfg), out)
+    except Exception as err:
+        sweep.write_status(out, error=err, wall_seconds=time.perf_counter() - start, **status)
+        if multirun:
+            print(f"custsim: job failed: {sweep.describe_error(err)} ({out})", file=sys.stderr)
+            return
+        if isinstance(err, ConfigError):
+            fail(err)
+        raise
+    sweep.write_status(out, error=None, wall_seconds=time.perf_counter() - start, **status)
     print(format_summary(run))
 
 

@@ -212,6 +212,7 @@ class CustsimConfig:
     network: NetworkConfig = MISSING
     policy: Any = MISSING
     compare: CompareConfig = field(default_factory=CompareConfig)
+    fail_on_seed: int | None = None  # testing: raise in this job when seed equals it
 
 
 def register_configs() -> None:

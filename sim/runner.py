@@ -81,6 +81,8 @@ def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
     """
     start = time.perf_counter()
     model = build_model(cfg)
+    if cfg.fail_on_seed is not None and cfg.seed == cfg.fail_on_seed:
+        raise RuntimeError(f"fail_on_seed={cfg.fail_on_seed}: injected failure (testing)")
     bar = tqdm(
         total=cfg.steps,
         desc="simulating",

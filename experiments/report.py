@@ -1,0 +1,43 @@
+"""`custsim-report`: rebuild a multirun's tables and plots from its stored job results.
+
+custsim-report multirun/2026-11-23/12-00-00    # results.parquet, summary.csv, ... again
+
+Nothing is rerun: every job directory's status.json, kpis.json and
+timeseries.parquet are read and the sweep's results.parquet, timeseries.parquet,
+summary.csv, failed.csv and plots/summary.png are written again (see sim.sweep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.sweep import aggregate_sweep, format_report, job_dirs
+
+PROG = "custsim-report"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Aggregate the sweep directory given on the command line and print its summary."""
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("sweep_dir", type=Path, help="a custsim multirun's hydra.sweep.dir")
+    args = parser.parse_args(argv)
+    sweep_dir: Path = args.sweep_dir
+    if not sweep_dir.is_dir():
+        print(f"{PROG}: error: {sweep_dir}: not a directory", file=sys.stderr)
+        return 2
+    if not job_dirs(sweep_dir):
+        print(f"{PROG}: error: {sweep_dir}: no custsim job directories", file=sys.stderr)
+        return 2
+    print(format_report(aggregate_sweep(sweep_dir), sweep_dir))
+    return 0
+
+
+def cli() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()
