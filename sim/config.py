@@ -197,6 +197,60 @@ class CompareConfig:
     replications: int = bounded(10, 2)
 
 
+FOCAL_KPIS = (
+    "revenue",
+    "margin",
+    "units",
+    "unit_share",
+    "repeat_rate",
+    "retention",
+    "clv_per_customer",
+)
+
+
+@dataclass
+class OptimizeConfig:
+    """Settings of `custsim-optimize`: which parameters to search, for what, how long.
+
+    `params` maps a config key to its [low, high] search range (integers when
+    both ends are integers); the objective is a focal-firm KPI averaged over
+    `replications` seeds per trial, maximised subject to focal retention >=
+    `min_retention` (when set).
+    """
+
+    params: dict[str, list[float]] = field(
+        default_factory=lambda: {"policy.depth": [0.05, 0.5], "policy.every": [7, 56]}
+    )
+    objective: str = one_of("margin", *FOCAL_KPIS)
+    min_retention: float | None = None
+    trials: int = bounded(30, 1)
+    replications: int = bounded(2, 1)
+    sampler_seed: int = bounded(0, 0)
+
+
+@dataclass
+class SensitivityConfig:
+    """Settings of `custsim-sensitivity`: global sensitivity analysis with SALib.
+
+    `params` maps a config key to its [low, high] range; `method` is Sobol
+    (Saltelli sampling, `samples` base samples: N (2D + 2) runs) or Morris
+    (`samples` trajectories: N (D + 1) runs); `outputs` are focal-firm KPIs.
+    """
+
+    params: dict[str, list[float]] = field(
+        default_factory=lambda: {
+            "population.segments.balanced.loss_aversion.mean": [1.0, 3.0],
+            "population.segments.balanced.reference_weight.mean": [0.0, 1.0],
+            "policy.depth": [0.05, 0.5],
+        }
+    )
+    method: str = one_of("sobol", "sobol", "morris")
+    samples: int = bounded(64, 2)
+    outputs: list[str] = field(default_factory=lambda: ["margin", "units", "retention"])
+    n_jobs: int = bounded(2, 1)
+    sample_seed: int = bounded(0, 0)
+
+
 @dataclass
 class CustsimConfig:
     """Root configuration of one simulation run."""
@@ -212,6 +266,8 @@ class CustsimConfig:
     network: NetworkConfig = MISSING
     policy: Any = MISSING
     compare: CompareConfig = field(default_factory=CompareConfig)
+    optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     fail_on_seed: int | None = None  # testing: raise in this job when seed equals it
 
 
