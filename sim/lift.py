@@ -29,19 +29,13 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from sim.config import FOCAL_KPIS
+
 Key = tuple[str, str]  # (scope, metric), e.g. ("firm", "revenue"), ("segment:balanced", "spend")
 Metrics = dict[Key, float]
 
 LEVEL = 0.95
-FIRM_METRICS = (
-    "revenue",
-    "margin",
-    "units",
-    "unit_share",
-    "repeat_rate",
-    "retention",
-    "clv_per_customer",
-)
+FIRM_METRICS = FOCAL_KPIS
 MARKET_METRICS = ("active_at_end", "retention", "repeat_purchase_rate", "mean_clv")
 SEGMENT_METRICS = ("spend", "margin", "clv", "retention", "repeat_rate")
 METRIC_NAMES = {
