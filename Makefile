@@ -1,6 +1,7 @@
 # custsim: set-up, demo, tests and benchmark.
 #   make demo   create .venv (Python >= 3.12, found by scripts/find-python), install, run the default simulation
 #   make test   create .venv, install with test extras, run the test suite (slow tests excluded)
+#   make findings  run the named experiments that reproduce published findings (findings/report.md)
 # PYTHON=/path/to/python3.12 overrides the interpreter search.
 
 VENV        ?= .venv
@@ -9,7 +10,7 @@ STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?= -m "not slow" -n 2
 ARGS        ?=
 
-.PHONY: demo test test-all bench lint clean venv
+.PHONY: demo test test-all bench findings lint clean venv
 
 venv: $(STAMP)
 
@@ -33,6 +34,9 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(PY) -m pytest -n 2
 
+findings: $(STAMP)
+	$(VENV)/bin/custsim-findings $(ARGS)
+
 bench: $(STAMP)
 	$(PY) -m experiments.benchmark $(ARGS)
 
@@ -41,4 +45,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check sim agents policies experiments tests
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis
+	rm -rf $(VENV) outputs multirun findings .pytest_cache .hypothesis

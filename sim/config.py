@@ -252,6 +252,22 @@ class SensitivityConfig:
 
 
 @dataclass
+class FindingConfig:
+    """A named experiment that reproduces a published finding (`conf/experiment/*.yaml`).
+
+    `name` selects the analysis module `experiments.findings.<name>`; it runs
+    `seeds` replications (seeds seed, ..., seed + seeds - 1); `fast` holds the
+    overrides that shrink it for the fast test; `params` are the analysis's own
+    settings (documented in its module).
+    """
+
+    name: str = ""
+    seeds: int = bounded(5, 1)
+    fast: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class CustsimConfig:
     """Root configuration of one simulation run."""
 
@@ -268,6 +284,7 @@ class CustsimConfig:
     compare: CompareConfig = field(default_factory=CompareConfig)
     optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    finding: FindingConfig = field(default_factory=FindingConfig)
     fail_on_seed: int | None = None  # testing: raise in this job when seed equals it
 
 

@@ -1,0 +1,162 @@
+"""Named experiments that reproduce published findings: the shared machinery.
+
+A finding is a config, `conf/experiment/<name>.yaml` (`# @package _global_`:
+model overrides plus a `finding:` block), and an analysis module,
+`experiments.findings.<name>`, that runs it and returns a `FindingResult`:
+one `Check` per published number, each with custsim's value, its 95%
+confidence interval across seeds, the published value and the pass criterion.
+
+`Experiment` composes the config of every arm the analysis needs (the
+experiment, its fast overrides when asked, the user's overrides, then the
+arm's own), `simulate_many` runs configs on local cores and keeps only what a
+reducer extracts from each run (a RunResult holds the whole model and does not
+travel between processes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from sim.compose import compose_config
+from sim.config import CustsimConfig
+from sim.lift import mean_ci
+from sim.runner import RunResult, simulate
+
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """How to compose the configs of one named experiment.
+
+    Attributes:
+        name: the experiment (`conf/experiment/<name>.yaml`).
+        fast: apply the experiment's `finding.fast` overrides (the fast test size).
+        overrides: the user's overrides, applied after the fast ones.
+        n_jobs: local processes for `simulate_many`.
+
+    """
+
+    name: str
+    fast: bool = False
+    overrides: tuple[str, ...] = ()
+    n_jobs: int = 1
+
+    def config(self, *arm: str) -> CustsimConfig:
+        """The validated config of one arm: experiment, fast, user, then `arm` overrides."""
+        base = [f"+experiment={self.name}", "progress=off"]
+        fast = list(compose_config(base).finding.fast) if self.fast else []
+        return compose_config([*base, *fast, *self.overrides, *arm])
+
+    def seeds(self, cfg: CustsimConfig) -> list[CustsimConfig]:
+        """`cfg` once per replication seed: seed, ..., seed + finding.seeds - 1."""
+        return [replace(cfg, seed=cfg.seed + r) for r in range(cfg.finding.seeds)]
+
+    def run[T](self, cfgs: Sequence[CustsimConfig], reduce: Callable[[RunResult], T]) -> list[T]:
+        """`simulate_many` on this experiment's cores."""
+        return simulate_many(cfgs, reduce, self.n_jobs)
+
+
+def _simulate_reduced[T](cfg: CustsimConfig, reduce: Callable[[RunResult], T]) -> T:
+    return reduce(simulate(replace(cfg, progress="off"), None))
+
+
+def simulate_many[T](
+    cfgs: Sequence[CustsimConfig], reduce: Callable[[RunResult], T], n_jobs: int = 1
+) -> list[T]:
+    """`reduce(simulate(cfg))` for every config, in order, on `n_jobs` local processes.
+
+    `reduce` must be a module-level function (it is pickled to the workers).
+    Results do not depend on `n_jobs`: every run is seeded by its own config.
+    """
+    if n_jobs == 1 or len(cfgs) == 1:
+        return [_simulate_reduced(cfg, reduce) for cfg in cfgs]
+    parallel = Parallel(n_jobs=n_jobs, backend="loky")
+    return list(parallel(delayed(_simulate_reduced)(cfg, reduce) for cfg in cfgs))
+
+
+def estimate(values: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% t-interval across replications; (mean, nan, nan) for one value."""
+    x = np.asarray(values, dtype=float)
+    if x.size < 2:
+        return float(x.mean()) if x.size else math.nan, math.nan, math.nan
+    ci = mean_ci(x, LEVEL)
+    return ci["mean"], ci["ci_low"], ci["ci_high"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One published number against custsim's.
+
+    Attributes:
+        metric: what was measured, e.g. 'sales loss / sales gain after a 10% price change'.
+        published: the published value and its source, as text.
+        value: custsim's estimate (mean across seeds).
+        ci_low, ci_high: its 95% confidence interval (nan with one seed).
+        criterion: the pass rule in words, e.g. 'ratio > 1.2 (CI above 1)'.
+        passed: whether custsim's numbers meet the criterion.
+
+    """
+
+    metric: str
+    published: str
+    value: float
+    ci_low: float
+    ci_high: float
+    criterion: str
+    passed: bool
+
+    def as_row(self) -> dict[str, Any]:
+        """A row of the findings table."""
+        return {
+            "metric": self.metric,
+            "published": self.published,
+            "value": self.value,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "criterion": self.criterion,
+            "passed": self.passed,
+        }
+
+
+@dataclass
+class FindingResult:
+    """What one named experiment found.
+
+    Attributes:
+        name: the experiment's name.
+        title: one line, e.g. 'Reference-price asymmetry'.
+        citation: the published source(s).
+        checks: the published numbers and custsim's.
+        table: the numbers behind the figure (written as details.parquet).
+        plot: draws the figure into the given PNG path and returns it.
+        seconds: wall time of the analysis.
+
+    """
+
+    name: str
+    title: str
+    citation: str
+    checks: list[Check]
+    table: pd.DataFrame
+    plot: Callable[[Path], Path] | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when every check passed."""
+        return all(c.passed for c in self.checks)
+
+    def checks_frame(self) -> pd.DataFrame:
+        """One row per check, the finding's name first."""
+        rows = [{"finding": self.name, **c.as_row()} for c in self.checks]
+        return pd.DataFrame(rows)
