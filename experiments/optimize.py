@@ -1,0 +1,125 @@
+"""`custsim-optimize`: search the focal firm's policy parameters for an objective.
+
+custsim-optimize policy=hi_lo optimize.objective=margin optimize.min_retention=0.85 \
+    optimize.trials=30 optimize.replications=2 \
+    'optimize.params={policy.depth:[0.05,0.5],policy.every:[7,56]}'
+python -m experiments.optimize policy=hi_lo    # the same entry point
+
+Each trial composes the config with the trial's values added to the command's
+overrides and runs `optimize.replications` simulations (seeds seed, ...,
+seed + R - 1); its objective is the mean focal KPI (`sim.optimize`). Writes
+config.yaml, trials.parquet, plots/history.png and, last, best.json into the
+Hydra run directory.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import hydra
+import optuna
+import pandas as pd
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from experiments.compare import app_hydra_set_aside
+from experiments.run import fail, preflight
+from sim import results
+from sim.compose import compose_config
+from sim.config import ConfigError, CustsimConfig, register_configs, validate
+from sim.optimize import (
+    Evaluate,
+    Param,
+    Value,
+    best_summary,
+    format_report,
+    mean_focal_kpis,
+    plot_history,
+    run_study,
+    search_space,
+    trial_overrides,
+    trials_frame,
+)
+from sim.runner import show_progress, simulate
+
+PROG = "custsim-optimize"
+COMPLETE_MARKER = "best.json"  # written last: a directory holding it is complete
+register_configs()
+
+
+def make_evaluator(base: Sequence[str], replications: int) -> Evaluate:
+    """A trial evaluator: compose `base` plus the values, simulate R seeds, mean focal KPIs.
+
+    Raises (from the evaluator):
+        ConfigError: when the composed config or its policies reject the values.
+
+    """
+
+    def evaluate(values: dict[str, Value]) -> dict[str, float]:
+        with app_hydra_set_aside():
+            cfg = compose_config(trial_overrides(base, values))
+        runs = [
+            simulate(replace(cfg, seed=cfg.seed + r, progress="off"), None)
+            for r in range(replications)
+        ]
+        return mean_focal_kpis([run.firm_kpis for run in runs], cfg.market.focal)
+
+    return evaluate
+
+
+def header(cfg: CustsimConfig, space: Sequence[Param], seconds: float) -> str:
+    """What was searched, for what, under which constraint, and how long it took."""
+    opt, reps = cfg.optimize, cfg.optimize.replications
+    floor = "" if opt.min_retention is None else f" subject to retention >= {opt.min_retention:.1%}"
+    return (
+        f"{PROG}: maximise firm {cfg.market.focal}'s {opt.objective} over "
+        f"{', '.join(p.describe() for p in space)}{floor}; {opt.trials} trials x {reps} "
+        f"replications (seeds {cfg.seed}-{cfg.seed + reps - 1}), sampler seed {opt.sampler_seed}; "
+        f"{cfg.population.size:,} customers; {cfg.steps} days ({seconds:.1f} s)"
+    )
+
+
+def write_optimization(table: pd.DataFrame, summary: dict, cfg: CustsimConfig, out: Path) -> None:
+    """config.yaml, trials.parquet, plots/history.png and (last) best.json."""
+    results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
+    results.write_parquet(table, out / "trials.parquet")
+    if cfg.plots:
+        plot_history(table, cfg.optimize.objective, cfg.market.focal, out / "plots" / "history.png")
+    results.write_json(summary, out / COMPLETE_MARKER)
+
+
+@hydra.main(version_base="1.3", config_path="pkg://conf", config_name="config")
+def app(cfg: DictConfig) -> None:
+    """Validate the search, run the study, write the results and print the best trials."""
+    hc = HydraConfig.get()
+    overrides = list(hc.overrides.task)
+    try:
+        base = validate(cfg)
+        space = search_space(base, overrides)
+    except ConfigError as err:
+        fail(err, PROG)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    start = time.perf_counter()
+    evaluate = make_evaluator(overrides, base.optimize.replications)
+    study = run_study(space, evaluate, base.optimize, show_progress(base.progress))
+    table = trials_frame(study, space)
+    summary = best_summary(study, space, base.optimize, base.market.focal, overrides, base.seed)
+    out = Path(hc.runtime.output_dir)
+    write_optimization(table, summary, base, out)
+    print(header(base, space, time.perf_counter() - start), "", sep="\n")
+    print(format_report(table, summary, space))
+    print(f"results: {out}")
+
+
+def main() -> None:
+    """Console-script entry point: one-line config errors, search space included, before Hydra."""
+    preflight(sys.argv[1:], prog=PROG, check=search_space)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""`custsim-sensitivity`: global sensitivity of focal-firm KPIs to config parameters (SALib).
+
+custsim-sensitivity policy=hi_lo sensitivity.method=sobol sensitivity.samples=64
+python -m experiments.sensitivity policy=hi_lo sensitivity.method=morris   # the same entry point
+
+Every key of `sensitivity.params` is sampled over its [low, high] range (Sobol:
+Saltelli sampling, N (D + 2) runs; Morris: N trajectories, N (D + 1) runs); each
+sample row is composed as overrides on top of the command's own and simulated
+with the same `seed` (common random numbers: the indices reflect the parameters,
+not simulation noise). Runs go to local cores with joblib; results keep sample
+order, so the output does not depend on `sensitivity.n_jobs`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import hydra
+import numpy as np
+import pandas as pd
+from hydra.core.hydra_config import HydraConfig
+from joblib import Parallel, delayed
+from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
+
+from experiments.compare import app_hydra_set_aside
+from experiments.run import fail, preflight
+from sim import results
+from sim import sensitivity as sa
+from sim.compose import compose_config
+from sim.config import ConfigError, CustsimConfig, register_configs, validate
+from sim.runner import show_progress, simulate
+from sim.sweep import describe_error
+
+PROG = "custsim-sensitivity"
+COMPLETE_MARKER = "indices.parquet"  # written last: a directory holding it is complete
+SHOWN_ERRORS = 5
+register_configs()
+
+
+def check_sensitivity(cfg: CustsimConfig, overrides: Sequence[str] = ()) -> None:
+    """Validate `cfg.sensitivity` against the composed config (preflight `check`).
+
+    Raises:
+        ConfigError: one line per problem.
+
+    """
+    s = cfg.sensitivity
+    problems = sa.check_spec(sa.given_params(s), s.outputs, OmegaConf.structured(cfg))
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Study:
+    """What a sensitivity study produced."""
+
+    samples: pd.DataFrame  # samples.parquet: one row per run
+    indices: pd.DataFrame | None  # indices.parquet; None when a run failed
+    failed: list[int]
+    seconds: float
+
+
+def run_sample(overrides: Sequence[str], values: dict[str, float], outputs: Sequence[str]) -> dict:
+    """Compose and simulate one sample row; its focal KPIs, or NaNs and the error text."""
+    try:
+        with app_hydra_set_aside():
+            cfg = compose_config([*overrides, *sa.row_overrides(values)])
+        run = simulate(replace(cfg, progress="off"), None)
+    except Exception as err:  # a bad sample is recorded and reported, never fatal
+        return dict.fromkeys(outputs, np.nan) | {"error": describe_error(err)}
+    kpis = run.firm_kpis.set_index("firm").loc[cfg.market.focal]
+    return {name: float(kpis[name]) for name in outputs} | {"error": None}
+
+
+def run_samples(
+    overrides: Sequence[str], rows: list[dict], cfg: CustsimConfig
+) -> list[dict[str, Any]]:
+    """Every row's outputs, in sample order, on `sensitivity.n_jobs` local cores."""
+    outputs = list(cfg.sensitivity.outputs)
+    jobs = (delayed(run_sample)(list(overrides), values, outputs) for values in rows)
+    parallel = Parallel(n_jobs=cfg.sensitivity.n_jobs, backend="loky", return_as="generator")
+    bar = tqdm(
+        parallel(jobs),
+        total=len(rows),
+        desc="sensitivity runs",
+        unit="run",
+        leave=False,
+        disable=not show_progress(cfg.progress),
+    )
+    with bar:
+        return list(bar)
+
+
+def study(cfg: CustsimConfig, overrides: Sequence[str]) -> Study:
+    """Sample, run every sample, and (when every run succeeded) compute the indices."""
+    start = time.perf_counter()
+    s = cfg.sensitivity
+    problem = sa.make_problem(sa.given_params(s))
+    x = sa.sample(problem, s.method, s.samples, s.sample_seed)
+    ints = sa.int_keys(problem["names"], OmegaConf.structured(cfg))
+    rows = [sa.row_values(problem["names"], r, ints) for r in x]
+    outs = run_samples(overrides, rows, cfg)
+    pairs = enumerate(zip(rows, outs, strict=True))
+    samples = pd.DataFrame([{"run": i, **v, **o} for i, (v, o) in pairs])
+    failed = sa.failed_rows(list(samples["error"]))
+    indices = None
+    if not failed:
+        ys = {name: samples[name].to_numpy(dtype=float) for name in s.outputs}
+        indices = sa.analyze(problem, s.method, x, ys, s.sample_seed)
+    return Study(samples, indices, failed, time.perf_counter() - start)
+
+
+def write_study(result: Study, cfg: CustsimConfig, out: Path) -> None:
+    """config.yaml, samples.parquet, plots/indices.png and (last) indices.parquet."""
+    results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
+    results.write_parquet(result.samples, out / "samples.parquet")
+    if result.indices is None:
+        return
+    if cfg.plots:
+        plot_indices(result.indices, cfg.sensitivity.method, out / "plots" / "indices.png")
+    results.write_parquet(result.indices, out / COMPLETE_MARKER)
+
+
+def plot_indices(indices: pd.DataFrame, method: str, path: Path) -> Path:
+    """One panel per output: Sobol ST and S1 bars with CI whiskers, or Morris mu* and sigma."""
+    import matplotlib.pyplot as plt  # only when plotting
+
+    from sim.compare_plots import STYLE
+    from sim.plots import PALETTE, closing_figure, save_png
+
+    outputs = list(dict.fromkeys(indices["output"]))
+    params = list(dict.fromkeys(indices["parameter"]))
+    labels = sa.short_names(params)
+    size = (4.2 * len(outputs) + 1.5, 0.55 * len(params) + 1.8)
+    with (
+        plt.rc_context(STYLE),
+        closing_figure(ncols=len(outputs), sharey=True, figsize=size) as (
+            fig,
+            axes,
+        ),
+    ):
+        for ax, name in zip(np.atleast_1d(axes), outputs, strict=True):
+            rows = indices[indices["output"] == name].set_index("parameter").loc[params]
+            y = np.arange(len(params))[::-1]  # first parameter on top
+            if method == "sobol":
+                _sobol_panel(ax, rows, y, PALETTE)
+            else:
+                _morris_panel(ax, rows, y, PALETTE)
+            ax.set_title(name)
+            ax.set_yticks(y, [labels[p] for p in params])
+            ax.grid(axis="y", visible=False)
+        np.atleast_1d(axes)[0].legend(loc="lower right", fontsize=8)
+        fig.suptitle(f"{method.capitalize()} sensitivity of the focal firm's KPIs")
+        return save_png(fig, path)
+
+
+def _sobol_panel(ax: Any, rows: pd.DataFrame, y: np.ndarray, palette: Sequence[str]) -> None:
+    """Total-order (ST) and first-order (S1) bars with 95% CI whiskers."""
+    for col, shift, color in (("ST", 0.2, palette[0]), ("S1", -0.2, palette[1])):
+        ax.barh(y + shift, rows[col], height=0.38, color=color, label=col)
+        ax.errorbar(rows[col], y + shift, xerr=rows[f"{col}_conf"], fmt="none", ecolor="0.15")
+    ax.axvline(0, color="0.2", lw=0.9)
+    ax.set_xlabel("Sobol index (whiskers: 95% CI)")
+
+
+def _morris_panel(ax: Any, rows: pd.DataFrame, y: np.ndarray, palette: Sequence[str]) -> None:
+    """mu* bars with 95% CI whiskers and sigma markers (interactions, nonlinearity)."""
+    ax.barh(y, rows["mu_star"], height=0.6, color=palette[0], label="mu*")
+    ax.errorbar(rows["mu_star"], y, xerr=rows["mu_star_conf"], fmt="none", ecolor="0.15")
+    ax.plot(rows["sigma"], y, "D", color=palette[5], label="sigma")
+    ax.set_xlabel("elementary effect per range (whiskers: 95% CI)")
+
+
+def _number(v: float) -> str:
+    """Compact: thousands separators for large values, 3 decimals for small ones."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}"
+
+
+def format_indices(indices: pd.DataFrame, method: str) -> list[str]:
+    """The table: one line per (output, parameter), value ± CI half-width."""
+    labels = sa.short_names(list(dict.fromkeys(indices["parameter"])))
+    cols = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
+    head = f"{'output':<12}{'parameter':<28}" + "".join(f"{c:>22}" for c in cols)
+    lines = [head]
+    for _, r in indices.iterrows():
+        first = f"{_number(r[cols[0]])} ± {_number(r[f'{cols[0]}_conf'])}"
+        second = (
+            f"{_number(r['ST'])} ± {_number(r['ST_conf'])}"
+            if method == "sobol"
+            else _number(r["sigma"])
+        )
+        lines.append(f"{r['output']:<12}{labels[r['parameter']]:<28}{first:>22}{second:>22}")
+    return lines
+
+
+def header(result: Study, cfg: CustsimConfig) -> str:
+    """What was analysed: method, parameters and ranges, runs, population, seed, time."""
+    s = cfg.sensitivity
+    params = sa.given_params(s)
+    ranges = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in params.items())
+    return (
+        f"{PROG}: {s.method}, {len(params)} params x {s.samples} samples = "
+        f"{len(result.samples)} runs; focal firm {cfg.market.focal}; "
+        f"{cfg.population.size:,} customers; {cfg.steps} days; seed {cfg.seed} "
+        f"({result.seconds:.1f} s)\nparams: {ranges}"
+    )
+
+
+def report_failures(result: Study) -> None:
+    """Name the failed rows and their errors on stderr; exit with status 1."""
+    n, total = len(result.failed), len(result.samples)
+    rows = ", ".join(map(str, result.failed))
+    print(f"{PROG}: {n} of {total} runs failed (rows {rows}); no indices computed", file=sys.stderr)
+    for i in result.failed[:SHOWN_ERRORS]:
+        print(f"  row {i}: {result.samples.at[i, 'error']}", file=sys.stderr)
+    sys.exit(1)
+
+
+@hydra.main(version_base="1.3", config_path="pkg://conf", config_name="config")
+def app(cfg: DictConfig) -> None:
+    """Validate, run every sample, write the results and print the indices."""
+    hc = HydraConfig.get()
+    overrides = list(hc.overrides.task)
+    try:
+        typed = validate(cfg)
+        check_sensitivity(typed, overrides)
+    except ConfigError as err:
+        fail(err, PROG)
+    out = Path(hc.runtime.output_dir)
+    result = study(typed, overrides)
+    write_study(result, typed, out)
+    print(header(result, typed))
+    if result.indices is None:
+        print(f"results: {out}")
+        report_failures(result)
+    print("\n".join(["", *format_indices(result.indices, typed.sensitivity.method)]))
+    print(f"results: {out}")
+
+
+def main() -> None:
+    """Console-script entry point: one-line config errors before Hydra starts."""
+    preflight(sys.argv[1:], prog=PROG, check=check_sensitivity)
+    app()
+
+
+if __name__ == "__main__":
+    # run the importable module, so loky workers unpickle `run_sample` by reference
+    from experiments.sensitivity import main as entry
+
+    entry()

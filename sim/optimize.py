@@ -1,0 +1,371 @@
+"""Searching the focal firm's policy parameters (`custsim-optimize`): the logic, no CLI.
+
+The search space is `optimize.params`, each config key with a [low, high]
+range. A seeded Optuna TPE study maximises the mean of one focal-firm KPI over
+the replications of each trial; with `optimize.min_retention` set, every trial
+carries the constraint `min_retention - mean focal retention` (feasible when
+<= 0, `Trial.set_constraint`), so the sampler and `Study.best_trial` prefer
+feasible trials. A trial whose parameters the policy rejects (`ConfigError`) is
+recorded as failed and the study goes on.
+
+The simulation itself is a callable, `Evaluate`, given by the command, so this
+module never composes configs or runs Hydra.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+from omegaconf import OmegaConf
+from optuna.trial import FrozenTrial, Trial, TrialState
+from tqdm import tqdm
+
+from sim.config import (
+    DEFAULT_OPTIMIZE_PARAMS,
+    FOCAL_KPIS,
+    ConfigError,
+    CustsimConfig,
+    OptimizeConfig,
+)
+from sim.plots import PALETTE, closing_figure, save_png
+
+PARAMS_KEY = "optimize.params"
+CONSTRAINT = "min_retention"
+RATES = frozenset({"unit_share", "repeat_rate", "retention"})
+TOP_TRIALS = 5
+_ABSENT = object()
+
+Value = int | float
+Evaluate = Callable[[dict[str, Value]], dict[str, float]]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One searched config key and its range; `integer` searches whole numbers."""
+
+    key: str
+    low: Value
+    high: Value
+    integer: bool
+
+    def suggest(self, trial: Trial) -> Value:
+        """The trial's value for this key (Optuna names the parameter by the key)."""
+        if self.integer:
+            return trial.suggest_int(self.key, int(self.low), int(self.high))
+        return trial.suggest_float(self.key, float(self.low), float(self.high))
+
+    def bounds(self) -> dict[str, Value | bool]:
+        """{'low': ..., 'high': ..., 'integer': ...} for best.json."""
+        return {"low": self.low, "high": self.high, "integer": self.integer}
+
+    def describe(self) -> str:
+        """'policy.every in [7, 56]'."""
+        return f"{self.key} in [{format_value(self.low)}, {format_value(self.high)}]"
+
+
+def override_key(override: str) -> str:
+    """The key an override sets: '+policy.depth=0.2' -> 'policy.depth'."""
+    return override.lstrip("+~").split("=")[0]
+
+
+def search_space(cfg: CustsimConfig, overrides: Sequence[str] = ()) -> list[Param]:
+    """The validated search space and settings of `cfg.optimize`.
+
+    `overrides` is accepted for the CLI's preflight check and not needed here.
+
+    Raises:
+        ConfigError: one line per problem: an unknown or non-numeric key, a range
+            that is not [low, high] with low < high, an unknown objective or a
+            `min_retention` outside [0, 1].
+
+    """
+    raw = DEFAULT_OPTIMIZE_PARAMS if cfg.optimize.params is None else cfg.optimize.params
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{PARAMS_KEY}={raw!r}: must be {{key: [low, high], ...}}")
+    node = OmegaConf.structured(cfg)
+    checked = [_check_param(node, key, bounds) for key, bounds in raw.items()]
+    problems = [c for c in checked if isinstance(c, str)] + _setting_problems(cfg.optimize)
+    if not raw:
+        problems.append(f"{PARAMS_KEY}={{}}: must name at least one key: [low, high]")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return [c for c in checked if isinstance(c, Param)]
+
+
+def _check_param(node: Any, key: str, bounds: Any) -> Param | str:
+    """A `Param`, or the one-line problem with `key: bounds`."""
+    where = f"{PARAMS_KEY}.{key}={_show(bounds)}"
+    current = OmegaConf.select(node, key, default=_ABSENT)
+    if current is _ABSENT:
+        return f"{where}: no such key in the composed config (is its policy=... selected?)"
+    if isinstance(current, bool) or not isinstance(current, int | float):
+        return f"{where}: {key} is not a number (it is {current!r})"
+    numbers = isinstance(bounds, Sequence) and not isinstance(bounds, str) and len(bounds) == 2
+    if not numbers or not all(_is_number(b) for b in bounds):
+        return f"{where}: must be [low, high], two numbers"
+    low, high = bounds
+    if not low < high:
+        return f"{where}: low must be below high"
+    integer = isinstance(current, int) or all(isinstance(b, int) for b in bounds)
+    if integer and not all(float(b).is_integer() for b in bounds):
+        return f"{where}: {key} is an integer, so the bounds must be whole numbers"
+    return Param(key, int(low) if integer else low, int(high) if integer else high, integer)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _show(bounds: Any) -> str:
+    """Bounds as typed on the command line: [0.05, 0.5]."""
+    if isinstance(bounds, Sequence) and not isinstance(bounds, str):
+        return "[" + ", ".join(format_value(b) if _is_number(b) else repr(b) for b in bounds) + "]"
+    return repr(bounds)
+
+
+def _setting_problems(settings: OptimizeConfig) -> list[str]:
+    """Problems with the objective and the retention floor."""
+    problems = []
+    if settings.objective not in FOCAL_KPIS:
+        choices = ", ".join(FOCAL_KPIS)
+        problems.append(f"optimize.objective={settings.objective!r}: must be one of: {choices}")
+    floor = settings.min_retention
+    if floor is not None and not (_is_number(floor) and 0 <= floor <= 1):
+        problems.append(f"optimize.min_retention={floor!r}: must be in [0, 1] or null")
+    return problems
+
+
+def format_value(value: Value) -> str:
+    """A value as an override: integers plain, floats exactly (shortest round trip)."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return str(int(value))
+    return repr(float(value))
+
+
+def param_overrides(values: Mapping[str, Value]) -> list[str]:
+    """['policy.depth=0.23', 'policy.every=21']."""
+    return [f"{key}={format_value(v)}" for key, v in values.items()]
+
+
+def trial_overrides(base: Sequence[str], values: Mapping[str, Value]) -> list[str]:
+    """`base` without overrides of the searched keys, then the trial's values."""
+    kept = [o for o in base if override_key(o) not in values]
+    return [*kept, *param_overrides(values)]
+
+
+def mean_focal_kpis(firm_kpis: Sequence[pd.DataFrame], focal: str) -> dict[str, float]:
+    """Every focal KPI (`FOCAL_KPIS`) averaged over the replications' `run.firm_kpis`."""
+    rows = [frame.set_index("firm").loc[focal, list(FOCAL_KPIS)] for frame in firm_kpis]
+    return {k: float(v) for k, v in pd.DataFrame(rows).astype(float).mean().items()}
+
+
+def run_study(
+    space: Sequence[Param], evaluate: Evaluate, settings: OptimizeConfig, progress: bool = False
+) -> optuna.Study:
+    """Run `settings.trials` trials of a seeded TPE study that maximises the objective.
+
+    Args:
+        space: the searched keys and ranges.
+        evaluate: maps a trial's values to its mean focal KPIs; raises ConfigError
+            for values the policy rejects.
+        settings: objective, retention floor, trials and sampler seed.
+        progress: show a progress bar over trials.
+
+    Returns:
+        The finished study.
+
+    """
+    sampler = optuna.samplers.TPESampler(seed=settings.sampler_seed)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    for _ in tqdm(range(settings.trials), desc="trials", unit="trial", disable=not progress):
+        run_trial(study, space, evaluate, settings)
+    return study
+
+
+def run_trial(
+    study: optuna.Study, space: Sequence[Param], evaluate: Evaluate, settings: OptimizeConfig
+) -> None:
+    """Ask for one trial, evaluate it, and tell the study its objective (or its failure)."""
+    trial = study.ask()
+    values = {p.key: p.suggest(trial) for p in space}
+    try:
+        kpis = evaluate(values)
+    except ConfigError as err:
+        trial.set_user_attr("error", str(err).splitlines()[0])
+        study.tell(trial, state=TrialState.FAIL)
+        return
+    trial.set_user_attr("kpis", kpis)
+    if settings.min_retention is not None:
+        gap = settings.min_retention - kpis["retention"]
+        trial.set_constraint(CONSTRAINT, math.inf if math.isnan(gap) else gap)
+    study.tell(trial, kpis[settings.objective])
+
+
+def best_trial(study: optuna.Study) -> FrozenTrial | None:
+    """The best feasible complete trial, or None when there is none."""
+    try:
+        return study.best_trial
+    except ValueError:  # no complete trial, or none feasible
+        return None
+
+
+def is_feasible(trial: FrozenTrial) -> bool:
+    """Complete and within every constraint."""
+    done = trial.state == TrialState.COMPLETE
+    return done and all(v <= 0 for v in trial.constraints.values())
+
+
+def trials_frame(study: optuna.Study, space: Sequence[Param]) -> pd.DataFrame:
+    """One row per trial (see `TRIAL_COLUMNS`); KPIs are NaN for a failed trial."""
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        kpis = t.user_attrs.get("kpis", {})
+        row: dict[str, Any] = {"number": t.number, "state": t.state.name.lower()}
+        row |= {p.key: t.params.get(p.key) for p in space}
+        row["value"] = t.value if t.value is not None else math.nan
+        row |= {f"mean_{k}": kpis.get(k, math.nan) for k in FOCAL_KPIS}
+        row["constraint"] = t.constraints.get(CONSTRAINT, math.nan)
+        row |= {"feasible": is_feasible(t), "error": t.user_attrs.get("error", "")}
+        rows.append(row)
+    return pd.DataFrame(rows, columns=trial_columns(space))
+
+
+def trial_columns(space: Sequence[Param]) -> list[str]:
+    """number, state, <each key>, value, mean_<kpi>..., constraint, feasible, error."""
+    kpis = [f"mean_{k}" for k in FOCAL_KPIS]
+    keys = [p.key for p in space]
+    return ["number", "state", *keys, "value", *kpis, "constraint", "feasible", "error"]
+
+
+def best_summary(
+    study: optuna.Study,
+    space: Sequence[Param],
+    settings: OptimizeConfig,
+    focal: str,
+    base: Sequence[str],
+    seed: int,
+) -> dict[str, Any]:
+    """The contents of best.json: the search, its counts and the best feasible trial (or None).
+
+    `best.command` reruns the best trial's first replication with `custsim`
+    (`base` minus `optimize.*`, `progress` and the searched keys, plus the values).
+    """
+    trials = study.get_trials(deepcopy=False)
+    best = best_trial(study)
+    summary: dict[str, Any] = {
+        "objective": settings.objective,
+        "direction": "maximize",
+        "focal_firm": focal,
+        "min_retention": settings.min_retention,
+        "search_space": {
+            p.key: {"low": p.low, "high": p.high, "integer": p.integer} for p in space
+        },
+        "trials": len(trials),
+        "complete": sum(t.state == TrialState.COMPLETE for t in trials),
+        "failed": sum(t.state == TrialState.FAIL for t in trials),
+        "feasible": sum(is_feasible(t) for t in trials),
+        "replications": settings.replications,
+        "seeds": [seed + r for r in range(settings.replications)],
+        "sampler_seed": settings.sampler_seed,
+        "best": None if best is None else _best_entry(best, base),
+    }
+    summary["message"] = best_message(summary)
+    return summary
+
+
+def _best_entry(best: FrozenTrial, base: Sequence[str]) -> dict[str, Any]:
+    """The best trial: number, values, objective, mean KPIs and its override line."""
+    line = " ".join(param_overrides(best.params))
+    kept = [o for o in base if not _optimize_only(o)]
+    return {
+        "number": best.number,
+        "params": dict(best.params),
+        "value": best.value,
+        "kpis": best.user_attrs["kpis"],
+        "overrides": line,
+        "command": " ".join(["custsim", *trial_overrides(kept, best.params)]),
+    }
+
+
+def _optimize_only(override: str) -> bool:
+    """Overrides that do not change a simulation (`optimize.*`, `progress`)."""
+    key = override_key(override)
+    return key == "progress" or key.split(".")[0] == "optimize"
+
+
+def best_message(summary: Mapping[str, Any]) -> str:
+    """One line: the best trial, or why there is none."""
+    best, objective = summary["best"], summary["objective"]
+    if best is not None:
+        value = format_kpi(objective, best["value"])
+        return f"best: trial {best['number']}, {summary['focal_firm']} {objective} {value}"
+    if summary["complete"] == 0:
+        return f"no best trial: all {summary['trials']} trials failed (see trials.parquet, error)"
+    floor = format_kpi("retention", summary["min_retention"])
+    return (
+        f"no feasible trial: none of the {summary['complete']} complete trials kept "
+        f"{summary['focal_firm']}'s retention >= {floor}"
+    )
+
+
+def format_kpi(metric: str, value: float) -> str:
+    """Rates in %, CLV per customer with cents, money and units whole."""
+    if not np.isfinite(value):
+        return "n/a"
+    if metric in RATES:
+        return f"{100 * value:.1f}%"
+    return f"{value:,.{2 if metric == 'clv_per_customer' else 0}f}"
+
+
+def format_report(table: pd.DataFrame, summary: Mapping[str, Any], space: Sequence[Param]) -> str:
+    """The best feasible trials, the best values and their override line, or the reason for none."""
+    objective = summary["objective"]
+    top = table[table["feasible"]].sort_values(["value", "number"], ascending=[False, True])
+    lines = []
+    if not top.empty:
+        heads = ["trial", *(p.key for p in space), objective, "retention"]
+        lines.append("  ".join(f"{h:>14}" for h in heads))
+        for _, row in top.head(TOP_TRIALS).iterrows():
+            cells = [str(row["number"]), *(_short(row[p.key], p.integer) for p in space)]
+            cells.append(format_kpi(objective, row["value"]))
+            cells.append(format_kpi("retention", row["mean_retention"]))
+            lines.append("  ".join(f"{c:>14}" for c in cells))
+        lines.append("")
+    lines.append(summary["message"])
+    if summary["best"] is not None:
+        lines.append(f"best parameters: {summary['best']['overrides']}")
+    return "\n".join(lines)
+
+
+def _short(value: Value, integer: bool) -> str:
+    """A parameter value for the table: integers plain, floats to 4 significant digits."""
+    return str(int(value)) if integer else f"{value:.4g}"
+
+
+def plot_history(table: pd.DataFrame, objective: str, focal: str, path: Path) -> Path:
+    """Objective per trial (infeasible hollow grey) and the running best feasible, as a PNG."""
+    done = table[table["state"] == "complete"]
+    feasible, infeasible = done[done["feasible"]], done[~done["feasible"]]
+    best = table["value"].where(table["feasible"]).cummax().ffill()  # NaN before the first
+    with closing_figure(figsize=(7.5, 4.2)) as (fig, ax):
+        ax.plot(feasible["number"], feasible["value"], "o", color=PALETTE[0], label="feasible")
+        if not infeasible.empty:
+            label = "infeasible (retention below the floor)"
+            x, y = infeasible["number"], infeasible["value"]
+            ax.plot(x, y, "o", mfc="none", color="0.6", label=label)
+        ax.step(table["number"], best, where="post", color=PALETTE[5], label="best feasible so far")
+        failed = int((table["state"] == "fail").sum())
+        note = f" ({failed} failed, not shown)" if failed else ""
+        ax.set_title(f"Policy search: firm {focal} {objective} per trial{note}")
+        ax.set_xlabel("trial")
+        ax.set_ylabel(f"mean {objective}")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", frameon=False)
+        return save_png(fig, path)
