@@ -208,19 +208,28 @@ FOCAL_KPIS = (
 )
 
 
+#: searched when `optimize.params` is not given: the focal firm's best everyday price
+DEFAULT_OPTIMIZE_PARAMS = {"market.firms.A.price": [6.0, 10.0]}
+#: analysed when `sensitivity.params` is not given
+DEFAULT_SENSITIVITY_PARAMS = {
+    "population.segments.balanced.loss_aversion.mean": [1.0, 3.0],
+    "population.segments.balanced.reference_weight.mean": [0.0, 1.0],
+    "market.firms.A.price": [6.5, 9.5],
+}
+
+
 @dataclass
 class OptimizeConfig:
     """Settings of `custsim-optimize`: which parameters to search, for what, how long.
 
     `params` maps a config key to its [low, high] search range (integers when
-    both ends are integers); the objective is a focal-firm KPI averaged over
-    `replications` seeds per trial, maximised subject to focal retention >=
-    `min_retention` (when set).
+    both ends are integers; `Any`, so that an override replaces the default
+    search space instead of merging into it). The objective is a focal-firm
+    KPI averaged over `replications` seeds per trial, maximised subject to
+    focal retention >= `min_retention` (when set).
     """
 
-    params: dict[str, list[float]] = field(
-        default_factory=lambda: {"policy.depth": [0.05, 0.5], "policy.every": [7, 56]}
-    )
+    params: Any = None  # None: DEFAULT_OPTIMIZE_PARAMS
     objective: str = one_of("margin", *FOCAL_KPIS)
     min_retention: float | None = None
     trials: int = bounded(30, 1)
@@ -232,18 +241,14 @@ class OptimizeConfig:
 class SensitivityConfig:
     """Settings of `custsim-sensitivity`: global sensitivity analysis with SALib.
 
-    `params` maps a config key to its [low, high] range; `method` is Sobol
-    (Saltelli sampling, `samples` base samples: N (2D + 2) runs) or Morris
-    (`samples` trajectories: N (D + 1) runs); `outputs` are focal-firm KPIs.
+    `params` maps a config key to its [low, high] range (`Any`: an override
+    replaces the default instead of merging into it); `method` is Sobol
+    (Saltelli sampling, first and total order, `samples` base samples:
+    N (D + 2) runs) or Morris (`samples` trajectories: N (D + 1) runs);
+    `outputs` are focal-firm KPIs.
     """
 
-    params: dict[str, list[float]] = field(
-        default_factory=lambda: {
-            "population.segments.balanced.loss_aversion.mean": [1.0, 3.0],
-            "population.segments.balanced.reference_weight.mean": [0.0, 1.0],
-            "policy.depth": [0.05, 0.5],
-        }
-    )
+    params: Any = None  # None: DEFAULT_SENSITIVITY_PARAMS
     method: str = one_of("sobol", "sobol", "morris")
     samples: int = bounded(64, 2)
     outputs: list[str] = field(default_factory=lambda: ["margin", "units", "retention"])
