@@ -22,6 +22,7 @@ from sim.compose import compose_config
 from sim.config import ConfigError, CustsimConfig, register_configs, validate
 from sim.report import format_summary
 from sim.runner import make_policies, simulate
+from sim.sweep_progress import record_job
 
 register_configs()
 
@@ -44,24 +45,31 @@ def app(cfg: DictConfig) -> None:
     out = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
     overrides = list(hc.overrides.task)
+    if multirun and sweep.is_complete(out, overrides):
+        print(f"skipped (complete): {out}")
+        record_job(Path(hc.sweep.dir), hc.sweep.subdir, "skipped", 0.0)
+        return
     if multirun:
-        if sweep.is_complete(out, overrides):
-            print(f"skipped (complete): {out}")
-            return
         sweep.clear_job(out)
     status = {"overrides": overrides, "seed": cfg.get("seed"), "job_num": hc.job.get("num")}
     start = time.perf_counter()
     try:
         run = simulate(validate(cfg), out)
     except Exception as err:
-        sweep.write_status(out, error=err, wall_seconds=time.perf_counter() - start, **status)
+        seconds = time.perf_counter() - start
+        sweep.write_status(out, error=err, wall_seconds=seconds, **status)
         if multirun:
             print(f"custsim: job failed: {sweep.describe_error(err)} ({out})", file=sys.stderr)
+            record_job(Path(hc.sweep.dir), hc.sweep.subdir, "failed", seconds)
             return
         if isinstance(err, ConfigError):
             fail(err)
         raise
-    sweep.write_status(out, error=None, wall_seconds=time.perf_counter() - start, **status)
+    seconds = time.perf_counter() - start
+    sweep.write_status(out, error=None, wall_seconds=seconds, **status)
+    if multirun:  # the sweep's progress and summary stand in for each job's table
+        record_job(Path(hc.sweep.dir), hc.sweep.subdir, "ok", seconds)
+        return
     print(format_summary(run))
 
 
@@ -72,12 +80,13 @@ def preflight(
 ) -> None:
     """Compose and validate a plain single run's overrides before Hydra starts.
 
-    Runs with Hydra flags (-m, --cfg, -cn ...) go straight to Hydra, which
-    reports their errors itself. `check(cfg, overrides)`, if given, is a
-    command's own further check; it raises ConfigError like the rest.
+    Runs with Hydra flags (-m, --cfg, -cn ...) and named sweeps (`sweep=...`)
+    go straight to Hydra; the custsim sweeper plans and checks every job.
+    `check(cfg, overrides)`, if given, is a command's own further check; it
+    raises ConfigError like the rest.
     """
-    if any(a.startswith("-") for a in args):
-        return
+    if any(a.startswith("-") or a.lstrip("+").startswith("sweep=") for a in args):
+        return  # Hydra flags and named sweeps: Hydra and the sweeper check each job
     overrides = [a for a in args if not a.lstrip("+~").startswith("hydra")]
     try:
         cfg = compose_config(overrides)

@@ -8,8 +8,8 @@ missing and failed jobs. Job directories are named by `hydra.job.override_dirnam
 (conf/config.yaml), which Hydra builds from the sorted overrides, so a job keeps
 its directory when the sweep values are reordered or extended.
 
-`SweepCallback` (registered under `hydra.callbacks`) prints one progress line per
-job and, at the end, calls `aggregate_sweep`, which `custsim-report` also runs on
+`SweepCallback` (registered under `hydra.callbacks`) shows the sweep's progress
+(`sim.sweep_progress`) and, at the end, calls `aggregate_sweep`, which `custsim-report` also runs on
 stored results:
 
 - `results.parquet`: one row per job: `job, status, error, seed, wall_seconds,
@@ -37,15 +37,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from hydra.experimental.callback import Callback
-from hydra.types import RunMode
 from omegaconf import DictConfig
 from scipy import stats
 
 from sim import results
+from sim.runner import show_progress
+from sim.sweep_progress import SweepProgress
 
 STATUS_FILE = "status.json"
 #: overrides that do not change a job's results: not columns, not part of the job's identity
-IGNORED_KEYS: tuple[str, ...] = ("fail_on_seed", "progress")
+IGNORED_KEYS: tuple[str, ...] = ("fail_on_seed", "progress", "sweep")
 FIXED_COLUMNS = ["job", "status", "error", "seed", "wall_seconds", "job_num"]
 FOCAL_KPIS = ("revenue", "margin", "units")
 REPORT_KPIS = ("revenue", "margin", "units", "unit_share")
@@ -223,11 +224,14 @@ def mean_ci(values: pd.Series) -> tuple[float, float, float]:
 
 
 def config_labels(table: pd.DataFrame, group_cols: list[str]) -> pd.Series:
-    """A label per row naming its configuration, e.g. 'policy=hi_lo,steps=20'."""
+    """A label per row naming its configuration, e.g. 'policy=hi_lo,steps=20'.
+
+    Keys a job did not set (an override that did not apply to it) are left out.
+    """
     if not group_cols:
         return pd.Series("all", index=table.index)
-    parts = table[group_cols].fillna("-").astype(str)
-    return parts.apply(lambda r: ",".join(f"{k}={v}" for k, v in r.items()), axis=1)
+    parts = table[group_cols].astype(object)
+    return parts.apply(lambda r: ",".join(f"{k}={v}" for k, v in r.dropna().items()), axis=1)
 
 
 def with_focal(table: pd.DataFrame) -> pd.DataFrame:
@@ -370,31 +374,25 @@ def count_jobs(config: DictConfig) -> int | None:
 
 
 class SweepCallback(Callback):
-    """Progress after each `custsim` job; aggregation when the multirun ends."""
+    """A progress bar over the sweep's jobs; aggregation when the multirun ends."""
 
     def __init__(self) -> None:
-        self.total: int | None = None
-        self.done = 0
-        self.failed = 0
+        self.progress: SweepProgress | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Launchers pickle the callbacks to their workers; the progress stays here."""
+        return {"progress": None}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Count the jobs about to run."""
-        self.total, self.done, self.failed = count_jobs(config), 0, 0
-
-    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
-        """One progress line on stderr per finished `custsim` job (multirun only)."""
-        if config.hydra.mode != RunMode.MULTIRUN:
-            return
-        status = read_status(Path(config.hydra.runtime.output_dir))
-        if status is None:  # not a custsim job (e.g. custsim-compare)
-            return
-        self.done += 1
-        self.failed += status.get("status") != "ok"
-        total = "?" if self.total is None else self.total
-        print(f"[sweep] {self.done}/{total} done, {self.failed} failed", file=sys.stderr)
+        """Count the jobs about to run and start following their progress."""
+        bar = show_progress(str(config.get("progress", "auto")))
+        sweep_dir = Path(config.hydra.sweep.dir)
+        self.progress = SweepProgress(sweep_dir, count_jobs(config), bar).start()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """Aggregate the sweep directory and print the summary."""
+        """Close the progress bar, aggregate the sweep directory and print the summary."""
+        if self.progress is not None:
+            self.progress.stop()
         sweep_dir = Path(config.hydra.sweep.dir)
         if not any(sweep_dir.rglob(STATUS_FILE)):  # not a custsim sweep
             return
