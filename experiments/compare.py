@@ -196,7 +196,7 @@ def write_comparison(result: Comparison, cfg: CustsimConfig, labels: Labels, out
     """config.yaml, replications.parquet, plots/ and (last, the completeness marker) comparison."""
     results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
     results.write_parquet(result.replications, out / "replications.parquet")
-    if cfg.plots:
+    if cfg.plots is not False:
         plot_comparison(result.table, result.daily, labels, out / "plots")
     results.write_parquet(result.table, out / COMPLETE_MARKER)
 

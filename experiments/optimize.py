@@ -87,7 +87,7 @@ def write_optimization(table: pd.DataFrame, summary: dict, cfg: CustsimConfig, o
     """config.yaml, trials.parquet, plots/history.png and (last) best.json."""
     results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
     results.write_parquet(table, out / "trials.parquet")
-    if cfg.plots:
+    if cfg.plots is not False:
         plot_history(table, cfg.optimize.objective, cfg.market.focal, out / "plots" / "history.png")
     results.write_json(summary, out / COMPLETE_MARKER)
 

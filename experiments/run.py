@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import hydra
@@ -54,7 +55,10 @@ def app(cfg: DictConfig) -> None:
     status = {"overrides": overrides, "seed": cfg.get("seed"), "job_num": hc.job.get("num")}
     start = time.perf_counter()
     try:
-        run = simulate(validate(cfg), out)
+        typed = validate(cfg)
+        if multirun and typed.plots is None:  # a sweep plots its summary, not every job
+            typed = replace(typed, plots=False)
+        run = simulate(typed, out)
     except Exception as err:
         seconds = time.perf_counter() - start
         sweep.write_status(out, error=err, wall_seconds=seconds, **status)

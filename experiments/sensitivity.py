@@ -122,7 +122,7 @@ def write_study(result: Study, cfg: CustsimConfig, out: Path) -> None:
     results.write_parquet(result.samples, out / "samples.parquet")
     if result.indices is None:
         return
-    if cfg.plots:
+    if cfg.plots is not False:
         plot_indices(result.indices, cfg.sensitivity.method, out / "plots" / "indices.png")
     results.write_parquet(result.indices, out / COMPLETE_MARKER)
 

@@ -281,7 +281,7 @@ class CustsimConfig:
     precision: str = one_of("float64", "float64", "float32")
     progress: str = one_of("auto", "auto", "on", "off")
     write_customers: bool = True
-    plots: bool = True
+    plots: bool | None = None  # None: for a single run, not for each job of a sweep
     population: PopulationConfig = MISSING
     market: MarketConfig = MISSING
     network: NetworkConfig = MISSING

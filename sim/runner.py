@@ -119,7 +119,7 @@ def write_run(run: RunResult, cfg: CustsimConfig) -> None:
     results.write_parquet(run.timeseries, out / "timeseries.parquet")
     if cfg.write_customers:
         results.write_parquet(run.customers, out / "customers.parquet")
-    if cfg.plots:
+    if cfg.plots is not False:  # None (auto) reaches here only for single runs
         plot_run(run.timeseries, out / "plots")
         plot_loyalty(run.timeseries, out / "plots")
     kpis = {
