@@ -210,10 +210,11 @@ FOCAL_KPIS = (
 
 #: searched when `optimize.params` is not given: the focal firm's best everyday price
 DEFAULT_OPTIMIZE_PARAMS = {"market.firms.A.price": [6.0, 10.0]}
-#: analysed when `sensitivity.params` is not given
+#: analysed when `sensitivity.params` is not given: what matters at a constant price (EDLP,
+#: the default policy; loss aversion matters only once prices move, e.g. policy=hi_lo)
 DEFAULT_SENSITIVITY_PARAMS = {
-    "population.segments.balanced.loss_aversion.mean": [1.0, 3.0],
-    "population.segments.balanced.reference_weight.mean": [0.0, 1.0],
+    "population.segments.balanced.price_sensitivity.mean": [0.25, 0.65],
+    "population.segments.balanced.social_weight.mean": [0.0, 1.0],
     "market.firms.A.price": [6.5, 9.5],
 }
 
