@@ -1,0 +1,73 @@
+"""`custsim-dashboard`: the classroom dashboard in the browser (Mesa SolaraViz on a Solara server).
+
+    custsim-dashboard                     # serves http://localhost:8765 and opens a browser
+    custsim-dashboard --port 9000 --no-open
+    custsim-dashboard --host 0.0.0.0      # reachable from the students' machines
+
+The server runs the page `sim.dashboard.app` (the same `CustsimModel` as the
+`custsim` command). Solara's usage telemetry and its version check are off, and
+its browser assets come from the installed `solara-assets` package, so the
+dashboard works without internet access. Each browser tab is its own session
+with its own model; a closed tab's session is freed after 10 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+APP = "sim.dashboard.app"
+SERVER_ENV = {  # defaults; a value already in the environment wins
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",  # no usage reports from a classroom
+    # a closed tab's session (and its model) is freed after 10 minutes, not Solara's 24 h:
+    # every "Things to try" link opens a new session
+    "SOLARA_KERNEL_CULL_TIMEOUT": "10m",
+}
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line: host, port, whether to open a browser."""
+    parser = argparse.ArgumentParser(
+        prog="custsim-dashboard",
+        description="custsim in the browser: sliders, live charts and guided experiments.",
+    )
+    parser.add_argument("--host", default="localhost", help="interface to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    parser.add_argument(
+        "--open",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="open the dashboard in a web browser",
+    )
+    return parser.parse_args(argv)
+
+
+def solara_args(args: argparse.Namespace) -> list[str]:
+    """The `solara run` arguments for the parsed command line."""
+    return [
+        "run",
+        APP,
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-check-version",
+        "--open" if args.open else "--no-open",
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Serve the dashboard until interrupted (Ctrl-C)."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    for key, value in SERVER_ENV.items():
+        os.environ.setdefault(key, value)
+    from solara.__main__ import cli  # after the environment: solara reads it on import
+
+    cli(solara_args(args), prog_name="custsim-dashboard")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The dashboard page: Mesa's SolaraViz around a `DashboardModel`, live charts and "Things to try".
+
+Served by `custsim-dashboard` (`experiments/dashboard.py`), or directly with
+`solara run sim.dashboard.app`. SolaraViz provides the play / step / reset
+controls, the play and render intervals, the step counter and the model
+parameter sliders (`controls.CONTROLS`); moving a slider takes effect at the
+next Reset, which rebuilds the model from the sliders' values. A "Things to
+try" button reloads the page with that experiment's settings (`?preset=<key>`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import asdict
+
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from sim.dashboard.charts import CHARTS, chart_png
+from sim.dashboard.controls import (
+    Settings,
+    cli_command,
+    model_params,
+    policy_knobs,
+)
+from sim.dashboard.model import DashboardModel
+from sim.dashboard.presets import PRESETS, Preset, preset_from_query
+from sim.dashboard.readouts import readouts
+
+TITLE = "custsim classroom"
+RENDER_INTERVAL = 7  # days per chart update (and per Step press): one week
+INTRO = (
+    "Pick an experiment: the page reloads with the sliders on the left set for it. "
+    "Then press ▶ (play) or Step, and read the charts. To change anything yourself, "
+    "move a slider and press **Reset**; the same seed always gives the same run."
+)
+
+
+def rich(text: str) -> str:
+    """Plain text with **bold** and *italic* marks as safe HTML.
+
+    (solara.Markdown would fetch a maths renderer from a CDN: not in a classroom
+    without internet.)
+    """
+    out = html.escape(text, quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    return re.sub(r"\*(.+?)\*", r"<i>\1</i>", out)
+
+
+def describe(model: DashboardModel) -> str:
+    """The day counter and what is running: policy and knobs, behavioural sliders, seed."""
+    s = model.settings
+    knobs = ", ".join(f"{k} {v}" for k, v in policy_knobs(s).items())
+    policy = f"policy **{s.policy}**" + (f" ({knobs})" if knobs else "")
+    traits = f"λ {s.loss_aversion:g}, α {s.curvature:g}, θ {s.memory:g}, social {s.social_weight:g}"
+    return (
+        f"**Day {model.steps} of {model.cfg.steps}** · {s.size:,} customers, "
+        f"{s.network} network · {policy} · {traits} · seed {s.seed}"
+    )
+
+
+def paragraph(text: str, classes: tuple[str, ...] = ()) -> solara.Element:
+    """A paragraph of `rich` text."""
+    return solara.HTML(tag="p", unsafe_innerHTML=rich(text), classes=list(classes))
+
+
+@solara.component
+def RunStatus(model: DashboardModel) -> None:
+    """The day counter and what is running (updated every render)."""
+    update_counter.get()
+    paragraph(describe(model), classes=("custsim-status",))
+    paragraph("**Numbers:** " + " · ".join(readouts(model)), classes=("custsim-numbers",))
+
+
+@solara.component
+def ThingsToTry(model: DashboardModel, chosen: Preset | None) -> None:
+    """Guided experiments: each button opens the dashboard with that experiment's settings.
+
+    A button is a link (`?preset=<key>`): the page loads afresh with the sliders at the
+    experiment's values, and a teacher can hand the link out.
+    """
+    style = {"max-height": "380px", "overflow-y": "auto"}
+    with solara.Card("Things to try", classes=["custsim-things"], style=style):
+        RunStatus(model)
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
+            for preset in PRESETS:
+                solara.Button(
+                    preset.title,
+                    href=f"?preset={preset.key}",
+                    small=True,
+                    color="primary",
+                    outlined=preset is not chosen,
+                )
+            solara.Button("Defaults", href="?", small=True, text=True)
+        if chosen is None:
+            paragraph(INTRO)
+            return
+        paragraph(f"**{chosen.title}**: *{chosen.finding}*")
+        paragraph(f"**Look for:** {chosen.look_for}")
+        paragraph(f"**Then:** {chosen.then}")
+        with solara.Details("The same run from a terminal"):
+            solara.Preformatted(cli_command(model.settings))
+
+
+@solara.component
+def Chart(model: DashboardModel, name: str) -> None:
+    """One live chart, redrawn when the model has moved on (`CHARTS[name]`)."""
+    update_counter.get()
+    png = chart_png(model, name)
+    with solara.Div(classes=["custsim-chart", f"custsim-chart-{name}"]):
+        solara.Image(png, width="100%")
+
+
+def panels(chosen: Preset | None) -> list[tuple[Callable, int]]:
+    """SolaraViz components: the experiments panel and the charts, all on page 0."""
+    items: list[Callable] = [lambda model: ThingsToTry(model, chosen)]
+    items += [lambda model, name=name: Chart(model, name) for name in CHARTS]
+    return [(item, 0) for item in items]
+
+
+@solara.component
+def Page() -> None:
+    """The dashboard: SolaraViz on a `DashboardModel` with the chosen experiment's settings."""
+    chosen = preset_from_query(solara.use_router().search)
+    settings = chosen.settings if chosen else Settings()
+    model = solara.use_memo(lambda: DashboardModel(**asdict(settings)), [settings])
+    solara.Title(TITLE)
+    SolaraViz(
+        model,
+        components=panels(chosen),
+        model_params=model_params(settings),
+        name=TITLE,
+        render_interval=RENDER_INTERVAL,
+    )

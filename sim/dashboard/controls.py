@@ -1,0 +1,174 @@
+"""The dashboard's controls and how their values become the CLI's Hydra overrides.
+
+A classroom moves a handful of sliders; the engine is configured by Hydra
+overrides. `Settings` holds one value per control, `CONTROLS` describes each
+control for SolaraViz (`model_params`), and `to_overrides` turns the values into
+the overrides `custsim` itself would take, so the dashboard composes, validates
+and builds exactly the model the command line would. The commands are printable
+(`cli_command`) so a run seen in class can be repeated from a terminal.
+
+Population traits are per segment (`conf/population/*.yaml`); a trait slider
+sets that trait's mean in every segment (its spread, the sd, is kept).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sim import market, network
+from sim.compose import compose_raw
+
+# the policies whose main knobs have controls (`policy_knobs`); the default first in each list
+POLICIES = ("hi_lo", "none", "limited_offer", "loyalty_points", "stamp_card")
+NETWORKS = ("watts_strogatz", *(k for k in network.KINDS if k != "watts_strogatz"))
+FRAMES = ("percent_off", *(f for f in market.FRAMES if f != "percent_off"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One value per dashboard control.
+
+    Defaults are the CLI's, except a classroom-sized population and a hi-lo
+    promotion calendar for firm A, so that pressing play shows something at once.
+    """
+
+    seed: int = 0
+    days: int = 365
+    size: int = 2000
+    network: str = "watts_strogatz"
+    loss_aversion: float = 2.25
+    curvature: float = 0.88
+    memory: float = 0.2
+    social_weight: float = 0.5
+    policy: str = "hi_lo"
+    depth: float = 0.25
+    every: int = 28
+    duration: int = 7
+    frame: str = "percent_off"
+    earn_rate: float = 1.0
+    threshold: float = 50.0
+    slots: int = 10
+
+    @classmethod
+    def from_controls(cls, values: dict[str, Any]) -> Settings:
+        """Settings from raw control values (as SolaraViz passes them), typed and rounded.
+
+        Raises:
+            TypeError: for a name that is not a control.
+
+        """
+        typed: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in values:
+                continue
+            kind = type(f.default)
+            value = values[f.name]
+            typed[f.name] = round(float(value), 4) if kind is float else kind(value)
+        unknown = set(values) - set(typed)
+        if unknown:
+            raise TypeError(f"unknown dashboard controls: {', '.join(sorted(unknown))}")
+        return cls(**typed)
+
+
+def slider(label: str, lo: float, hi: float, step: float) -> dict[str, Any]:
+    """A SolaraViz slider spec (int or float by the type of its numbers)."""
+    is_int = all(isinstance(v, int) for v in (lo, hi, step))
+    kind = "SliderInt" if is_int else "SliderFloat"
+    return {"type": kind, "label": label, "min": lo, "max": hi, "step": step}
+
+
+def select(label: str, values: tuple[str, ...]) -> dict[str, Any]:
+    """A SolaraViz drop-down spec."""
+    return {"type": "Select", "label": label, "values": list(values)}
+
+
+CONTROLS: dict[str, dict[str, Any]] = {
+    "seed": slider("Seed", 0, 99, 1),
+    "days": slider("Days", 30, 730, 1),
+    "size": slider("Customers", 200, 20_000, 200),
+    "network": select("Social network", NETWORKS),
+    "loss_aversion": slider("Loss aversion λ", 0.5, 4.0, 0.05),
+    "curvature": slider("Curvature α=β", 0.3, 1.0, 0.01),
+    "memory": slider("Memory θ", 0.02, 0.9, 0.01),
+    "social_weight": slider("Social weight", 0.0, 12.0, 0.1),
+    "policy": select("Firm A's policy", POLICIES),
+    "depth": slider("Discount depth", 0.05, 0.6, 0.01),
+    "every": slider("Promo every (days)", 7, 91, 1),
+    "duration": slider("Offer days", 1, 28, 1),
+    "frame": select("Discount frame", FRAMES),
+    "earn_rate": slider("Points per 1 spent", 0.0, 5.0, 0.1),
+    "threshold": slider("Points per reward", 10.0, 200.0, 5.0),
+    "slots": slider("Stamps per reward", 2, 20, 1),
+}
+
+
+def model_params(settings: Settings) -> dict[str, dict[str, Any]]:
+    """SolaraViz `model_params`: every control's spec with its current value."""
+    return {name: {**spec, "value": getattr(settings, name)} for name, spec in CONTROLS.items()}
+
+
+@functools.cache
+def segment_names() -> tuple[str, ...]:
+    """The segments of the default population, whose traits the sliders set."""
+    return tuple(compose_raw().population.segments)
+
+
+def num(value: float) -> str:
+    """A number as a short Hydra override value (no float noise such as 0.30000000000000004)."""
+    return f"{value:.6g}"
+
+
+def trait_overrides(s: Settings) -> list[str]:
+    """Set each behavioural trait slider in every segment."""
+    out = []
+    for seg in segment_names():
+        key = f"population.segments.{seg}"
+        out += [
+            f"{key}.loss_aversion.mean={num(s.loss_aversion)}",
+            f"{key}.gain_curvature={num(s.curvature)}",
+            f"{key}.loss_curvature={num(s.curvature)}",
+            f"{key}.memory.mean={num(s.memory)}",
+            f"{key}.social_weight.mean={num(s.social_weight)}",
+        ]
+    return out
+
+
+def policy_knobs(s: Settings) -> dict[str, str]:
+    """The knobs of the focal firm's chosen policy, as override values."""
+    knobs: dict[str, dict[str, str]] = {
+        "none": {},
+        "hi_lo": {"depth": num(s.depth), "every": str(s.every), "duration": str(s.duration)},
+        "limited_offer": {"depth": num(s.depth), "duration": str(s.duration)},
+        "loyalty_points": {"earn_rate": num(s.earn_rate), "threshold": num(s.threshold)},
+        "stamp_card": {"slots": str(s.slots)},
+    }
+    if s.policy not in knobs:
+        raise ValueError(f"policy={s.policy!r}: must be one of: {', '.join(POLICIES)}")
+    chosen = dict(knobs[s.policy])
+    if s.policy in ("hi_lo", "limited_offer"):
+        chosen["frame"] = s.frame
+    return chosen
+
+
+def policy_overrides(s: Settings) -> list[str]:
+    """The focal firm's policy and the knobs that apply to it."""
+    return [f"policy={s.policy}", *(f"policy.{k}={v}" for k, v in policy_knobs(s).items())]
+
+
+def to_overrides(s: Settings) -> list[str]:
+    """The Hydra overrides for `s`, as `custsim` takes them on the command line."""
+    run = [
+        f"seed={s.seed}",
+        f"steps={s.days}",
+        f"population.size={s.size}",
+        f"network={s.network}",
+        "progress=off",
+    ]
+    return run + policy_overrides(s) + trait_overrides(s)
+
+
+def cli_command(s: Settings) -> str:
+    """The `custsim` command that runs the same simulation from a terminal."""
+    return " ".join(["custsim", *(o for o in to_overrides(s) if o != "progress=off")])

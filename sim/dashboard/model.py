@@ -1,0 +1,67 @@
+"""`DashboardModel`: the CLI's `CustsimModel`, constructed from dashboard control values.
+
+SolaraViz rebuilds the model on Reset as `type(model)(**control_values)`, so the
+dashboard needs a model class that takes keyword arguments. `DashboardModel`
+adds only that constructor (and a cached drawing of the network): it turns the
+controls into the CLI's Hydra overrides (`controls.to_overrides`), composes and
+validates them with `sim.compose.compose_config` and initialises the unchanged
+`CustsimModel` with `sim.runner.make_policies`, exactly as `sim.runner.build_model`
+does. The same controls and seed therefore give the same run as `custsim` with
+`controls.cli_command(settings)`.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any
+
+from sim.compose import compose_config
+from sim.config import CustsimConfig
+from sim.dashboard.controls import Settings, to_overrides
+from sim.dashboard.network_view import NetworkView, sample_view
+from sim.model import CustsimModel
+from sim.runner import make_policies
+
+MAX_NETWORK_NODES = 300
+
+# Hydra's compose API keeps global state: one composition at a time (several browser sessions).
+_COMPOSE_LOCK = threading.Lock()
+
+
+def compose_settings(settings: Settings) -> CustsimConfig:
+    """The validated config for the dashboard settings (raises `ConfigError` on a bad value)."""
+    with _COMPOSE_LOCK:
+        return compose_config(to_overrides(settings))
+
+
+class DashboardModel(CustsimModel):
+    """A `CustsimModel` built from dashboard controls (see the module docstring)."""
+
+    def __init__(self, scenario: object | None = None, **controls: Any) -> None:
+        """Compose the config for `controls` and build the model.
+
+        Args:
+            scenario: ignored. SolaraViz's Reset passes Mesa's default scenario to models
+                that take keyword arguments; a custsim run is fully set by its config
+                (the seed is a control).
+            **controls: values of the dashboard controls (`controls.Settings` fields);
+                missing ones take their defaults.
+
+        Raises:
+            TypeError: a name that is not a control.
+            sim.config.ConfigError: a value the config schema does not allow.
+
+        """
+        del scenario
+        settings = Settings.from_controls(controls)
+        cfg = compose_settings(settings)
+        super().__init__(cfg, make_policies(cfg))
+        self.settings = settings
+        # chart name -> (day drawn, PNG): panels remounted by the page reuse today's drawing
+        self.drawn: dict[str, tuple[int, bytes]] = {}
+
+    @functools.cached_property
+    def network_view(self) -> NetworkView:
+        """A few hundred customers of the network and their layout (computed once)."""
+        return sample_view(self.graph, MAX_NETWORK_NODES, self.cfg.seed)

@@ -1,0 +1,132 @@
+"""Things to try: guided classroom experiments drawn from the findings custsim reproduces.
+
+Each preset sets every control (its `changes` on top of the `Settings`
+defaults, so a preset always gives the same run), says what to look for in the
+charts, and suggests the one change to make next (then press Reset and play
+again) to see the effect switch on or off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qs
+
+from sim.dashboard.controls import Settings
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A guided experiment: the controls it sets, what to look for, and what to change next."""
+
+    key: str
+    title: str
+    finding: str  # the published result behind it
+    look_for: str
+    then: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        """The defaults with this experiment's changes."""
+        return replace(Settings(), **self.changes)
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        key="loss_aversion",
+        title="Loss aversion on and off",
+        finding="Kalyanaram & Winer 1995: paying more than the reference price hurts more "
+        "than paying less pleases",
+        look_for="Firm A runs 40% off for two weeks every six weeks; customers are strongly "
+        "loss averse (λ = 4) and update their reference price quickly (θ = 0.5). During a "
+        "deal the reference price for A slides down, so when the deal ends the regular "
+        "price feels like a loss. Watch *week after a deal vs week before* in the numbers "
+        "line: by the end of the year A sells about 32% less in the week after a deal "
+        "than in the week before it (the post-promotion dip).",
+        then="Set loss aversion λ to 1 (a loss weighs as much as a gain), press Reset and "
+        "play: the dip is about 20% (the customers who stocked up), a third shallower.",
+        changes={
+            "policy": "hi_lo",
+            "depth": 0.4,
+            "every": 42,
+            "duration": 14,
+            "memory": 0.5,
+            "loss_aversion": 4.0,
+        },
+    ),
+    Preset(
+        key="erosion",
+        title="Promotion erosion",
+        finding="Kopalle, Rao & Assunção 1996: deep, frequent deals erode the reference price",
+        look_for="40% off one week in every two, customers who update their reference "
+        "quickly (θ = 0.3). In *Shelf price vs average reference price* the dashed "
+        "reference line for A drifts from 8.00 down to about 7.10 and stays there: the "
+        "deal price no longer looks like much of a bargain. In *Sales and share* each deal "
+        "lifts sales less: the first sells 270 packs on its best day, later ones about 160.",
+        then="Set 'Discount depth' to 0.10 and 'Promo every (days)' to 56, Reset and "
+        "play: A's reference price (numbers line) stays near 7.90.",
+        changes={"policy": "hi_lo", "depth": 0.4, "every": 14, "duration": 7, "memory": 0.3},
+    ),
+    Preset(
+        key="goal_gradient",
+        title="Goal gradient with a stamp card",
+        finding="Kivetz, Urminsky & Zheng 2006: purchases speed up as a card nears its reward",
+        look_for="Firm A hands out a buy-10-get-one-free stamp card. In *Points earned and "
+        "redeemed* stamps pile up on the cards (dotted line) until the first free units "
+        "are redeemed after one to three months (numbers line: first reward); then "
+        "redemptions keep coming as cards fill. Customers close to a reward shop sooner and "
+        "pick A: A's unit share ends the year well above the 37% it gets with no card.",
+        then="Set 'Stamps per reward' to 20 (a far-away goal), Reset and play: the first "
+        "reward comes months later and A gains less share.",
+        changes={"policy": "stamp_card", "slots": 10},
+    ),
+    Preset(
+        key="herding",
+        title="Herding with strong social influence",
+        finding="Salganik, Dodds & Watts 2006: social influence makes market shares more "
+        "unequal and less predictable",
+        look_for="No promotions; customers weigh what their neighbours bought very heavily "
+        "(social weight 10) on a small-world network. In the *Network* view whole "
+        "neighbourhoods turn one colour. In *Sales and share* the leader pulls away, and "
+        "it is not always the best brand: with seed 0, B outsells A.",
+        then="Change the seed (another world, same rules) and Reset: over seeds 0-3 A ends "
+        "the year with 42%, 63%, 72% and 63% of unit sales. Then set social weight to 0.5 "
+        "(the default): colours mix and A's share is 36-37% whatever the seed.",
+        changes={"policy": "none", "social_weight": 10.0, "network": "watts_strogatz"},
+    ),
+    Preset(
+        key="limited_offer",
+        title="A time-limited offer",
+        finding="Inman & McAlister 1994: redemptions peak when an offer drops and again "
+        "just before it expires",
+        look_for="Firm A runs 25% off for 14 days from day 30, with a countdown. In *Sales "
+        "and share*, A's sales jump five-fold on the first days, sag in the middle, rise "
+        "again on the last days before the deadline, and then dip: in the week after the "
+        "offer A sells about 22% less than in the week before it (customers stocked up).",
+        then="Set 'Offer days' to 3, Reset and play: one short, sharp spike and "
+        "a smaller dip after it (about 12%).",
+        changes={"policy": "limited_offer", "depth": 0.25, "duration": 14},
+    ),
+    Preset(
+        key="framing",
+        title="Framing a discount",
+        finding="Was/now framing: a cut shown against the regular price is read as a "
+        "temporary deal, not a new price",
+        look_for="30% off one week in three, each cut shown as 'was 8.00, now 5.60'. "
+        "Customers file much of a framed cut as a deal rather than a new price, so in "
+        "*Shelf price vs average reference price* (and the numbers line) A's reference "
+        "price only slips to about 7.60 by the end of the year.",
+        then="Set the discount frame to 'none' (a silent price cut), Reset and play: the "
+        "reference price slides further, to about 7.30.",
+        changes={"policy": "hi_lo", "depth": 0.3, "every": 21, "frame": "was_now"},
+    ),
+)
+
+PRESETS_BY_KEY: dict[str, Preset] = {p.key: p for p in PRESETS}
+
+
+def preset_from_query(search: str | None) -> Preset | None:
+    """The experiment named in a page's query string (`preset=<key>`), None if none or unknown."""
+    key = parse_qs(search or "").get("preset", [""])[0]
+    return PRESETS_BY_KEY.get(key)

@@ -1,0 +1,85 @@
+"""The numbers to watch: a few running measures that the guided experiments refer to.
+
+Charts show shapes; a classroom comparing two runs (loss aversion on and off)
+also needs a number. Each readout is computed from the model's recorder so far
+(public state only) and is None until there is something to measure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from sim.model import CustsimModel
+
+WINDOW = 7  # days compared before and after a deal
+
+
+def focal_index(model: CustsimModel) -> int:
+    """Column of the focal firm in the recorder."""
+    return [s.name for s in model.specs].index(model.cfg.market.focal)
+
+
+def focal_share(model: CustsimModel) -> float | None:
+    """The focal firm's share of all units sold so far."""
+    units = model.recorder.firm["units"][: model.steps]
+    total = units.sum()
+    return float(units[:, focal_index(model)].sum() / total) if total > 0 else None
+
+
+def focal_reference(model: CustsimModel) -> float | None:
+    """The mean reference price the focal firm's shoppers held on the last day."""
+    if model.steps == 0:
+        return None
+    ref = model.recorder.firm["mean_reference_price"][model.steps - 1, focal_index(model)]
+    return None if np.isnan(ref) else float(ref)
+
+
+def deal_runs(promo: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(first day index, index after the last day) of each run of promotion days."""
+    edges = np.diff(np.concatenate([[0], promo.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def post_deal_dip(model: CustsimModel) -> float | None:
+    """Focal units in the week after its deals relative to the week before them, minus 1.
+
+    Averaged over the deals with a full week on both sides; negative: a
+    post-promotion dip (stockpiling, and the regular price felt as a loss).
+    """
+    j = focal_index(model)
+    units = model.recorder.firm["units"][: model.steps, j]
+    promo = model.recorder.firm["promo"][: model.steps, j] > 0
+    runs = [(a, b) for a, b in deal_runs(promo) if a >= WINDOW and b + WINDOW <= len(units)]
+    if not runs:
+        return None
+    before = np.mean([units[a - WINDOW : a].mean() for a, _ in runs])
+    after = np.mean([units[b : b + WINDOW].mean() for _, b in runs])
+    return float(after / before - 1.0) if before > 0 else None
+
+
+def first_reward_day(model: CustsimModel) -> int | None:
+    """The day the focal firm's programme first redeemed points (or stamps)."""
+    redeemed = np.nan_to_num(model.recorder.firm["points_redeemed"][: model.steps])
+    days = np.flatnonzero(redeemed[:, focal_index(model)] > 0)
+    return int(days[0]) + 1 if len(days) else None
+
+
+def readouts(model: CustsimModel) -> list[str]:
+    """The measures available so far, as short phrases."""
+    focal = model.cfg.market.focal
+    out = []
+    if (share := focal_share(model)) is not None:
+        out.append(f"{focal}'s unit share so far {share:.0%}")
+    if (ref := focal_reference(model)) is not None:
+        regular = model.regular_prices[focal_index(model)]
+        out.append(f"{focal}'s reference price {ref:.2f} (regular {regular:.2f})")
+    if (dip := post_deal_dip(model)) is not None:
+        out.append(f"week after a deal vs week before {dip:+.0%}")
+    if (day := first_reward_day(model)) is not None:
+        out.append(f"first reward redeemed on day {day}")
+    out.append(f"active customers {model.n_active:,}")
+    return out

@@ -1,0 +1,217 @@
+"""End-to-end: the classroom dashboard driven in headless Chromium, as a teacher would use it.
+
+Starts `custsim-dashboard` on a free localhost port (a subprocess), opens it in
+Debian's /usr/bin/chromium through Playwright (no browser download), moves the
+loss-aversion slider, presses Reset and Step, checks the step counter and every
+chart changed, applies a "Things to try" experiment, plays and pauses, and saves
+a screenshot. With CUSTSIM_README_SCREENSHOT=1 it also plays on and refreshes
+docs/img/dashboard.png for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+README_SHOT = ROOT / "docs" / "img" / "dashboard.png"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CHARTS = ("sales", "prices", "active", "points", "network")
+TIMEOUT_MS = 60_000
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="browser test needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def dashboard_command(port: int) -> list[str]:
+    """The documented console script (the module when the script is not on disk)."""
+    script = Path(sys.executable).with_name("custsim-dashboard")
+    base = [str(script)] if script.exists() else [sys.executable, "-m", "experiments.dashboard"]
+    return [*base, "--host", "127.0.0.1", "--port", str(port), "--no-open"]
+
+
+def wait_until_serving(url: str, proc: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"custsim-dashboard exited ({proc.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"custsim-dashboard did not answer at {url} in {seconds} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            dashboard_command(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_serving(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def chart_images(page: Page) -> dict[str, str]:
+    """The current image source of every chart."""
+    images = {name: page.locator(f".custsim-chart-{name} img") for name in CHARTS}
+    return {name: image.get_attribute("src") for name, image in images.items()}
+
+
+def status(page: Page) -> str:
+    return page.locator(".custsim-status").inner_text()
+
+
+def wait_for_status(page: Page, pattern: str) -> str:
+    """Wait until the status line matches `pattern` (regex); return it."""
+    regex = re.compile(pattern)
+    page.locator(".custsim-status", has_text=regex).wait_for(timeout=TIMEOUT_MS)
+    return status(page)
+
+
+def wait_for_new_images(page: Page, before: dict[str, str]) -> dict[str, str]:
+    """Wait until every chart shows a new image."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while (now := chart_images(page)) and any(now[k] == before[k] for k in CHARTS):
+        if time.monotonic() > deadline:
+            unchanged = [k for k in CHARTS if now[k] == before[k]]
+            pytest.fail(f"charts did not change: {unchanged}")
+        page.wait_for_timeout(200)
+    return now
+
+
+def slider_value(page: Page, label: str) -> float:
+    return float(page.get_by_role("slider", name=label).get_attribute("aria-valuenow"))
+
+
+def click_slider(page: Page, label: str, fraction: float) -> float:
+    """Click a slider's track at `fraction` of its length, as a person would; its new value."""
+    slider = page.get_by_role("slider", name=label)
+    box = page.locator(".v-slider", has=slider).bounding_box()
+    page.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+    return slider_value(page, label)
+
+
+def reset_until(page: Page, pattern: str, tries: int = 5) -> str:
+    """Press Reset until the status matches `pattern`.
+
+    The browser coalesces a slider's key presses into updates sent one at a time, each
+    after the server acknowledged the previous one; a Reset pressed at once can overtake
+    the last of them (a person pressing Reset a second later never sees this).
+    """
+    for _ in range(tries):
+        page.get_by_role("button", name="Reset").click()
+        try:
+            page.locator(".custsim-status", has_text=re.compile(pattern)).wait_for(timeout=5000)
+            return status(page)
+        except sync_api.TimeoutError:
+            continue
+    pytest.fail(f"status never matched {pattern!r} after Reset: {status(page)!r}")
+
+
+def day_of(text: str) -> int:
+    return int(re.search(r"Day (\d+) of", text).group(1))
+
+
+def test_dashboard_in_a_browser(dashboard_url: str, tmp_path: Path) -> None:
+    failed: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1400})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.goto(dashboard_url)
+        wait_for_status(page, r"Day 0 of 365")
+        page.locator(".custsim-chart-network img").wait_for()
+
+        # a teacher raises loss aversion (default 2.25) and rebuilds the model with Reset
+        lam = click_slider(page, "Loss aversion λ", 0.85)
+        assert 3.0 < lam <= 4.0
+        reset_until(page, rf"Day 0 of 365.*λ {re.escape(f'{lam:g}')},")
+        before = chart_images(page)
+
+        # one Step advances one render interval (7 days): counter and every chart move on
+        page.get_by_role("button", name="Step").click()
+        wait_for_status(page, r"Day 7 of 365")
+        page.get_by_text("Time: 7").wait_for()  # Mesa's own step counter agrees
+        assert "unit share so far" in page.locator(".custsim-numbers").inner_text()
+        wait_for_new_images(page, before)
+
+        # a "Things to try" experiment opens the dashboard with its controls set
+        page.get_by_role("link", name="Herding with strong social influence").click()
+        page.wait_for_url(re.compile(r"\?preset=herding$"))
+        text = wait_for_status(page, r"Day 0 of 365.*social 10 ")
+        assert "policy none" in text
+        assert "λ 2.25" in text  # the experiment resets what the teacher had changed
+        assert slider_value(page, "Social weight") == 10
+        assert slider_value(page, "Loss aversion λ") == 2.25
+        page.get_by_text("Look for:").wait_for()
+        page.locator(".custsim-chart-network img").wait_for()
+        before_play = chart_images(page)
+
+        # play, let a few weeks pass, pause
+        page.get_by_role("button", name="▶").click()
+        wait_for_status(page, r"Day ([2-9]\d|\d{3}) of")
+        page.get_by_role("button", name="❚❚").click()
+        wait_for_new_images(page, before_play)
+        assert day_of(status(page)) >= 21
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+
+        if os.environ.get("CUSTSIM_README_SCREENSHOT"):
+            page.get_by_role("button", name="▶").click()
+            wait_for_status(page, r"Day (1[5-9]\d|[2-9]\d\d) of")
+            page.get_by_role("button", name="❚❚").click()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(README_SHOT))
+
+        # Reset starts the experiment over: day 0, still the experiment's settings
+        page.get_by_role("button", name="Reset").click()
+        wait_for_status(page, r"Day 0 of 365.*policy none.*social 10 ")
+        browser.close()
+    assert not failed, f"requests that failed (assets missing offline?): {failed}"

@@ -1,0 +1,196 @@
+"""The dashboard's pure parts, without a browser: controls -> overrides, presets, model, charts."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import asdict, fields, replace
+
+import numpy as np
+import pytest
+
+from experiments.dashboard import parse_args, solara_args
+from sim.compose import compose_config
+from sim.dashboard.charts import CHARTS, chart_png
+from sim.dashboard.controls import (
+    CONTROLS,
+    FRAMES,
+    NETWORKS,
+    POLICIES,
+    Settings,
+    cli_command,
+    model_params,
+    segment_names,
+    to_overrides,
+)
+from sim.dashboard.model import DashboardModel
+from sim.dashboard.network_view import sample_view
+from sim.dashboard.presets import PRESETS, PRESETS_BY_KEY, preset_from_query
+from sim.dashboard.readouts import deal_runs, first_reward_day, post_deal_dip, readouts
+from sim.network import build_network
+from sim.runner import build_model
+
+PNG_MAGIC = b"\x89PNG"
+SLIDERS = {name: spec for name, spec in CONTROLS.items() if spec["type"] != "Select"}
+
+
+def test_every_setting_is_a_control_and_back() -> None:
+    assert set(CONTROLS) == {f.name for f in fields(Settings)}
+    params = model_params(Settings())
+    assert params["loss_aversion"]["value"] == 2.25
+    for name, spec in SLIDERS.items():
+        assert spec["min"] <= params[name]["value"] <= spec["max"], name
+
+
+def test_trait_sliders_set_the_mean_in_every_segment() -> None:
+    s = Settings(loss_aversion=1.0, curvature=0.5, memory=0.4, social_weight=3.0)
+    cfg = compose_config(to_overrides(s))
+    assert set(cfg.population.segments) == set(segment_names())
+    for seg in cfg.population.segments.values():
+        assert seg.loss_aversion.mean == 1.0
+        assert seg.gain_curvature == seg.loss_curvature == 0.5
+        assert seg.memory.mean == 0.4
+        assert seg.social_weight.mean == 3.0
+    assert cfg.population.segments["brand_loyal"].loss_aversion.sd == 0.5  # spread kept
+
+
+def test_run_controls_map_to_the_config() -> None:
+    s = Settings(seed=7, days=90, size=600, network="erdos_renyi", policy="loyalty_points")
+    cfg = compose_config(to_overrides(replace(s, earn_rate=2.0, threshold=80.0)))
+    assert (cfg.seed, cfg.steps, cfg.population.size, cfg.network.kind) == (
+        7,
+        90,
+        600,
+        "erdos_renyi",
+    )
+    assert (cfg.policy.earn_rate, cfg.policy.threshold) == (2.0, 80.0)
+
+
+@pytest.mark.parametrize("end", ["min", "max"])
+def test_every_slider_at_its_end_composes(end: str) -> None:
+    s = Settings(**{name: spec[end] for name, spec in SLIDERS.items()})
+    compose_config(to_overrides(s))
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_every_policy_composes(policy: str) -> None:
+    i = POLICIES.index(policy)
+    s = Settings(policy=policy, network=NETWORKS[i % len(NETWORKS)], frame=FRAMES[i])
+    cfg = compose_config(to_overrides(s))
+    assert cfg.policy._target_.startswith("policies.")
+
+
+def test_hi_lo_knobs_and_frame() -> None:
+    s = Settings(policy="hi_lo", depth=0.3, every=14, duration=3, frame="was_now")
+    p = compose_config(to_overrides(s)).policy
+    assert (p.depth, p.every, p.duration, p.frame) == (0.3, 14, 3, "was_now")
+
+
+def test_from_controls_types_and_rounds() -> None:
+    s = Settings.from_controls({"seed": 3.0, "depth": 0.30000000000000004, "policy": "none"})
+    assert (s.seed, s.depth, s.policy) == (3, 0.3, "none")
+    assert isinstance(s.seed, int)
+    with pytest.raises(TypeError, match="bogus"):
+        Settings.from_controls({"bogus": 1})
+
+
+def test_cli_command_composes_the_same_config() -> None:
+    s = PRESETS_BY_KEY["herding"].settings
+    words = shlex.split(cli_command(s))
+    assert words[0] == "custsim"
+    # the same run; only the progress bar (off in the dashboard) differs
+    assert compose_config([*words[1:], "progress=off"]) == compose_config(to_overrides(s))
+
+
+def test_presets_cover_the_issue_and_compose() -> None:
+    assert len(PRESETS) >= 5
+    assert {"loss_aversion", "erosion", "goal_gradient", "herding", "limited_offer"} <= set(
+        PRESETS_BY_KEY
+    )
+    for preset in PRESETS:
+        assert preset.title and preset.finding and preset.look_for and preset.then
+        assert set(preset.changes) <= set(CONTROLS), preset.key
+        compose_config(to_overrides(preset.settings))
+    assert PRESETS_BY_KEY["goal_gradient"].settings.policy == "stamp_card"
+    assert PRESETS_BY_KEY["loss_aversion"].settings.loss_aversion > 2.25
+
+
+def test_preset_from_query() -> None:
+    assert preset_from_query("preset=herding") is PRESETS_BY_KEY["herding"]
+    assert preset_from_query("x=1&preset=erosion") is PRESETS_BY_KEY["erosion"]
+    assert preset_from_query("preset=nope") is None
+    assert preset_from_query(None) is None
+
+
+def test_dashboard_model_is_the_cli_model() -> None:
+    s = Settings(size=300, days=30, policy="stamp_card", social_weight=2.0)
+    dashboard = DashboardModel(scenario=object(), **asdict(s))  # SolaraViz's Reset adds one
+    cli = build_model(compose_config(to_overrides(s)))
+    for _ in range(20):
+        dashboard.step()
+        cli.step()
+    for name, series in cli.recorder.firm.items():
+        np.testing.assert_array_equal(dashboard.recorder.firm[name], series, err_msg=name)
+    assert dashboard.steps == 20
+    assert dashboard.settings == s
+
+
+@pytest.mark.parametrize(
+    "controls", [{"policy": "loyalty_points"}, {"policy": "none", "network": "none"}]
+)
+def test_every_chart_draws_before_and_after_steps(controls: dict) -> None:
+    model = DashboardModel(size=300, days=40, **controls)
+    first = {name: chart_png(model, name) for name in CHARTS}
+    assert all(png.startswith(PNG_MAGIC) for png in first.values())
+    assert chart_png(model, "sales") is first["sales"]  # drawn once a day
+    for _ in range(10):
+        model.step()
+    later = {name: chart_png(model, name) for name in CHARTS}
+    assert all(later[name] != first[name] for name in CHARTS if name != "network")
+
+
+def test_deal_runs() -> None:
+    promo = np.array([0, 1, 1, 0, 0, 1, 0, 1], dtype=bool)
+    assert deal_runs(promo) == [(1, 3), (5, 6), (7, 8)]
+    assert deal_runs(np.zeros(4, dtype=bool)) == []
+
+
+def test_readouts_follow_the_run() -> None:
+    model = DashboardModel(size=300, days=80, policy="hi_lo", every=28, duration=7)
+    assert readouts(model) == ["active customers 300"]
+    for _ in range(60):
+        model.step()
+    dip = post_deal_dip(model)
+    assert dip is not None and -1.0 < dip < 1.0
+    assert first_reward_day(model) is None
+    assert any("week after a deal" in line for line in readouts(model))
+    card = DashboardModel(size=300, days=200, policy="stamp_card", slots=2)
+    for _ in range(60):
+        card.step()
+    assert 1 <= first_reward_day(card) <= 60
+
+
+@pytest.mark.parametrize("kind", ["watts_strogatz", "barabasi_albert", "none"])
+def test_network_view_is_a_small_neighbourhood(kind: str) -> None:
+    rng = np.random.default_rng(0)
+    graph = build_network(kind, 1000, 0 if kind == "none" else 10, 0.1, rng)
+    view = sample_view(graph, 120, seed=0)
+    assert len(view.nodes) == 120 == len(np.unique(view.nodes))
+    assert view.xy.shape == (120, 2)
+    assert np.isfinite(view.xy).all()
+    if kind == "none":
+        assert len(view.edges) == 0
+    else:
+        assert len(view.edges) > 0
+        assert (view.edges[:, 0] < view.edges[:, 1]).all()
+        a, b = view.nodes[view.edges[:, 0]], view.nodes[view.edges[:, 1]]
+        linked = {tuple(e) for e in zip(a, b, strict=True)}
+        for i, j in list(linked)[:20]:
+            assert j in graph.indices[graph.indptr[i] : graph.indptr[i + 1]]
+
+
+def test_dashboard_command_line() -> None:
+    args = solara_args(parse_args(["--port", "9001", "--host", "0.0.0.0", "--no-open"]))
+    assert args[:2] == ["run", "sim.dashboard.app"]
+    assert {"--production", "--no-check-version", "--no-open"} <= set(args)
+    assert args[args.index("--port") + 1] == "9001"
+    assert "--open" in solara_args(parse_args([]))

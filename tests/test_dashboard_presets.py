@@ -1,0 +1,71 @@
+"""The "Things to try" texts tell a class what it will see; these runs check that it is so.
+
+Each test plays an experiment for a year, and its suggested next change, at the
+dashboard's size, and checks the direction (and rough size) of what the texts
+promise, through the same numbers the dashboard shows (`sim.dashboard.readouts`).
+About 15 s in all. If one fails after an engine change, update the experiment's
+text in `sim/dashboard/presets.py` (and this check) to what the model now does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import Any
+
+import numpy as np
+
+from sim.dashboard.model import DashboardModel
+from sim.dashboard.presets import PRESETS_BY_KEY
+from sim.dashboard.readouts import first_reward_day, focal_reference, focal_share, post_deal_dip
+
+
+def played(key: str, **change: Any) -> DashboardModel:
+    """The experiment `key` (with `change`) played to its last day."""
+    model = DashboardModel(**asdict(replace(PRESETS_BY_KEY[key].settings, **change)))
+    while model.running:
+        model.step()
+    return model
+
+
+def test_loss_aversion_deepens_the_post_promotion_dip() -> None:
+    on, off = (
+        post_deal_dip(played("loss_aversion")),
+        post_deal_dip(played("loss_aversion", loss_aversion=1.0)),
+    )
+    assert on < off < 0, (on, off)
+    assert on < -0.2, on
+
+
+def test_deep_frequent_deals_erode_the_reference_price() -> None:
+    deep, mild = played("erosion"), played("erosion", depth=0.1, every=56)
+    assert focal_reference(deep) < 7.5 < 7.8 < focal_reference(mild)
+
+
+def test_stamp_card_goal_gradient() -> None:
+    near, far = played("goal_gradient"), played("goal_gradient", slots=20)
+    none = played("goal_gradient", policy="none")
+    assert first_reward_day(near) < 100 < first_reward_day(far)
+    assert focal_share(near) > focal_share(far) > focal_share(none)
+
+
+def test_herding_makes_shares_unequal_and_unpredictable() -> None:
+    strong = [focal_share(played("herding", seed=s)) for s in range(3)]
+    weak = [focal_share(played("herding", seed=s, social_weight=0.5)) for s in range(3)]
+    assert np.ptp(strong) > 0.1 > 0.03 > np.ptp(weak), (strong, weak)
+    seed0 = played("herding").recorder.firm["units"]
+    assert seed0[:, 1].sum() > seed0[:, 0].sum()  # "with seed 0, B outsells A"
+
+
+def test_time_limited_offer_peaks_and_dips() -> None:
+    model = played("limited_offer")
+    units = model.recorder.firm["units"][:, 0]
+    offer = units[29:43]  # days 30-43
+    assert offer[:2].mean() > 3 * units[19:29].mean()  # the jump on the first days
+    assert offer[-2:].mean() > offer[5:9].mean()  # rises again before the deadline
+    short = post_deal_dip(played("limited_offer", duration=3))
+    assert post_deal_dip(model) < short < 0
+
+
+def test_was_now_frame_protects_the_reference_price() -> None:
+    framed, silent = played("framing"), played("framing", frame="none")
+    assert focal_reference(framed) > focal_reference(silent) + 0.2
