@@ -14,6 +14,12 @@ Dropout: after each shopping occasion an active customer leaves for good with
 
 the BG/NBD dropout probability p_i (Fader, Hardie & Lee 2005) raised by
 dissatisfaction; kappa = 0 gives BG/NBD exactly.
+
+In a contract setting (one renewal per period: `population.occasion_timing =
+regular`) with p_i ~ Beta(alpha, beta) and kappa = 0 this is the shifted-beta-
+geometric model of Fader & Hardie (2007, J. Interactive Marketing 21(1): 76):
+each customer's churn probability is constant, yet the cohort's retention rate
+rises with tenure as the high-p customers leave first (`sbg_survival`).
 """
 
 from __future__ import annotations
@@ -60,3 +66,23 @@ def reactivation_probability(saving: ArrayLike, response: float) -> NDArray[np.f
     customers: Thomas, Blattberg & Fox 2004).
     """
     return 1.0 - np.exp(-response * np.asarray(saving))
+
+
+def sbg_survival(alpha: float, beta: float, periods: int) -> NDArray[np.float64]:
+    """Share of a cohort still active after t = 0..periods renewals under the sBG model.
+
+    S(t) = B(alpha, beta + t) / B(alpha, beta) = prod_{k<t} (beta + k) / (alpha + beta + k)
+    (Fader & Hardie 2007, eq. 4 and the recursion of their appendix).
+    """
+    k = np.arange(periods, dtype=float)
+    return np.concatenate(([1.0], np.cumprod((beta + k) / (alpha + beta + k))))
+
+
+def sbg_retention(alpha: float, beta: float, periods: int) -> NDArray[np.float64]:
+    """Retention rates r_t = S(t) / S(t-1) = (beta + t - 1) / (alpha + beta + t - 1), t = 1..T.
+
+    They rise with t although every customer's churn probability is constant
+    (Fader & Hardie 2007, eq. 6): sorting, not customers growing more loyal.
+    """
+    t = np.arange(1, periods + 1, dtype=float)
+    return (beta + t - 1) / (alpha + beta + t - 1)

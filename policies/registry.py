@@ -11,6 +11,7 @@ from policies.edlp import EverydayPriceConfig
 from policies.hi_lo import HiLoConfig
 from policies.limited_offer import LimitedOfferConfig
 from policies.loyalty_points import LoyaltyPointsConfig
+from policies.price_change import PriceChangeConfig
 from policies.reactive import ReactiveConfig
 from policies.retention import RetentionConfig
 from policies.stamp_card import StampCardConfig
@@ -26,4 +27,5 @@ POLICY_SCHEMAS: dict[str, type] = {
     "retention": RetentionConfig,
     "reactive": ReactiveConfig,
     "composed": ComposedConfig,
+    "price_change": PriceChangeConfig,
 }

@@ -1,10 +1,11 @@
 """Stamp card: buy N, get one free, optionally with pre-stamped slots (endowed progress).
 
 One stamp per purchase; the card has `slots` slots of which `free_stamps` are
-stamped when it is handed out (at the first purchase); a full card pays a free
-unit (the regular price). Nunes & Dreze (2006): a 10-slot card with 2 free
-stamps was completed by 34% of car-wash customers against 19% for a plain 8-slot
-card, although both need 8 purchases.
+stamped when it is handed out: at the first purchase, and on every new card
+after a reward or after the stamps lapse; a full card pays a free unit (the
+regular price). Nunes & Dreze (2006): a 10-slot card with 2 free stamps was
+completed by 34% of car-wash customers against 19% for a plain 8-slot card,
+although both need 8 purchases.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class StampCard:
             points_per_purchase=1.0,
             expiry_days=expiry_days,
             initial_points=float(free_stamps),
+            renew_endowment=True,
             progress_visible=progress_visible,
         )
 

@@ -117,7 +117,7 @@ class SegmentConfig:
     dissatisfaction_churn: float = bounded(2.0, 0.0)  # kappa: hazard multiplier per unit
     points_value: Dist = dist(0.8, 0.1, UNIT_INTERVAL)  # m: a point's worth vs cash (beta)
     present_bias: Dist = dist(0.7, 0.1, UNIT_INTERVAL)  # beta of beta-delta (beta)
-    goal_gradient: Dist = dist(0.25, 0.08, NON_NEGATIVE)  # gamma: rate gain at full progress
+    goal_gradient: Dist = dist(0.25, 0.08, NON_NEGATIVE)  # gamma: trips and pull at full progress
     urgency: Dist = dist(0.3, 0.1, NON_NEGATIVE)  # u: pull of novelty, deadlines, scarcity
     anchoring: Dist = dist(0.3, 0.1, UNIT_INTERVAL)  # a: weight of a displayed list price
 
@@ -155,6 +155,9 @@ class PopulationConfig:
     novelty_days: float = bounded(2.0, 0.0, lo_open=True)  # tau_n of a new offer's salience
     winback_response: float = bounded(0.5, 0.0)  # reactivation per unit of relative saving
     switching_cost_weight: float = bounded(1.0, 0.0)  # psi
+    # gaps between occasions: exponential (Poisson, NBD) or exactly 1 / mu (contract renewals)
+    occasion_timing: str = one_of("poisson", "poisson", "regular")
+    goal_abandonment: float = bounded(0.0, 0.0, 1.0)  # q: give up collecting, x (1 - progress)
     framing: FramingConfig = field(default_factory=FramingConfig)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
 
@@ -170,12 +173,29 @@ class FirmConfig:
 
 
 @dataclass
+class LaunchConfig:
+    """A new brand that customers must hear of before they can buy it (`sim.launch`).
+
+    Off when `brand` is None (every brand known to all). Otherwise an unaware
+    customer learns of `brand` at the daily hazard (p + q * a) / period_days:
+    advertising p and word of mouth q times the share a of its network
+    neighbours who have bought the brand (Bass 1969).
+    """
+
+    brand: str | None = None
+    innovation: float = bounded(0.03, 0.0, 1.0)  # p per period: advertising
+    imitation: float = bounded(0.38, 0.0, 10.0)  # q per period: word of mouth from adopters
+    period_days: float = bounded(365.0, 1.0)  # days per Bass period (published p, q: per year)
+
+
+@dataclass
 class MarketConfig:
     """The competing firms; `focal` is the firm the root `policy` applies to."""
 
     focal: str = "A"
     firms: dict[str, FirmConfig] = field(default_factory=dict)
     annual_discount_rate: float = bounded(0.10, 0.0)  # for customer lifetime value
+    launch: LaunchConfig = field(default_factory=LaunchConfig)
 
 
 @dataclass
@@ -283,6 +303,7 @@ class CustsimConfig:
     progress: str = one_of("auto", "auto", "on", "off")
     write_customers: bool = True
     plots: bool | None = None  # None: for a single run, not for each job of a sweep
+    record_purchases: bool = False  # keep a per-purchase log in the model (sim.purchases)
     population: PopulationConfig = MISSING
     market: MarketConfig = MISSING
     network: NetworkConfig = MISSING
@@ -362,6 +383,9 @@ def _cross_checks(cfg: CustsimConfig) -> list[str]:
         problems.append("market.firms={}: at least one firm is required")
     if firms and cfg.market.focal not in firms:
         problems.append(f"market.focal={cfg.market.focal!r}: must be one of: {', '.join(firms)}")
+    launched = cfg.market.launch.brand
+    if firms and launched is not None and launched not in firms:
+        problems.append(f"market.launch.brand={launched!r}: must be one of: {', '.join(firms)}")
     if cfg.network.kind != "none" and cfg.network.mean_degree >= cfg.population.size:
         problems.append(
             f"network.mean_degree={cfg.network.mean_degree!r}: must be below "

@@ -85,9 +85,11 @@ class PointsLedger:
         )
         self.balance[j, buyers] += gained
         self.last_earned[j, buyers] = day
-        rewards, self.balance[j, buyers] = loyalty.redeem(self.balance[j, buyers], terms.threshold)
+        rewards, left = loyalty.redeem(self.balance[j, buyers], terms.threshold)
+        renewed = (rewards > 0) * (terms.initial_points if terms.renew_endowment else 0.0)
+        self.balance[j, buyers] = left + renewed  # a renewing card's next card comes endowed
         flows = DayPoints(
-            earned=float(gained.sum() + terms.initial_points * new.sum()),
+            earned=float(gained.sum() + terms.initial_points * new.sum() + renewed.sum()),
             redeemed=float(rewards.sum() * terms.threshold),
             rewards_paid=float(rewards.sum() * terms.reward_value),
         )
@@ -101,9 +103,19 @@ class PointsLedger:
         lapsed = np.flatnonzero(
             loyalty.expired(self.balance[j], self.last_earned[j], day, terms.expiry_days)
         )
-        amount = float(self.balance[j, lapsed].sum())
-        self.balance[j, lapsed] = 0.0
+        return self.forfeit(j, lapsed, terms)
+
+    def forfeit(self, j: int, who: NDArray[np.int64], terms: LoyaltyTerms) -> float:
+        """The points of members `who` lapse (expiry, or they give up collecting); return them.
+
+        With `terms.renew_endowment` they hold no card any more: their next
+        purchase brings a new one, endowed again.
+        """
+        amount = float(self.balance[j, who].sum())
+        self.balance[j, who] = 0.0
         self.expired[j] += amount
+        if terms.renew_endowment:
+            self.enrolled[j, who] = False
         return amount
 
     def update_tiers(

@@ -55,6 +55,8 @@ class LoyaltyTerms:
         reward_value: money value of a reward (a free unit: the regular price).
         expiry_days: points lapse after this many days without earning; None: never.
         initial_points: points given at enrolment (endowed progress).
+        renew_endowment: every new card comes with `initial_points`, not only the
+            first: after each reward and after the points lapse (stamp cards).
         progress_visible: customers see their progress (the goal gradient needs it).
         message: points messages framed as a "gain" or as a "loss" to avoid.
         tier_thresholds: rolling spend needed for tier 1, 2, ... (ascending).
@@ -70,6 +72,7 @@ class LoyaltyTerms:
     multiplier: float = 1.0
     expiry_days: int | None = None
     initial_points: float = 0.0
+    renew_endowment: bool = False
     progress_visible: bool = True
     message: str = "gain"
     tier_thresholds: tuple[float, ...] = ()
@@ -132,6 +135,11 @@ class LoyaltyTerms:
     def point_value(self) -> float:
         """Money value of one point when redeemed: reward_value / threshold."""
         return self.reward_value / self.threshold
+
+    @property
+    def points_to_earn(self) -> float:
+        """Points a member earns per reward: T - initial_points on a renewing card, else T."""
+        return self.threshold - (self.initial_points if self.renew_endowment else 0.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,13 @@
 2. customers with a shopping occasion today come to the shelf (lapsed customers
    holding a win-back offer may return, a fresh or expiring offer prompts extra
    trips, loyalty members learn their tier);
-3. they choose among the brands and the outside option (multinomial logit);
+3. they choose among the brands they know of and the outside option
+   (multinomial logit; a launched brand only once they have heard of it);
 4. purchases settle: units, revenue, margin per firm, loyalty points and rewards;
 5. customer state updates: reference prices, stock, satisfaction, social
-   signals and word of mouth, dropout and the next occasion;
-6. the day's metrics are recorded.
+   signals and word of mouth, awareness of a launched brand, dropout and the
+   next occasion;
+6. the day's metrics are recorded (and every purchase, with `record_purchases`).
 
 Customers are rows of arrays (`CustomerState`, `Traits`); every behavioural
 mechanism is a pure array function in `agents/`, called after the day's random
@@ -32,10 +34,12 @@ from policies.base import Policy
 from sim import updates
 from sim.config import CustsimConfig
 from sim.firm import Firm, firm_specs
+from sim.launch import BrandLaunch, start_launch
 from sim.ledger import PointsLedger
 from sim.market import MarketObs, Offers, StepOutcome
 from sim.metrics import Recorder
 from sim.network import Graph, build_network
+from sim.purchases import PurchaseLog
 from sim.rng import RngTree
 from sim.state import CustomerState
 from sim.utility import brand_utility
@@ -100,8 +104,13 @@ class CustsimModel(mesa.Model):
         )
         self.inv_degree = 1.0 / np.maximum(self.graph.degree, 1)
         self.state = CustomerState.initial(
-            self.traits, self.regular_prices, pop.initial_inventory_days, streams.population
+            self.traits,
+            self.regular_prices,
+            pop.initial_inventory_days,
+            streams.population,
+            regular=pop.occasion_timing == "regular",
         )
+        self.launch: BrandLaunch | None = start_launch(self)
         self.ledger = PointsLedger(len(self.specs), pop.size)
         self.daily_discount = (1.0 + pop.annual_time_preference) ** (-1.0 / 365.0)
         self.firms = [
@@ -109,6 +118,7 @@ class CustsimModel(mesa.Model):
             for spec, rng in zip(self.specs, streams.firms, strict=True)
         ]
         self.recorder = Recorder(cfg.steps, tuple(s.name for s in self.specs))
+        self.purchase_log = PurchaseLog() if cfg.record_purchases else None
         self.n_active = pop.size
         self._customers: dict[int, Customer] = {}
         self.offers: Offers | None = None
@@ -181,6 +191,8 @@ class CustsimModel(mesa.Model):
             st.stock[shoppers], tr["consumption"][shoppers], day - st.stock_day[shoppers]
         )
         utility = brand_utility(self, shoppers, prices, ref, offers)
+        if self.launch is not None:
+            self.launch.hide_unknown(utility, shoppers)
         outside = inventory.outside_utility(
             stock, tr["consumption"][shoppers], self.cfg.population.inventory_weight
         )
@@ -276,6 +288,16 @@ class CustsimModel(mesa.Model):
             active_customers=self.n_active,
             occasions=len(basket.shoppers),
             outside_choices=len(basket.shoppers) - len(basket.at),
+        )
+        if self.purchase_log is not None:
+            self.log_purchases(day, basket)
+
+    def log_purchases(self, day: int, basket: Basket) -> None:
+        """Append today's purchases, with each buyer's points after settling, to the log."""
+        buyers = basket.buyers
+        points = self.ledger.balance[basket.brand, buyers]
+        self.purchase_log.add(
+            day, buyers, basket.brand, basket.quantity, basket.paid, points, basket.rewards
         )
 
     def points_liability(self) -> NDArray[np.float64]:

@@ -44,13 +44,16 @@ class CustomerState:
         regular_prices: NDArray[np.float64],
         initial_inventory_days: float,
         rng: np.random.Generator,
+        regular: bool = False,
     ) -> CustomerState:
         """Day-0 state: everyone active, references at the regular prices.
 
         The first occasion and the stock at home are drawn so that the market
         starts near its steady state: the first occasion after an exponential
         wait (the occasion process is Poisson, so memoryless), stock uniform on
-        [0, 2 * days * consumption].
+        [0, 2 * days * consumption]. With `regular` occasions (one every 1 / mu
+        days) the first comes after a uniform wait on [0, 1 / mu), the phase of
+        a renewal process with fixed gaps in its steady state.
         """
         j, n = traits.taste.shape
         dtype = traits.taste.dtype
@@ -58,7 +61,7 @@ class CustomerState:
         stock = rng.random(n) * 2.0 * initial_inventory_days * traits["consumption"]
         return cls(
             active=np.ones(n, dtype=bool),
-            next_occasion=rng.standard_exponential(n) / rate,
+            next_occasion=(rng.random(n) if regular else rng.standard_exponential(n)) / rate,
             reference=np.repeat(regular_prices.astype(dtype)[:, None], n, axis=1),
             taste=traits.taste.copy(),
             stock=stock.astype(dtype),

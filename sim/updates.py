@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents import churn, loyalty, prospect, reference_price, social, urgency
+from sim.launch import update_launch
 from sim.ledger import DayPoints
 from sim.market import LoyaltyTerms, Offers
 from sim.utility import encoded_prices
@@ -39,6 +40,8 @@ def update_customers(
     if model.graph.n_edges:
         spread_social_signals(model, day, basket, felt)
     update_history(model, day, basket)
+    if model.launch is not None:
+        update_launch(model, day, basket)
     dropout_and_next_occasion(model, day, who, offers, u_dropout, unit_gaps)
 
 
@@ -97,8 +100,10 @@ def dropout_and_next_occasion(
 ) -> None:
     """BG/NBD-style dropout after the occasion (eased by points at stake); stayers draw the next.
 
-    The next occasion follows after an exponential gap at the occasion rate,
-    raised by the goal gradient for members with visible progress.
+    The next occasion follows after an exponential gap at the occasion rate
+    (exactly 1 / rate with `population.occasion_timing = regular`: a contract
+    renewed every period), raised by the goal gradient for members with
+    visible progress.
     """
     st, tr = model.state, model.traits
     hazard = churn.dropout_probability(
@@ -125,7 +130,7 @@ def dropout_and_next_occasion(
     if visible:
         progress = np.max([held[j][~leave] / t.threshold for j, t in visible], axis=0)
         rate = loyalty.goal_gradient_rate(rate, progress, tr["goal_gradient"][stay])
-    gap = unit_gaps[~leave] / rate
+    gap = (1.0 if model.cfg.population.occasion_timing == "regular" else unit_gaps[~leave]) / rate
     st.next_occasion[stay] = np.maximum(st.next_occasion[stay] + gap, day)
 
 
@@ -144,7 +149,7 @@ def settle_points(
     buyers = basket.buyers[mine]
     rewards, flows = model.ledger.settle(day, j, buyers, spend[mine], terms)
     basket.rewards[mine] = rewards
-    flows.expired = model.ledger.expire(day, j, terms)
+    flows.expired = model.ledger.expire(day, j, terms) + abandon_goal(model, j, basket, mine, terms)
     if terms.tier_thresholds:
         model.ledger.update_tiers(
             day,
@@ -155,6 +160,27 @@ def settle_points(
             terms.tier_thresholds,
         )
     return flows
+
+
+def abandon_goal(
+    model: CustsimModel, j: int, basket: Basket, mine: NDArray[np.int64], terms: LoyaltyTerms
+) -> float:
+    """Shoppers who earn nothing with firm j today give up collecting with P = q (1 - g).
+
+    g = balance / threshold is the progress they see (0 when progress is hidden),
+    q is `population.goal_abandonment`; their points lapse. Returns the points lost.
+    """
+    rate = model.cfg.population.goal_abandonment
+    if rate <= 0 or not terms.earns_points:
+        return 0.0
+    earned = np.zeros(len(basket.shoppers), dtype=bool)
+    earned[basket.at[mine]] = True
+    idle = basket.shoppers[~earned]
+    holders = idle[model.ledger.balance[j, idle] > 0]
+    progress = model.ledger.balance[j, holders] / terms.threshold if terms.progress_visible else 0.0
+    chance = loyalty.abandonment_probability(progress, rate)
+    give_up = holders[model.rng_dynamics.random(len(holders)) < chance]
+    return model.ledger.forfeit(j, give_up, terms)
 
 
 def review_tiers(

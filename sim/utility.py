@@ -9,7 +9,8 @@
 - deal_ij: the firm advertises a deal, or i holds a personal offer below shelf;
 - S_ij: neighbours' recent purchases (`agents.social`);
 - pull_j: novelty, countdown and scarcity of a running offer (`agents.urgency`);
-- V_points_ij: the value of the loyalty points the purchase earns (`agents.loyalty`).
+- V_points_ij: the value of the loyalty points the purchase earns, plus the
+  goal-gradient pull of visible progress towards the reward (`agents.loyalty`).
 
 Every term is skipped when no firm uses the feature that day, so plain runs pay
 nothing for features they do not use.
@@ -89,22 +90,28 @@ def reference_gain_utility(
 def points_term(
     model: CustsimModel, j: int, tr: ShopperTraits, prices_j: NDArray, offers: Offers
 ) -> NDArray:
-    """V_points for firm j's programme, for today's shoppers."""
+    """V_points, plus V_goal where progress is visible, of firm j's programme for the shoppers."""
     terms = offers.loyalty[j]
     earn = loyalty.points_earned(
         prices_j, 1.0, terms.points_per_currency, terms.points_per_purchase, terms.multiplier
     )
     balance = model.ledger.effective_balance(j, tr.who, terms)
-    return loyalty.points_utility(
+    # an earned point is worth R / points_to_earn: free stamps on every card make each bought one
+    # worth more (R / (T - I)), so equivalent cards are valued alike (Nunes & Dreze 2006)
+    value = loyalty.points_utility(
         earn,
         balance,
         terms.threshold,
-        terms.reward_value,
+        terms.reward_value * terms.threshold / terms.points_to_earn,
         terms.expiry_days,
         {t: tr[t] for t in POINTS_TRAITS},
         model.daily_discount,
         terms.message == "loss",
     )
+    if terms.progress_visible:
+        reward = tr["price_sensitivity"] * tr["points_value"] * terms.reward_value
+        value += loyalty.goal_pull(balance / terms.threshold, tr["goal_gradient"], reward)
+    return value
 
 
 def brand_utility(

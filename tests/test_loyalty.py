@@ -342,3 +342,60 @@ def test_ledger_accounting_identity_holds_after_every_call(run):
         ledger.rewards_paid, rewards * terms.reward_value, rtol=1e-12, atol=1e-9
     )
     assert np.all(ledger.expired >= 0)
+
+
+# -- goal pull, abandonment, renewing endowment ----------------------------------------------------
+
+
+def test_goal_pull_is_gradient_times_progress_times_reward_utility():
+    got = loyalty.goal_pull(np.array([-0.2, 0.0, 0.4, 1.0, 1.5]), 0.25, 2.88)
+    np.testing.assert_allclose(got, [0.0, 0.0, 0.25 * 0.4 * 2.88, 0.25 * 2.88, 0.25 * 2.88])
+
+
+def test_abandonment_falls_with_progress_in_proportion_to_the_distance_left():
+    got = loyalty.abandonment_probability(np.array([0.0, 0.3, 1.0]), 0.4)
+    np.testing.assert_allclose(got, [0.4, 0.28, 0.0])
+    # Nunes & Dreze (2006): after k purchases the endowed card (2 of 10 stamped) has 8 - k of
+    # 10 slots left, the plain card 8 - k of 8: 20% less likely to be given up at every stage
+    k = np.arange(8)
+    endowed = loyalty.abandonment_probability((2 + k) / 10, 0.4)
+    plain = loyalty.abandonment_probability(k / 8, 0.4)
+    np.testing.assert_allclose(endowed / plain, 0.8)
+
+
+def test_forfeit_lapses_points_into_breakage_and_keeps_the_identity():
+    ledger, terms = PointsLedger(1, 3), LoyaltyTerms(10.0, 8.0, points_per_purchase=1.0)
+    ledger.settle(0, 0, ids(0, 1, 2), np.zeros(3), terms)
+    assert ledger.forfeit(0, ids(0, 2), terms) == 2.0
+    np.testing.assert_array_equal(ledger.balance[0], [0.0, 1.0, 0.0])
+    assert ledger.expired[0] == 2.0 and ledger.check() == 0.0
+    assert ledger.enrolled[0].all()  # a non-renewing programme keeps its members
+
+
+def test_renewing_card_comes_endowed_after_a_reward_and_after_giving_up():
+    ledger = PointsLedger(1, 2)
+    terms = LoyaltyTerms(
+        10.0, 8.0, points_per_purchase=1.0, initial_points=2.0, renew_endowment=True
+    )
+    assert terms.points_to_earn == 8.0
+    paid = [ledger.settle(d, 0, ids(0), np.zeros(1), terms)[0][0] for d in range(10)]
+    assert paid == [0.0] * 7 + [8.0, 0.0, 0.0]  # every card needs 8 purchases, not only the first
+    assert ledger.balance[0, 0] == 4.0  # the second card came with 2 stamps, then 2 purchases
+    ledger.settle(0, 0, ids(1), np.zeros(1), terms)
+    ledger.forfeit(0, ids(1), terms)
+    assert not ledger.enrolled[0, 1] and ledger.effective_balance(0, ids(1), terms)[0] == 2.0
+    _, flows = ledger.settle(1, 0, ids(1), np.zeros(1), terms)
+    assert flows.earned == 3.0 and ledger.balance[0, 1] == 3.0  # a new card, endowed again
+    # customer 0: endowment, 10 stamps, renewal; customer 1: two cards of endowment + 1 stamp
+    assert ledger.earned[0] == (2 + 10 + 2) + (3 + 3) and ledger.check() == 0.0
+
+
+def test_renewing_card_is_re_endowed_after_its_stamps_lapse():
+    ledger = PointsLedger(1, 1)
+    terms = LoyaltyTerms(
+        10.0, 8.0, points_per_purchase=1.0, initial_points=2.0, renew_endowment=True, expiry_days=5
+    )
+    ledger.settle(0, 0, ids(0), np.zeros(1), terms)
+    assert ledger.expire(6, 0, terms) == 3.0 and not ledger.enrolled[0, 0]
+    ledger.settle(7, 0, ids(0), np.zeros(1), terms)
+    assert ledger.balance[0, 0] == 3.0 and ledger.check() == 0.0

@@ -1,0 +1,54 @@
+"""A permanent change of the regular price: a step up or down from a given day.
+
+The shelf price is the regular price P before day `day` and P (1 + change) from
+then on, unannounced (no deal, no frame, no "was" price):
+
+    p(t) = P                   for t < day
+    p(t) = P * (1 + change)    for t >= day
+
+The probe behind reference-price asymmetry: customers whose reference is still
+near P feel a rise as a loss and a cut as a gain (Kalyanaram & Winer 1995,
+*Marketing Science* 14(3), G161-G169), and the sales response over the weeks
+after the step measures the regular price elasticity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import bounded
+from sim.market import FirmSpec, MarketObs, Offer, StepOutcome
+
+
+@dataclass
+class PriceChangeConfig:
+    """Parameters of `PriceChange`."""
+
+    _target_: str = "policies.price_change.PriceChange"
+    change: float = bounded(0.1, -1.0, lo_open=True)  # fraction: 0.1 a 10% rise, -0.1 a 10% cut
+    day: int = bounded(60, 1)  # first day at the new price
+
+
+class PriceChange:
+    """The regular price until `day`, then P (1 + change) for good."""
+
+    def __init__(self, firm: FirmSpec, change: float = 0.1, day: int = 60) -> None:
+        if not change > -1:
+            raise ValueError(f"change={change!r}: must be > -1")
+        if day < 1:
+            raise ValueError(f"day={day!r}: must be >= 1")
+        self.firm, self.change, self.day = firm, change, day
+
+    def price(self, day: int) -> float:
+        """The shelf price on `day`."""
+        regular = self.firm.regular_price
+        return regular * (1.0 + self.change) if day >= self.day else regular
+
+    def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
+        """Today's shelf price; a permanent change is not advertised as a deal."""
+        return Offer(price=self.price(obs.day))
+
+    def settle(self, outcome: StepOutcome) -> None:
+        """The change is fixed in advance: nothing to learn."""
