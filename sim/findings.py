@@ -15,6 +15,7 @@ travel between processes).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -53,7 +54,7 @@ class Experiment:
     def config(self, *arm: str) -> CustsimConfig:
         """The validated config of one arm: experiment, fast, user, then `arm` overrides."""
         base = [f"+experiment={self.name}", "progress=off"]
-        fast = list(compose_config(base).finding.fast) if self.fast else []
+        fast = list(fast_overrides(self.name)) if self.fast else []
         return compose_config([*base, *fast, *self.overrides, *arm])
 
     def seeds(self, cfg: CustsimConfig) -> list[CustsimConfig]:
@@ -63,6 +64,12 @@ class Experiment:
     def run[T](self, cfgs: Sequence[CustsimConfig], reduce: Callable[[RunResult], T]) -> list[T]:
         """`simulate_many` on this experiment's cores."""
         return simulate_many(cfgs, reduce, self.n_jobs)
+
+
+@functools.cache
+def fast_overrides(name: str) -> tuple[str, ...]:
+    """The experiment's `finding.fast` overrides (composed once per process)."""
+    return tuple(compose_config([f"+experiment={name}"]).finding.fast)
 
 
 def _simulate_reduced[T](cfg: CustsimConfig, reduce: Callable[[RunResult], T]) -> T:
