@@ -103,6 +103,12 @@ def format_table(found: Sequence[FindingResult]) -> str:
     )
 
 
+def bad_input(message: str) -> None:
+    """One line on stderr, exit status 2."""
+    print(f"{PROG}: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the findings, write the report, print the table; exit 1 if a check failed."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -110,13 +116,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     unknown = [n for n in args.names if n not in modules]
     if unknown:
         allowed = ", ".join(modules)
-        sys.exit(f"{PROG}: unknown finding {unknown[0]!r}: must be one of: {allowed}")
+        bad_input(f"unknown finding {unknown[0]!r}: must be one of: {allowed}")
     found = []
     for name in tqdm(args.names or list(modules), desc="findings", unit="finding"):
         try:
             result = run_finding(name, args.fast, args.set, args.jobs)
         except ConfigError as err:
-            sys.exit(f"{PROG}: {name}: config error: {str(err).splitlines()[0]}")
+            bad_input(f"{name}: config error: {str(err).splitlines()[0]}")
         write_finding(result, args.out)
         found.append(result)
     results.write_text(report_markdown(found, args.fast), args.out / "report.md")
