@@ -1,9 +1,10 @@
 """Building blocks for the arms of named experiments (`experiments/findings/`).
 
-Overrides that set a trait in every segment of a population, reducers that keep
-only the focal firm's daily series of a run (what `sim.findings.simulate_many`
-sends back from its workers), and the small statistics the pricing findings
-share: log responses against a paired baseline and where a curve crosses zero.
+Config variants (a trait set in every segment, a focal-policy parameter
+changed), reducers that keep only the focal firm's daily series of a run (what
+`sim.findings.simulate_many` sends back from its workers), and the small
+statistics the pricing findings share: log responses against a paired baseline
+and where a curve crosses zero.
 
 Sales responses are measured in log points, ln(q1 / q0): a fall from 100 to 80
 and a rise from 80 to 100 have the same size, so a rise and a cut of the same

@@ -88,7 +88,9 @@ def simulate_arms(
     return {k: np.stack(flat[i * n : (i + 1) * n]) for i, k in enumerate(keys)}
 
 
-def responses(series: dict[tuple[str, str], np.ndarray], p: Params, setting: str, measure: str):
+def responses(
+    series: dict[tuple[str, str], np.ndarray], p: Params, setting: str, measure: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per seed: sales lost to the rise, gained by the cut (log points), and their ratio."""
     total = {
         arm: arms.window_sum(arms.row(series[setting, arm], measure), p.day, p.window)
