@@ -1,6 +1,7 @@
 # custsim: set-up, demo, tests and benchmark.
 #   make demo   create .venv (Python >= 3.12, found by scripts/find-python), install, run the default simulation
 #   make test   create .venv, install with test extras, run the test suite (slow tests excluded)
+#   make test-slow  the slow tests only (full-size findings, million-node networks; about 7 min)
 #   make findings  run the named experiments that reproduce published findings (findings/report.md)
 # PYTHON=/path/to/python3.12 overrides the interpreter search.
 
@@ -10,7 +11,7 @@ STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?= -m "not slow" -n 2
 ARGS        ?=
 
-.PHONY: demo test test-all bench findings lint clean venv
+.PHONY: demo test test-slow test-all bench findings lint clean venv
 
 venv: $(STAMP)
 
@@ -30,6 +31,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow -n 2
 
 test-all: $(STAMP)
 	$(PY) -m pytest -n 2
