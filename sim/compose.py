@@ -20,6 +20,11 @@ CONFIG_MODULE = "conf"
 CONFIG_NAME = "config"
 
 
+def override_key(override: str) -> str:
+    """The key an override sets: '+policy.depth=0.2' -> 'policy.depth'."""
+    return override.lstrip("+~").split("=", 1)[0]
+
+
 def compose_raw(overrides: Sequence[str] = ()) -> DictConfig:
     """The composed (unvalidated) config for `overrides`, as `custsim` would build it."""
     register_configs()

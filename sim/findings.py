@@ -16,22 +16,18 @@ travel between processes).
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
 from sim.compose import compose_config
 from sim.config import CustsimConfig
-from sim.lift import mean_ci
+from sim.lift import estimate  # noqa: F401  (the analyses' mean and CI)
 from sim.runner import RunResult, simulate
-
-LEVEL = 0.95
 
 
 @dataclass(frozen=True)
@@ -88,15 +84,6 @@ def simulate_many[T](
         return [_simulate_reduced(cfg, reduce) for cfg in cfgs]
     parallel = Parallel(n_jobs=n_jobs, backend="loky")
     return list(parallel(delayed(_simulate_reduced)(cfg, reduce) for cfg in cfgs))
-
-
-def estimate(values: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t-interval across replications; (mean, nan, nan) for one value."""
-    x = np.asarray(values, dtype=float)
-    if x.size < 2:
-        return float(x.mean()) if x.size else math.nan, math.nan, math.nan
-    ci = mean_ci(x, LEVEL)
-    return ci["mean"], ci["ci_low"], ci["ci_high"]
 
 
 @dataclass(frozen=True)

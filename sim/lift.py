@@ -93,6 +93,20 @@ def mean_ci(values: ArrayLike, level: float = LEVEL) -> dict[str, float]:
     return {"mean": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half}
 
 
+def estimate(values: ArrayLike, level: float = LEVEL) -> tuple[float, float, float]:
+    """Mean and t-interval (`mean_ci`) of replications; NaN bounds below two values.
+
+    Returns:
+        (mean, ci_low, ci_high); (nan, nan, nan) when there is no value.
+
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.size < 2:
+        return (float(x.mean()) if x.size else np.nan), np.nan, np.nan
+    ci = mean_ci(x, level)
+    return ci["mean"], ci["ci_low"], ci["ci_high"]
+
+
 def paired_lift(
     policy: NDArray[np.floating], baseline: NDArray[np.floating], level: float = LEVEL
 ) -> dict[str, float]:

@@ -27,6 +27,7 @@ from omegaconf import OmegaConf
 from optuna.trial import FrozenTrial, Trial, TrialState
 from tqdm import tqdm
 
+from sim.compose import override_key
 from sim.config import (
     DEFAULT_OPTIMIZE_PARAMS,
     FOCAL_KPIS,
@@ -68,11 +69,6 @@ class Param:
     def describe(self) -> str:
         """'policy.every in [7, 56]'."""
         return f"{self.key} in [{format_value(self.low)}, {format_value(self.high)}]"
-
-
-def override_key(override: str) -> str:
-    """The key an override sets: '+policy.depth=0.2' -> 'policy.depth'."""
-    return override.lstrip("+~").split("=")[0]
 
 
 def search_space(cfg: CustsimConfig, overrides: Sequence[str] = ()) -> list[Param]:

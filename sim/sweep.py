@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
-from scipy import stats
 
 from sim import results
+from sim.lift import estimate
 from sim.runner import show_progress
 from sim.sweep_progress import SweepProgress
 
@@ -213,14 +213,7 @@ def kpi_columns(table: pd.DataFrame) -> list[str]:
 
 def mean_ci(values: pd.Series) -> tuple[float, float, float]:
     """Mean and 95% t-interval of the non-NaN values (NaN bounds below two values)."""
-    x = values.dropna().to_numpy(dtype=float)
-    if len(x) == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if len(x) < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return mean, mean - half, mean + half
+    return estimate(values.dropna().to_numpy(dtype=float), CONFIDENCE)
 
 
 def config_labels(table: pd.DataFrame, group_cols: list[str]) -> pd.Series:

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from sim.compose import override_key
 from sim.config import ConfigError
 
 NOT_APPLICABLE = re.compile(r"Could not override '([^']+)'")
@@ -44,11 +45,6 @@ class Plan:
             lines.append(f"{self.duplicates} jobs identical once those were dropped: run once")
         lines += [f"cannot compose {','.join(o)}: {err}" for o, err in self.failed]
         return lines
-
-
-def override_key(line: str) -> str:
-    """'+policy.depth=0.2' -> 'policy.depth'."""
-    return line.lstrip("+~").split("=", 1)[0]
 
 
 def first_line(err: BaseException) -> str:
