@@ -31,9 +31,10 @@ from tqdm import tqdm
 
 from experiments.run import fail, preflight
 from sim import results
+from sim.cli_help import exit_on_help, format_help
 from sim.compare_plots import Labels, plot_comparison
 from sim.compose import compose_config
-from sim.config import ConfigError, CustsimConfig, register_configs, validate
+from sim.config import CompareConfig, ConfigError, CustsimConfig, register_configs, validate
 from sim.lift import (
     METRIC_NAMES,
     Metrics,
@@ -301,8 +302,41 @@ def app(cfg: DictConfig) -> None:
     print(format_comparison(result, labels, policy_cfg, out))
 
 
+def help_text() -> str:
+    """`custsim-compare --help`: what it does, main options, config groups, examples."""
+    d = CompareConfig()
+    return format_help(
+        usage=f"{PROG} [KEY=VALUE ...] [GROUP=OPTION ...]",
+        description="""
+        The lift of the focal firm's policy over a baseline policy. Each of
+        compare.replications pairs runs both arms with seed `seed + r` (common random
+        numbers: the same population, network and draws); every KPI, per firm, for the
+        market and per segment, is the mean paired difference with a paired-t 95%
+        interval. The baseline arm takes the same overrides with the policy replaced.
+        """,
+        options=[
+            ("policy=OPTION", "the focal firm's policy under test (a policy option below)"),
+            ("policy.KEY=VALUE", "its parameters, e.g. policy.depth=0.3"),
+            ("compare.baseline=OPTION", f"the policy to beat (default {d.baseline})"),
+            ("compare.replications=INT", f"paired replications, >= 2 (default {d.replications})"),
+            ("KEY=VALUE", "any custsim key, for both arms (custsim --help)"),
+            ("hydra.run.dir=DIR", "the output directory (default outputs/<date>/<time>)"),
+        ],
+        examples=[
+            (f"{PROG} policy=hi_lo", "hi-lo promotions against everyday pricing"),
+            (f"{PROG} policy=hi_lo compare.baseline=none compare.replications=5", "5 pairs"),
+            (f"{PROG} policy=loyalty_points population.size=50000", "a points programme"),
+        ],
+        notes=[
+            """Outputs: comparison.parquet (written last: the directory is complete),
+            replications.parquet, config.yaml and plots/ in hydra.run.dir.""",
+        ],
+    )
+
+
 def main() -> None:
-    """Console-script entry point: one-line config errors, baseline included, before Hydra."""
+    """Console-script entry point: help, one-line config errors (baseline too), then Hydra."""
+    exit_on_help(sys.argv[1:], help_text)
     preflight(sys.argv[1:], prog=PROG, check=baseline_config)
     app()
 

@@ -29,8 +29,17 @@ from omegaconf import DictConfig, OmegaConf
 from experiments.compare import app_hydra_set_aside
 from experiments.run import fail, preflight
 from sim import results
+from sim.cli_help import exit_on_help, format_help
 from sim.compose import compose_config
-from sim.config import ConfigError, CustsimConfig, register_configs, validate
+from sim.config import (
+    DEFAULT_OPTIMIZE_PARAMS,
+    FOCAL_KPIS,
+    ConfigError,
+    CustsimConfig,
+    OptimizeConfig,
+    register_configs,
+    validate,
+)
 from sim.optimize import (
     Evaluate,
     Param,
@@ -115,8 +124,51 @@ def app(cfg: DictConfig) -> None:
     print(f"results: {out}")
 
 
+def help_text() -> str:
+    """`custsim-optimize --help`: what it does, main options, config groups, examples."""
+    d = OptimizeConfig()
+    space = ", ".join(f"{k}:[{lo},{hi}]" for k, (lo, hi) in DEFAULT_OPTIMIZE_PARAMS.items())
+    return format_help(
+        usage=f"{PROG} [KEY=VALUE ...] [GROUP=OPTION ...]",
+        description="""
+        Search config keys for the focal firm's best value of a KPI with Optuna (seeded
+        TPE). Each trial adds its values to the command's overrides and runs
+        optimize.replications simulations (seeds seed, seed + 1, ...); its objective is the
+        mean focal KPI, maximised subject to focal retention >= optimize.min_retention.
+        """,
+        options=[
+            ("optimize.params={KEY:[LOW,HIGH],...}", f"the search space (default {space})"),
+            ("optimize.objective=KPI", f"one of {', '.join(FOCAL_KPIS)} (default {d.objective})"),
+            ("optimize.min_retention=X", "a floor on focal retention (default none)"),
+            ("optimize.trials=INT", f"trials (default {d.trials})"),
+            ("optimize.replications=INT", f"seeds per trial (default {d.replications})"),
+            ("optimize.sampler_seed=INT", f"the TPE sampler's seed (default {d.sampler_seed})"),
+            ("KEY=VALUE", "any custsim key, for every trial (custsim --help)"),
+            ("hydra.run.dir=DIR", "the output directory (default outputs/<date>/<time>)"),
+        ],
+        examples=[
+            (f"{PROG} optimize.trials=20", "the focal firm's best everyday price"),
+            (
+                f"{PROG} policy=hi_lo 'optimize.params={{policy.depth:[0.05,0.5],"
+                "policy.every:[7,56]}' optimize.min_retention=0.6",
+                "the best hi-lo calendar that keeps 60% of customers",
+            ),
+            (
+                f"{PROG} policy=loyalty_points 'optimize.params={{policy.earn_rate:[0.5,3]}}' "
+                "optimize.objective=clv_per_customer",
+                "the points earn rate that maximises CLV",
+            ),
+        ],
+        notes=[
+            """Outputs: config.yaml, trials.parquet, plots/history.png and, last, best.json
+            (the best feasible trial and a custsim command that reruns it) in hydra.run.dir.""",
+        ],
+    )
+
+
 def main() -> None:
-    """Console-script entry point: one-line config errors, search space included, before Hydra."""
+    """Console-script entry point: help, one-line config errors (search space too), Hydra."""
+    exit_on_help(sys.argv[1:], help_text)
     preflight(sys.argv[1:], prog=PROG, check=search_space)
     app()
 

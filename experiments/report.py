@@ -13,13 +13,42 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.sweep import aggregate_sweep, format_report, job_dirs
+from sim.cli_help import exit_on_help, format_help
 
 PROG = "custsim-report"
 
 
+def help_text() -> str:
+    """`custsim-report --help`: what it does, its argument, examples."""
+    return format_help(
+        usage=f"{PROG} SWEEP_DIR",
+        description="""
+        Rebuild a custsim multirun's tables and plot from its stored job results; nothing
+        is rerun. Every job directory's status.json, kpis.json and timeseries.parquet are
+        read and the sweep's results.parquet, timeseries.parquet, summary.csv, failed.csv
+        and plots/summary.png are written again, then the summary table is printed.
+        """,
+        options=[
+            ("SWEEP_DIR", "a multirun's hydra.sweep.dir (default multirun/<date>/<time>)"),
+            ("-h, --help", "this help"),
+        ],
+        examples=[
+            (f"{PROG} multirun/2026-11-23/12-00-00", "the tables of that sweep, again"),
+            (f"{PROG} $(ls -d multirun/*/* | tail -1)", "the latest sweep"),
+            (f"custsim -m seed=0,1 hydra.sweep.dir=sw && {PROG} sw", "a sweep, then its report"),
+        ],
+        notes=["Exit status 2 when SWEEP_DIR is not a directory or holds no custsim jobs."],
+        groups=False,
+        hydra=False,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Aggregate the sweep directory given on the command line and print its summary."""
+    argv = sys.argv[1:] if argv is None else argv
+    exit_on_help(argv, help_text)
+    from sim.sweep import aggregate_sweep, format_report, job_dirs  # after --help: SciPy, pandas
+
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="a custsim multirun's hydra.sweep.dir")
     args = parser.parse_args(argv)

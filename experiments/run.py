@@ -3,6 +3,10 @@
 custsim                                   # the default experiment
 custsim seed=3 steps=180 policy=hi_lo     # any key can be overridden
 python -m experiments.run network=none    # the same entry point
+custsim --help                            # options, config groups, examples
+
+The engine (sim.runner, sim.sweep: Mesa, pandas, SciPy) is imported when a run
+starts, not with this module, so that `--help` answers at once.
 """
 
 from __future__ import annotations
@@ -18,11 +22,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim import sweep
+from sim.cli_help import exit_on_help, format_help
 from sim.compose import compose_config
 from sim.config import ConfigError, CustsimConfig, register_configs, validate
 from sim.report import format_summary
-from sim.runner import make_policies, simulate
 from sim.sweep_progress import record_job
 
 register_configs()
@@ -42,6 +45,9 @@ def app(cfg: DictConfig) -> None:
     Every job writes status.json. In a multirun a complete job directory is skipped
     (resume) and a failing job is recorded and returns, so the sweep goes on.
     """
+    from sim import sweep  # the engine: imported on running, not for --help
+    from sim.runner import simulate
+
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
@@ -91,6 +97,8 @@ def preflight(
     """
     if any(a.startswith("-") or a.lstrip("+").startswith("sweep=") for a in args):
         return  # Hydra flags and named sweeps: Hydra and the sweeper check each job
+    from sim.runner import make_policies  # the engine: imported on running, not for --help
+
     overrides = [a for a in args if not a.lstrip("+~").startswith("hydra")]
     try:
         cfg = compose_config(overrides)
@@ -101,8 +109,64 @@ def preflight(
         fail(err, prog)
 
 
+def help_text() -> str:
+    """`custsim --help`: what it does, main options, config groups, examples, outputs."""
+    d = CustsimConfig
+    return format_help(
+        usage="custsim [-m] [KEY=VALUE ...] [GROUP=OPTION ...] [+experiment=NAME] [sweep=NAME]",
+        description="""
+        Simulate customers (prospect-theory choice, reference prices, stockpiling, loyalty
+        points, social influence) facing each firm's policy for `steps` days, write the
+        results and print every firm's KPIs. Any config key is overridden as KEY=VALUE; a
+        bad value stops the run before anything is written, with one line and exit 2.
+
+        With -m (a Hydra multirun) comma-separated values and range(a,b) sweep every
+        combination: one job per configuration, in parallel on the local cores, then the
+        sweep's tables (results.parquet, summary.csv, failed.csv). sweep=NAME runs a named
+        sweep of conf/sweep/; +experiment=NAME sets up a published finding (conf/experiment/).
+        """,
+        options=[
+            ("seed=INT", f"root seed of every random stream (default {d.seed})"),
+            ("steps=INT", f"days to simulate (default {d.steps})"),
+            ("population.size=INT", "number of customers"),
+            ("policy=OPTION", "the focal firm's policy (a policy option below)"),
+            ("policy.KEY=VALUE", "a policy parameter, e.g. policy.depth=0.3"),
+            ("market.firms.NAME.price=X", "a firm's regular price (also .cost, .quality)"),
+            ("+policy@market.firms.NAME.policy=OPTION", "a competitor's policy"),
+            ("network=OPTION", "the social network; network=none turns social influence off"),
+            ("precision=float64|float32", "float32 halves the memory of the customer arrays"),
+            ("progress=auto|on|off", "progress bar (auto: on a terminal, runs over 2 s)"),
+            ("plots=true|false", "figures (default: for a single run, not per sweep job)"),
+            ("write_customers=true|false", "write customers.parquet (default true)"),
+            ("-m, --multirun", "sweep comma-separated values and range(a,b) of any keys"),
+            ("sweep=NAME", "a named sweep of conf/sweep/ (no -m needed)"),
+            ("+experiment=NAME", "a published finding's setting of conf/experiment/"),
+            ("hydra/launcher=OPTION", "where sweep jobs run: local cores, slurm, ray_cluster"),
+            ("hydra.run.dir=DIR", "a single run's output directory"),
+            ("hydra.sweep.dir=DIR", "a multirun's output directory (rerun into it to resume)"),
+        ],
+        examples=[
+            ("custsim policy=hi_lo policy.depth=0.3", "firm A runs a deeper hi-lo promotion"),
+            ("custsim seed=3 steps=180 population.size=50000 network=none", "bigger, shorter"),
+            ("custsim -m policy=none,hi_lo seed=0,1,2", "a multirun: 6 jobs and their table"),
+            ("custsim sweep=promo_depth steps=180", "a named sweep (conf/sweep/promo_depth)"),
+            ("custsim +experiment=framing", "a published finding's setting"),
+        ],
+        notes=[
+            """Outputs: a single run writes outputs/<date>/<time>/ (hydra.run.dir): config.yaml,
+            timeseries.parquet, customers.parquet, plots/, run.log and, last, kpis.json (a
+            directory holding it is complete). A multirun writes multirun/<date>/<time>/
+            (hydra.sweep.dir), one subdirectory per job named by its overrides, each with
+            status.json, and the sweep's tables at the top; custsim-report rebuilds them.""",
+            "Related commands: custsim-compare, custsim-optimize, custsim-sensitivity, "
+            "custsim-report, custsim-findings, custsim-dashboard (each has --help).",
+        ],
+    )
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: help, then one-line config errors, then Hydra."""
+    exit_on_help(sys.argv[1:], help_text)
     preflight(sys.argv[1:])
     app()
 
