@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,10 +25,19 @@ COMPLETE_MARKER = "kpis.json"
 
 @contextmanager
 def atomic_path(path: Path):
-    """Yield a temporary path beside `path`; rename it onto `path` if the block succeeds."""
+    """Yield a temporary path beside `path`; rename it onto `path` if the block succeeds.
+
+    The file has the permissions of any file the process creates (0o666 & ~umask,
+    0644 under the usual umask 022), like the files Hydra writes beside it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    while True:  # created as open() creates: mode 0o666 less the umask (mkstemp's is 0600)
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:  # a name already taken (chance 2**-48): draw another
+            continue
     try:
         yield Path(tmp)
         os.replace(tmp, path)
