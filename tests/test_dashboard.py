@@ -2,10 +2,13 @@
 
 Starts `custsim-dashboard` on a free localhost port (a subprocess), opens it in
 Debian's /usr/bin/chromium through Playwright (no browser download), moves the
-loss-aversion slider, presses Reset and Step, checks the step counter and every
-chart changed, applies a "Things to try" experiment, plays and pauses, and saves
-a screenshot. With CUSTSIM_README_SCREENSHOT=1 it also plays on and refreshes
-docs/img/dashboard.png for the README.
+loss-aversion slider (whose label shows its value at rest), presses Reset and
+Step, checks the step counter and every chart changed, applies a "Things to try"
+experiment, plays and pauses, and saves a screenshot; then plays a short run to
+its last day (the page says the run is complete, no error), and opens an unknown
+experiment (the page says so and lists the experiments). With
+CUSTSIM_README_SCREENSHOT=1 it also plays on and refreshes docs/img/dashboard.png
+for the README.
 """
 
 from __future__ import annotations
@@ -158,6 +161,27 @@ def day_of(text: str) -> int:
     return int(re.search(r"Day (\d+) of", text).group(1))
 
 
+def slider_label(page: Page, label: str) -> str:
+    """The visible label of the slider whose label starts with `label`."""
+    slider = page.get_by_role("slider", name=label)
+    return page.locator(".v-input", has=slider).locator("label").first.inner_text()
+
+
+def check_run_ends_cleanly(page: Page) -> None:
+    """The shortest run (30 days) played to its end: complete, no error, buttons off."""
+    days = click_slider(page, "Run length", 0.0)
+    assert days == 30
+    assert slider_label(page, "Run length") == "Run length: 30 days"
+    reset_until(page, r"Day 0 of 30 ")
+    page.get_by_role("button", name="▶").click()
+    text = wait_for_status(page, r"Day 30 of 30 · run complete")
+    assert "press Reset" in text
+    page.wait_for_timeout(1000)  # a step past the last day would show Mesa's error now
+    assert page.get_by_text("error in step").count() == 0
+    assert day_of(status(page)) == 30
+    assert page.get_by_role("button", name="Step").is_disabled()
+
+
 def test_dashboard_in_a_browser(dashboard_url: str, tmp_path: Path) -> None:
     failed: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -168,10 +192,17 @@ def test_dashboard_in_a_browser(dashboard_url: str, tmp_path: Path) -> None:
         page.goto(dashboard_url)
         wait_for_status(page, r"Day 0 of 365")
         page.locator(".custsim-chart-network img").wait_for()
+        # every slider shows its value (and unit) before anyone touches it
+        assert slider_label(page, "Loss aversion λ") == "Loss aversion λ: 2.25×"
+        assert slider_label(page, "Discount depth") == "Discount depth: 25% off"
+        assert slider_label(page, "Customers") == "Customers: 2,000"
+        assert slider_label(page, "Render interval") == "Render interval: 7 days"
+        assert page.locator(".custsim-notice").count() == 0
 
         # a teacher raises loss aversion (default 2.25) and rebuilds the model with Reset
         lam = click_slider(page, "Loss aversion λ", 0.85)
         assert 3.0 < lam <= 4.0
+        assert slider_label(page, "Loss aversion λ") == f"Loss aversion λ: {lam:.2f}×"
         reset_until(page, rf"Day 0 of 365.*λ {re.escape(f'{lam:g}')},")
         before = chart_images(page)
 
@@ -213,5 +244,16 @@ def test_dashboard_in_a_browser(dashboard_url: str, tmp_path: Path) -> None:
         # Reset starts the experiment over: day 0, still the experiment's settings
         page.get_by_role("button", name="Reset").click()
         wait_for_status(page, r"Day 0 of 365.*policy none.*social 10 ")
+
+        # the last day of a run: the page says the run is complete (no index error)
+        check_run_ends_cleanly(page)
+
+        # a link to an experiment that does not exist says so, and lists the experiments
+        page.goto(dashboard_url + "?preset=nosuch")
+        notice = page.locator(".custsim-notice")
+        notice.wait_for()
+        assert "no experiment called 'nosuch'" in notice.inner_text()
+        assert "herding (Herding with strong social influence)" in notice.inner_text()
+        wait_for_status(page, r"Day 0 of 365.*policy hi_lo")  # the defaults, as it says
         browser.close()
     assert not failed, f"requests that failed (assets missing offline?): {failed}"

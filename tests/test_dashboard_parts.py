@@ -10,6 +10,7 @@ import pytest
 
 from experiments.dashboard import parse_args, solara_args
 from sim.compose import compose_config
+from sim.dashboard.app import RUN_COMPLETE, describe
 from sim.dashboard.charts import CHARTS, chart_png
 from sim.dashboard.controls import (
     CONTROLS,
@@ -18,13 +19,18 @@ from sim.dashboard.controls import (
     POLICIES,
     Settings,
     cli_command,
-    model_params,
     segment_names,
     to_overrides,
+    value_label,
 )
 from sim.dashboard.model import DashboardModel
 from sim.dashboard.network_view import sample_view
-from sim.dashboard.presets import PRESETS, PRESETS_BY_KEY, preset_from_query
+from sim.dashboard.presets import (
+    PRESETS,
+    PRESETS_BY_KEY,
+    preset_from_query,
+    unknown_preset_message,
+)
 from sim.dashboard.readouts import deal_runs, first_reward_day, post_deal_dip, readouts
 from sim.network import build_network
 from sim.runner import build_model
@@ -35,10 +41,24 @@ SLIDERS = {name: spec for name, spec in CONTROLS.items() if spec["type"] != "Sel
 
 def test_every_setting_is_a_control_and_back() -> None:
     assert set(CONTROLS) == {f.name for f in fields(Settings)}
-    params = model_params(Settings())
-    assert params["loss_aversion"]["value"] == 2.25
+    values = asdict(Settings())
+    assert values["loss_aversion"] == 2.25
     for name, spec in SLIDERS.items():
-        assert spec["min"] <= params[name]["value"] <= spec["max"], name
+        assert spec["min"] <= values[name] <= spec["max"], name
+
+
+def test_every_slider_label_shows_its_value_and_unit() -> None:
+    defaults = Settings()
+    assert value_label("depth", defaults.depth) == "Discount depth: 25% off"
+    assert value_label("size", defaults.size) == "Customers: 2,000"
+    assert value_label("days", 365) == "Run length: 365 days"
+    assert value_label("every", 28.0) == "Promo every: 28 days"  # the browser may send floats
+    assert value_label("loss_aversion", 2.25) == "Loss aversion λ: 2.25×"
+    assert value_label("threshold", 50.0) == "Points per reward: 50 points"
+    assert value_label("network", "none") == "Social network"  # a drop-down shows its value
+    for name, spec in SLIDERS.items():
+        label = value_label(name, getattr(defaults, name))
+        assert label.startswith(spec["label"] + ": ") and len(label) > len(spec["label"]) + 2
 
 
 def test_trait_sliders_set_the_mean_in_every_segment() -> None:
@@ -121,6 +141,18 @@ def test_preset_from_query() -> None:
     assert preset_from_query(None) is None
 
 
+def test_an_unknown_preset_is_named_and_the_presets_listed() -> None:
+    message = unknown_preset_message("preset=nosuch")
+    assert message is not None
+    assert "'nosuch'" in message and "defaults" in message
+    for preset in PRESETS:
+        assert f"{preset.key} ({preset.title})" in message
+    assert unknown_preset_message("preset=herding") is None
+    assert unknown_preset_message("") is None
+    assert unknown_preset_message(None) is None
+    assert len(unknown_preset_message("preset=" + "x" * 500)) < 700  # a long key is cut
+
+
 def test_dashboard_model_is_the_cli_model() -> None:
     s = Settings(size=300, days=30, policy="stamp_card", social_weight=2.0)
     dashboard = DashboardModel(scenario=object(), **asdict(s))  # SolaraViz's Reset adds one
@@ -132,6 +164,21 @@ def test_dashboard_model_is_the_cli_model() -> None:
         np.testing.assert_array_equal(dashboard.recorder.firm[name], series, err_msg=name)
     assert dashboard.steps == 20
     assert dashboard.settings == s
+
+
+def test_the_run_stops_cleanly_at_its_last_day() -> None:
+    """SolaraViz steps a week per press and a run is not a whole number of weeks."""
+    model = DashboardModel(size=200, days=30)
+    for _ in range(5 * 7):  # five weeks: days 31-35 do not exist
+        model.step()
+    assert (model.steps, model.time, model.running) == (30, 30.0, False)
+    assert not np.isnan(model.recorder.market["active_customers"]).any()
+    assert RUN_COMPLETE in describe(model) and "Day 30 of 30" in describe(model)
+    assert all(chart_png(model, name).startswith(PNG_MAGIC) for name in CHARTS)
+    assert all(line for line in readouts(model))
+    early = DashboardModel(size=200, days=30)
+    early.step()
+    assert RUN_COMPLETE not in describe(early)
 
 
 @pytest.mark.parametrize(

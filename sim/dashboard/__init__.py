@@ -8,5 +8,7 @@ One concept per module:
 - `charts`: the live matplotlib charts, read from the model's recorder;
 - `readouts`: the running numbers the experiments point to (share, reference price, dip);
 - `network_view`: the social network coloured by last brand bought (a small sample);
-- `app`: the Solara page that puts them together (imports solara; the others do not).
+- `sidebar`: Mesa's SolaraViz frame, with sliders that show their values at rest;
+- `app`: the Solara page that puts them together (`app` and `sidebar` import solara;
+  the others do not).
 """

@@ -1,11 +1,13 @@
-"""The dashboard page: Mesa's SolaraViz around a `DashboardModel`, live charts and "Things to try".
+"""The dashboard page: a `DashboardModel` in Mesa's SolaraViz layout, charts, "Things to try".
 
 Served by `custsim-dashboard` (`experiments/dashboard.py`), or directly with
-`solara run sim.dashboard.app`. SolaraViz provides the play / step / reset
-controls, the play and render intervals, the step counter and the model
-parameter sliders (`controls.CONTROLS`); moving a slider takes effect at the
-next Reset, which rebuilds the model from the sliders' values. A "Things to
-try" button reloads the page with that experiment's settings (`?preset=<key>`).
+`solara run sim.dashboard.app`. The frame (`sidebar.Dashboard`) has Mesa's play /
+step / reset controls, the play and render intervals, the step counter and the
+model's sliders (`controls.CONTROLS`, each showing its value); moving a slider
+takes effect at the next Reset, which rebuilds the model from the sliders'
+values. A "Things to try" button reloads the page with that experiment's
+settings (`?preset=<key>`); an unknown key says so and lists the experiments.
+After the last day the status line says the run is complete.
 """
 
 from __future__ import annotations
@@ -16,19 +18,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 import solara
-from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.dashboard.charts import CHARTS, chart_png
-from sim.dashboard.controls import (
-    Settings,
-    cli_command,
-    model_params,
-    policy_knobs,
-)
+from sim.dashboard.controls import Settings, cli_command, policy_knobs
 from sim.dashboard.model import DashboardModel
-from sim.dashboard.presets import PRESETS, Preset, preset_from_query
+from sim.dashboard.presets import PRESETS, Preset, preset_from_query, unknown_preset_message
 from sim.dashboard.readouts import readouts
+from sim.dashboard.sidebar import Dashboard
 
 TITLE = "custsim classroom"
 RENDER_INTERVAL = 7  # days per chart update (and per Step press): one week
@@ -37,6 +34,7 @@ INTRO = (
     "Then press ▶ (play) or Step, and read the charts. To change anything yourself, "
     "move a slider and press **Reset**; the same seed always gives the same run."
 )
+RUN_COMPLETE = "run complete: press Reset to play it again"
 
 
 def rich(text: str) -> str:
@@ -51,14 +49,19 @@ def rich(text: str) -> str:
 
 
 def describe(model: DashboardModel) -> str:
-    """The day counter and what is running: policy and knobs, behavioural sliders, seed."""
+    """The day counter (and, after the last day, that the run is complete) and what runs.
+
+    What runs: the policy and its knobs, the behavioural sliders, the seed.
+    """
     s = model.settings
     knobs = ", ".join(f"{k} {v}" for k, v in policy_knobs(s).items())
     policy = f"policy **{s.policy}**" + (f" ({knobs})" if knobs else "")
     traits = f"λ {s.loss_aversion:g}, α {s.curvature:g}, θ {s.memory:g}, social {s.social_weight:g}"
+    day = f"**Day {model.steps} of {model.cfg.steps}**"
+    if not model.running:
+        day += f" · **{RUN_COMPLETE}**"
     return (
-        f"**Day {model.steps} of {model.cfg.steps}** · {s.size:,} customers, "
-        f"{s.network} network · {policy} · {traits} · seed {s.seed}"
+        f"{day} · {s.size:,} customers, {s.network} network · {policy} · {traits} · seed {s.seed}"
     )
 
 
@@ -76,14 +79,17 @@ def RunStatus(model: DashboardModel) -> None:
 
 
 @solara.component
-def ThingsToTry(model: DashboardModel, chosen: Preset | None) -> None:
+def ThingsToTry(model: DashboardModel, chosen: Preset | None, notice: str | None = None) -> None:
     """Guided experiments: each button opens the dashboard with that experiment's settings.
 
     A button is a link (`?preset=<key>`): the page loads afresh with the sliders at the
-    experiment's values, and a teacher can hand the link out.
+    experiment's values, and a teacher can hand the link out. `notice`: a warning shown
+    first (a link naming an experiment that does not exist).
     """
     style = {"max-height": "380px", "overflow-y": "auto"}
     with solara.Card("Things to try", classes=["custsim-things"], style=style):
+        if notice:
+            solara.Warning(notice, classes=["custsim-notice"])
         RunStatus(model)
         with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
             for preset in PRESETS:
@@ -114,24 +120,25 @@ def Chart(model: DashboardModel, name: str) -> None:
         solara.Image(png, width="100%")
 
 
-def panels(chosen: Preset | None) -> list[tuple[Callable, int]]:
+def panels(chosen: Preset | None, notice: str | None = None) -> list[tuple[Callable, int]]:
     """SolaraViz components: the experiments panel and the charts, all on page 0."""
-    items: list[Callable] = [lambda model: ThingsToTry(model, chosen)]
+    items: list[Callable] = [lambda model: ThingsToTry(model, chosen, notice)]
     items += [lambda model, name=name: Chart(model, name) for name in CHARTS]
     return [(item, 0) for item in items]
 
 
 @solara.component
 def Page() -> None:
-    """The dashboard: SolaraViz on a `DashboardModel` with the chosen experiment's settings."""
-    chosen = preset_from_query(solara.use_router().search)
+    """The dashboard: a `DashboardModel` with the chosen experiment's settings, and its panels."""
+    search = solara.use_router().search
+    chosen = preset_from_query(search)
     settings = chosen.settings if chosen else Settings()
     model = solara.use_memo(lambda: DashboardModel(**asdict(settings)), [settings])
     solara.Title(TITLE)
-    SolaraViz(
+    Dashboard(
         model,
-        components=panels(chosen),
-        model_params=model_params(settings),
-        name=TITLE,
+        inputs=asdict(settings),
+        panels=panels(chosen, unknown_preset_message(search)),
+        title=TITLE,
         render_interval=RENDER_INTERVAL,
     )

@@ -2,8 +2,9 @@
 
 A classroom moves a handful of sliders; the engine is configured by Hydra
 overrides. `Settings` holds one value per control, `CONTROLS` describes each
-control for SolaraViz (`model_params`), and `to_overrides` turns the values into
-the overrides `custsim` itself would take, so the dashboard composes, validates
+control (`sidebar.ControlInputs` draws them; `value_label` gives a slider's
+value and unit), and `to_overrides` turns the values into the overrides
+`custsim` itself would take, so the dashboard composes, validates
 and builds exactly the model the command line would. The commands are printable
 (`cli_command`) so a run seen in class can be repeated from a terminal.
 
@@ -72,11 +73,14 @@ class Settings:
         return cls(**typed)
 
 
-def slider(label: str, lo: float, hi: float, step: float) -> dict[str, Any]:
-    """A SolaraViz slider spec (int or float by the type of its numbers)."""
+def slider(label: str, lo: float, hi: float, step: float, shown: str = "{:g}") -> dict[str, Any]:
+    """A SolaraViz slider spec (int or float by the type of its numbers).
+
+    `shown` formats the value (with its unit) next to the label (`value_label`).
+    """
     is_int = all(isinstance(v, int) for v in (lo, hi, step))
     kind = "SliderInt" if is_int else "SliderFloat"
-    return {"type": kind, "label": label, "min": lo, "max": hi, "step": step}
+    return {"type": kind, "label": label, "min": lo, "max": hi, "step": step, "shown": shown}
 
 
 def select(label: str, values: tuple[str, ...]) -> dict[str, Any]:
@@ -86,27 +90,34 @@ def select(label: str, values: tuple[str, ...]) -> dict[str, Any]:
 
 CONTROLS: dict[str, dict[str, Any]] = {
     "seed": slider("Seed", 0, 99, 1),
-    "days": slider("Days", 30, 730, 1),
-    "size": slider("Customers", 200, 20_000, 200),
+    "days": slider("Run length", 30, 730, 1, "{:d} days"),
+    "size": slider("Customers", 200, 20_000, 200, "{:,d}"),
     "network": select("Social network", NETWORKS),
-    "loss_aversion": slider("Loss aversion λ", 0.5, 4.0, 0.05),
-    "curvature": slider("Curvature α=β", 0.3, 1.0, 0.01),
-    "memory": slider("Memory θ", 0.02, 0.9, 0.01),
-    "social_weight": slider("Social weight", 0.0, 12.0, 0.1),
+    "loss_aversion": slider("Loss aversion λ", 0.5, 4.0, 0.05, "{:.2f}×"),
+    "curvature": slider("Curvature α=β", 0.3, 1.0, 0.01, "{:.2f}"),
+    "memory": slider("Memory θ", 0.02, 0.9, 0.01, "{:.2f}"),
+    "social_weight": slider("Social weight", 0.0, 12.0, 0.1, "{:.1f}"),
     "policy": select("Firm A's policy", POLICIES),
-    "depth": slider("Discount depth", 0.05, 0.6, 0.01),
-    "every": slider("Promo every (days)", 7, 91, 1),
-    "duration": slider("Offer days", 1, 28, 1),
+    "depth": slider("Discount depth", 0.05, 0.6, 0.01, "{:.0%} off"),
+    "every": slider("Promo every", 7, 91, 1, "{:d} days"),
+    "duration": slider("Offer length", 1, 28, 1, "{:d} days"),
     "frame": select("Discount frame", FRAMES),
-    "earn_rate": slider("Points per 1 spent", 0.0, 5.0, 0.1),
-    "threshold": slider("Points per reward", 10.0, 200.0, 5.0),
-    "slots": slider("Stamps per reward", 2, 20, 1),
+    "earn_rate": slider("Points per 1 spent", 0.0, 5.0, 0.1, "{:.1f} points"),
+    "threshold": slider("Points per reward", 10.0, 200.0, 5.0, "{:.0f} points"),
+    "slots": slider("Stamps per reward", 2, 20, 1, "{:d} stamps"),
 }
 
 
-def model_params(settings: Settings) -> dict[str, dict[str, Any]]:
-    """SolaraViz `model_params`: every control's spec with its current value."""
-    return {name: {**spec, "value": getattr(settings, name)} for name, spec in CONTROLS.items()}
+def value_label(name: str, value: Any) -> str:
+    """Control `name`'s label with its current value and unit, e.g. 'Discount depth: 25% off'.
+
+    A drop-down shows its value itself: its label stays as it is.
+    """
+    spec = CONTROLS[name]
+    if "shown" not in spec:
+        return spec["label"]
+    number = round(value) if spec["type"] == "SliderInt" else float(value)
+    return f"{spec['label']}: {spec['shown'].format(number)}"
 
 
 @functools.cache

@@ -8,6 +8,11 @@ validates them with `sim.compose.compose_config` and initialises the unchanged
 `CustsimModel` with `sim.runner.make_policies`, exactly as `sim.runner.build_model`
 does. The same controls and seed therefore give the same run as `custsim` with
 `controls.cli_command(settings)`.
+
+SolaraViz steps a whole render interval (a week) per Step press or play tick without
+looking at `running` in between, and a year is not a whole number of weeks: past the
+last day a `DashboardModel` step does nothing (day counter, clock and recorder stay at
+the last day), so a run ends cleanly on its last day.
 """
 
 from __future__ import annotations
@@ -57,9 +62,16 @@ class DashboardModel(CustsimModel):
         settings = Settings.from_controls(controls)
         cfg = compose_settings(settings)
         super().__init__(cfg, make_policies(cfg))
+        self._mesa_step = self.step  # Mesa's step: advances the clock, the counter, then a day
+        self.step = self.step_until_done
         self.settings = settings
         # chart name -> (day drawn, PNG): panels remounted by the page reuse today's drawing
         self.drawn: dict[str, tuple[int, bytes]] = {}
+
+    def step_until_done(self) -> None:
+        """Simulate the next day, or nothing once the last day (`cfg.steps`) is done."""
+        if self.running:
+            self._mesa_step()
 
     @functools.cached_property
     def network_view(self) -> NetworkView:

@@ -64,7 +64,7 @@ PRESETS: tuple[Preset, ...] = (
         "reference line for A drifts from 8.00 down to about 7.10 and stays there: the "
         "deal price no longer looks like much of a bargain. In *Sales and share* each deal "
         "lifts sales less: the first sells 270 packs on its best day, later ones about 160.",
-        then="Set 'Discount depth' to 0.10 and 'Promo every (days)' to 56, Reset and "
+        then="Set 'Discount depth' to 10% and 'Promo every' to 56 days, Reset and "
         "play: A's reference price (numbers line) stays near 7.90.",
         changes={"policy": "hi_lo", "depth": 0.4, "every": 14, "duration": 7, "memory": 0.3},
     ),
@@ -104,7 +104,7 @@ PRESETS: tuple[Preset, ...] = (
         "and share*, A's sales jump five-fold on the first days, sag in the middle, rise "
         "again on the last days before the deadline, and then dip: in the week after the "
         "offer A sells about 22% less than in the week before it (customers stocked up).",
-        then="Set 'Offer days' to 3, Reset and play: one short, sharp spike and "
+        then="Set 'Offer length' to 3 days, Reset and play: one short, sharp spike and "
         "a smaller dip after it (about 12%).",
         changes={"policy": "limited_offer", "depth": 0.25, "duration": 14},
     ),
@@ -126,7 +126,28 @@ PRESETS: tuple[Preset, ...] = (
 PRESETS_BY_KEY: dict[str, Preset] = {p.key: p for p in PRESETS}
 
 
+def preset_key(search: str | None) -> str:
+    """The experiment key in a page's query string (`preset=<key>`); "" if there is none."""
+    return parse_qs(search or "").get("preset", [""])[0]
+
+
 def preset_from_query(search: str | None) -> Preset | None:
     """The experiment named in a page's query string (`preset=<key>`), None if none or unknown."""
-    key = parse_qs(search or "").get("preset", [""])[0]
-    return PRESETS_BY_KEY.get(key)
+    return PRESETS_BY_KEY.get(preset_key(search))
+
+
+def unknown_preset_message(search: str | None) -> str | None:
+    """What the page says when its query names no experiment custsim has; None otherwise.
+
+    It names the unknown key, says the page shows the defaults instead, and lists
+    the experiments (key: title).
+    """
+    key = preset_key(search)
+    if not key or key in PRESETS_BY_KEY:
+        return None
+    shown = key if len(key) <= 40 else key[:39] + "…"
+    known = "; ".join(f"{p.key} ({p.title})" for p in PRESETS)
+    return (
+        f"There is no experiment called '{shown}' (?preset={shown}): the page shows the "
+        f"defaults instead. The experiments are: {known}."
+    )
