@@ -133,6 +133,8 @@ class FindingResult:
         table: the numbers behind the figure (written as details.parquet).
         plot: draws the figure into the given PNG path and returns it.
         seconds: wall time of the analysis.
+        notes: lines for the report (sizes, seeds, what a number means).
+        fast: run at the fast-test size (`finding.fast`), not full size.
 
     """
 
@@ -144,6 +146,7 @@ class FindingResult:
     plot: Callable[[Path], Path] | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    fast: bool = False
 
     @property
     def passed(self) -> bool:

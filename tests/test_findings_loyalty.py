@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.findings.cli import run_finding
+from experiments.findings.records import run_finding
 from sim.findings import FindingResult
 
 SIZES = [pytest.param(True, id="fast"), pytest.param(False, id="full", marks=pytest.mark.slow)]

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from experiments.findings import elasticities, hilo_vs_edlp, promotion_erosion, reference_asymmetry
-from experiments.findings.cli import run_finding
+from experiments.findings.records import run_finding
 from policies.check import check_policy
 from policies.price_change import PriceChange
 from sim import arms

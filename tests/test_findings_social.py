@@ -13,7 +13,7 @@ import pytest
 from agents.churn import sbg_retention, sbg_survival
 from agents.diffusion import bass_innovator_share, bass_peak_time
 from experiments.findings.bass_diffusion import fit_bass
-from experiments.findings.cli import run_finding
+from experiments.findings.records import run_finding
 from experiments.findings.social_influence import gini, grouped_u, rank_share
 from sim.findings import estimate
 
