@@ -241,18 +241,20 @@ def _kpi_row(row: pd.Series, name: str) -> str:
 
 
 def _decomposition_lines(table: pd.DataFrame, parts: pd.DataFrame, focal: str) -> list[str]:
-    """The bump and its parts (mean, 95% CI, share of B); a note when there was no promotion."""
+    """The bump and its parts (mean, 95% CI, share of B); nothing when the policy never promotes.
+
+    Without promotion days in any replication B = S = 0 and the split says
+    nothing, so it is left out (comparison.parquet still holds its rows).
+    """
     dec = table[table["scope"] == "decomposition"].set_index("metric")
     days = parts["decomposition.promo_days"].dropna()
     if days.max() == 0:
-        head = "promotion decomposition: the policy arm has no promotion days, so B = S = 0"
-    else:
-        n = f"{days.iloc[0]:.0f}" if days.nunique() == 1 else f"{days.mean():.1f} (mean)"
-        head = (
-            f"promotion decomposition of firm {focal}'s extra units on its {n} promotion days "
-            "(van Heerde, Leeflang & Wittink 2004):"
-        )
-    lines = [head]
+        return []
+    n = f"{days.iloc[0]:.0f}" if days.nunique() == 1 else f"{days.mean():.1f} (mean)"
+    lines = [
+        f"promotion decomposition of firm {focal}'s extra units on its {n} promotion days "
+        "(van Heerde, Leeflang & Wittink 2004):"
+    ]
     for part, name in PART_NAMES.items():
         row = dec.loc[part]
         share = dec.loc[f"{part}_share", "lift"] if part != "bump" else math.nan
@@ -275,8 +277,13 @@ def format_comparison(result: Comparison, labels: Labels, cfg: CustsimConfig, ou
     for _, row in result.table[result.table["scope"].isin(["firm", "market"])].iterrows():
         owner = labels.focal if row["scope"] == "firm" else "market"
         lines.append(_kpi_row(row, f"{owner} {METRIC_NAMES.get(row['metric'], row['metric'])}"))
-    lines += ["", *_decomposition_lines(result.table, result.replications, labels.focal)]
-    lines += ["", "per-segment lifts (market-wide): comparison.parquet, scope segment:<name>"]
+    decomposition = _decomposition_lines(result.table, result.replications, labels.focal)
+    lines += ["", *decomposition] if decomposition else []
+    lines += [
+        "",
+        f"per-segment lifts (firm {labels.focal}'s spend, margin, CLV and repeat rate; "
+        "retention): comparison.parquet, scope segment:<name>",
+    ]
     return "\n".join([*lines, f"results: {out}"])
 
 

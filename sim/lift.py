@@ -178,9 +178,12 @@ def run_metrics(
 ) -> Metrics:
     """One run's metrics: the focal firm's KPIs, market KPIs and per-segment KPIs.
 
-    Per segment (market-wide, all firms): total spend, total margin (spend - unit
-    cost · units), mean CLV, retention = 1 - share churned, and repeat rate =
-    #(purchases >= 2) / #(purchases >= 1).
+    Per segment, from the focal firm's ledger (`customers_frame` columns
+    `<metric>_<focal>`): total spend, total margin (spend - unit cost · units -
+    rewards - points liability; summed over the segments it is the firm's
+    margin), CLV per customer of the segment, and repeat rate = #(purchases
+    >= 2) / #(purchases >= 1) among the firm's buyers; and retention = 1 -
+    share churned (a churned customer has left the category, every firm).
 
     Args:
         firm_kpis: one row per firm (`sim.metrics.firm_kpis`).
@@ -193,13 +196,14 @@ def run_metrics(
     out: Metrics = {("firm", m): float(row[m]) for m in FIRM_METRICS}
     out |= {("market", m): float(customer_kpis[m]) for m in MARKET_METRICS}
     groups = customers.groupby("segment", observed=False, sort=True)
-    bought = (customers["purchases"] >= 1).groupby(customers["segment"], observed=False).sum()
-    repeat = (customers["purchases"] >= 2).groupby(customers["segment"], observed=False).sum()
+    purchases, segment = customers[f"purchases_{focal}"], customers["segment"]
+    bought = (purchases >= 1).groupby(segment, observed=False).sum()
+    repeat = (purchases >= 2).groupby(segment, observed=False).sum()
     seg = pd.DataFrame(
         {
-            "spend": groups["spend"].sum(),
-            "margin": groups["margin"].sum(),
-            "clv": groups["clv"].mean(),
+            "spend": groups[f"spend_{focal}"].sum(),
+            "margin": groups[f"margin_{focal}"].sum(),
+            "clv": groups[f"clv_{focal}"].mean(),
             "retention": 1 - groups["churned"].mean(),
             "repeat_rate": repeat / bought.where(bought > 0),
         }

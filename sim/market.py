@@ -251,6 +251,11 @@ class Offers:
         )
 
     @property
+    def point_values(self) -> NDArray[np.float64]:
+        """Money value of one point at each firm today (0 without a programme)."""
+        return np.array([0.0 if t is None else t.point_value for t in self.loyalty])
+
+    @property
     def has_targeting(self) -> bool:
         """Whether any firm sends personal prices today."""
         return any(len(ids) for ids, _ in self.targeted)

@@ -15,6 +15,12 @@ from numpy.typing import NDArray
 
 from sim.state import CustomerState
 
+#: Per day and firm. units, revenue, margin (revenue - unit cost x units - rewards paid)
+#: and buyers are the day's totals; shelf and regular price as posted;
+#: mean_reference_price is the day's shoppers' mean reference price for the brand,
+#: carried forward from the last day with shoppers on a day without any (the
+#: regular price until the first such day); points_* are the day's flows, and
+#: points_outstanding the points held at the end of the day.
 FIRM_SERIES = (
     "shelf_price",
     "regular_price",
@@ -76,17 +82,23 @@ class Recorder:
 def firm_kpis(
     rec: Recorder, state: CustomerState, liability: NDArray[np.float64] | None = None
 ) -> pd.DataFrame:
-    """Per firm: revenue, margin, units, unit share, customers, repeat rate, retention, CLV, points.
+    """Per firm: sales, margin, customers, repeat rate, retention, CLV, points, personal offers.
 
     - margin: revenue - unit cost * units - rewards paid - the money value of the
       points still outstanding at the end (a liability), i.e. net of discounts,
-      rewards and points liability.
+      rewards and points liability; the sum over customers of
+      `CustomerState.margin`.
     - repeat_rate: share of the firm's customers who bought from it twice or more.
     - retention: share of customers who bought from the firm in the first half
       of the run and bought from it again in the second half.
-    - clv_per_customer: margin (net of rewards) discounted to day 0, summed
-      over customers, divided by the population size.
+    - clv_per_customer: the same margin discounted to day 0 (rewards on the
+      day paid, the liability on the last day), summed over customers
+      (`CustomerState.clv`), divided by the population size.
     - breakage: share of the points issued that expired.
+    - offers_sent, offers_redeemed, discount_cost: personal (targeted) offers
+      sent, purchases made at their price, and (shelf price - price paid) x
+      units on those purchases; the discount is already inside revenue and
+      margin, so it is reported, not deducted again.
     """
     units = np.nansum(rec.firm["units"], axis=0)
     liability = np.zeros(len(rec.firm_names)) if liability is None else liability
@@ -105,16 +117,19 @@ def firm_kpis(
             "customers": bought.sum(axis=1),
             "repeat_rate": _ratio((state.purchases >= 2).sum(axis=1), bought.sum(axis=1)),
             "retention": _ratio(kept.sum(axis=1), first_half.sum(axis=1)),
-            "clv_per_customer": state.discounted_margin.sum(axis=1) / state.size,
+            "clv_per_customer": state.clv().sum(axis=1) / state.size,
             "rewards_paid": np.nansum(rec.firm["rewards_paid"], axis=0),
             "points_liability": liability,
             "breakage": _ratio(np.nansum(rec.firm["points_expired"], axis=0), earned),
+            "offers_sent": state.firm_offers_sent,
+            "offers_redeemed": state.firm_offers_redeemed,
+            "discount_cost": state.firm_discount_cost,
         }
     )
 
 
 def customer_kpis(state: CustomerState) -> dict[str, float]:
-    """Market-wide customer KPIs at the end of the run."""
+    """Market-wide customer KPIs at the end of the run; mean_clv sums `CustomerState.clv`."""
     total = state.purchases.sum(axis=0)
     buyers = int((total > 0).sum())
     return {
@@ -123,7 +138,7 @@ def customer_kpis(state: CustomerState) -> dict[str, float]:
         "retention": float(state.active.mean()),
         "buyers": buyers,
         "repeat_purchase_rate": float(_ratio((total >= 2).sum(), buyers)),
-        "mean_clv": float(state.discounted_margin.sum() / state.size),
+        "mean_clv": float(state.clv().sum() / state.size),
     }
 
 

@@ -6,11 +6,13 @@
    trips, loyalty members learn their tier);
 3. they choose among the brands they know of and the outside option
    (multinomial logit; a launched brand only once they have heard of it);
-4. purchases settle: units, revenue, margin per firm, loyalty points and rewards;
+4. purchases settle: units, revenue, margin per firm, loyalty points and rewards,
+   personal offers redeemed;
 5. customer state updates: reference prices, stock, satisfaction, social
    signals and word of mouth, awareness of a launched brand, dropout and the
    next occasion;
-6. the day's metrics are recorded (and every purchase, with `record_purchases`).
+6. the day's metrics are recorded, the points held are valued (the liability in
+   each customer's account) and, with `record_purchases`, every purchase logged.
 
 Customers are rows of arrays (`CustomerState`, `Traits`); every behavioural
 mechanism is a pure array function in `agents/`, called after the day's random
@@ -144,6 +146,8 @@ class CustsimModel(mesa.Model):
         offers = Offers.collect(
             [firm.post_offer(self.observe(day, firm.spec.index, shelf)) for firm in self.firms]
         )
+        if offers.has_targeting:
+            updates.receive_offers(self.state, self.offers, offers)
         self.offers = offers
         return offers
 
@@ -236,7 +240,12 @@ class CustsimModel(mesa.Model):
         return keep
 
     def settle(self, day: int, basket: Basket, offers: Offers) -> list[StepOutcome]:
-        """Step 4: units, revenue, margin and points per firm; each policy hears its outcome."""
+        """Step 4: units, revenue, margin, points and personal offers redeemed, per firm.
+
+        Each policy hears its outcome. The firm's margin is revenue - unit cost x
+        units - rewards paid, the sum of its buyers' (`CustomerState.margin`,
+        before the points liability, which is charged at the end of the run).
+        """
         n_firms = len(self.firms)
         units = np.bincount(basket.brand, weights=basket.quantity, minlength=n_firms)
         spend = basket.quantity * basket.paid
@@ -246,6 +255,8 @@ class CustsimModel(mesa.Model):
         for j, firm in enumerate(self.firms):
             mine = np.flatnonzero(basket.brand == j)
             flows = updates.settle_points(self, day, j, basket, mine, spend, offers.loyalty[j])
+            if offers.has_targeting:
+                updates.redeem_offers(self, j, basket, mine, offers)
             margin = revenue[j] - units[j] * self.unit_costs[j] - flows.rewards_paid
             outcome = StepOutcome(
                 day,
@@ -266,7 +277,12 @@ class CustsimModel(mesa.Model):
         return outcomes
 
     def record(self, day: int, offers: Offers, basket: Basket, outcomes: list[StepOutcome]) -> None:
-        """Step 6: the day's firm and market series."""
+        """Step 6: the day's firm and market series, and the customers' points liability.
+
+        `mean_reference_price` is the shoppers' mean reference price; on a day
+        without shoppers it carries the last recorded value forward (the
+        regular price before any day had shoppers).
+        """
         n_firms = len(self.firms)
         self.recorder.record(
             day,
@@ -277,9 +293,7 @@ class CustsimModel(mesa.Model):
             revenue=[o.revenue for o in outcomes],
             margin=[o.margin for o in outcomes],
             buyers=np.bincount(basket.brand, minlength=n_firms),
-            mean_reference_price=basket.reference.mean(axis=1)
-            if len(basket.shoppers)
-            else np.full(n_firms, np.nan),
+            mean_reference_price=self.mean_reference(day, basket),
             points_earned=[o.points_earned for o in outcomes],
             points_redeemed=[o.points_redeemed for o in outcomes],
             points_expired=[o.points_expired for o in outcomes],
@@ -289,8 +303,17 @@ class CustsimModel(mesa.Model):
             occasions=len(basket.shoppers),
             outside_choices=len(basket.shoppers) - len(basket.at),
         )
+        updates.value_points(self, day, offers)
         if self.purchase_log is not None:
             self.log_purchases(day, basket)
+
+    def mean_reference(self, day: int, basket: Basket) -> NDArray[np.float64]:
+        """Shoppers' mean reference price per firm; yesterday's value (day 1: regular) if none."""
+        if len(basket.shoppers):
+            return basket.reference.mean(axis=1)
+        if day > 1:
+            return self.recorder.firm["mean_reference_price"][day - 2]
+        return self.regular_prices
 
     def log_purchases(self, day: int, basket: Basket) -> None:
         """Append today's purchases, with each buyer's points after settling, to the log."""
@@ -302,8 +325,7 @@ class CustsimModel(mesa.Model):
 
     def points_liability(self) -> NDArray[np.float64]:
         """Money value of the points outstanding now, per firm (0 without a programme)."""
-        terms = self.offers.loyalty if self.offers is not None else (None,) * len(self.specs)
-        value = np.array([0.0 if t is None else t.point_value for t in terms])
+        value = self.offers.point_values if self.offers is not None else np.zeros(len(self.specs))
         return self.ledger.outstanding * value
 
     # -- inspection ------------------------------------------------------------

@@ -75,10 +75,20 @@ def customers_frame(
     firm_names: tuple[str, ...],
     unit_costs: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per customer: segment, key traits, history, churn and final references."""
+    """One row per customer: segment, key traits, history, money, offers, churn, references.
+
+    Per firm j: `spend_<j>`, `margin_<j>` (spend - unit cost x units - rewards
+    paid - the value of the points still held: `CustomerState.margin`, whose sum
+    over customers is the firm's margin), `clv_<j>` (that margin discounted to
+    day 0: `CustomerState.clv`), `purchases_<j>`, `last_purchase_day_<j>` (-1 if
+    never) and `reference_price_<j>` (at the end). `spend`, `margin` and `clv`
+    are their sums over the firms; `offers_received` / `offers_redeemed` count
+    personal offers from every firm.
+    """
     total = state.purchases.sum(axis=0)
     first = state.first_buy_day.min(axis=0)
     last = state.last_buy_day.max(axis=0)
+    margin, clv = state.margin(unit_costs), state.clv()
     frame = {
         "customer": np.arange(state.size, dtype=np.int64),
         "segment": pd.Categorical.from_codes(traits.segment, categories=list(traits.segment_names)),
@@ -87,18 +97,26 @@ def customers_frame(
         "purchases": total.astype(np.int32),
         "units": state.units.sum(axis=0).astype(np.int32),
         "spend": state.spend.sum(axis=0),
-        "margin": (state.spend - unit_costs[:, None] * state.units).sum(axis=0),
-        "clv": state.discounted_margin.sum(axis=0),
+        "margin": margin.sum(axis=0),
+        "clv": clv.sum(axis=0),
         "churned": ~state.active,
         "churn_day": state.churn_day,
         "last_brand": pd.Categorical.from_codes(
             state.last_brand.astype(np.int64), categories=list(firm_names)
         ),
         "satisfaction": state.satisfaction.astype(np.float64),
+        "offers_received": state.offers_received,
+        "offers_redeemed": state.offers_redeemed,
     }
     for j, name in enumerate(firm_names):
         frame[f"reference_price_{name}"] = state.reference[j].astype(np.float64)
         frame[f"purchases_{name}"] = state.purchases[j]
+        frame[f"spend_{name}"] = state.spend[j]
+        frame[f"margin_{name}"] = margin[j]
+        frame[f"clv_{name}"] = clv[j]
+        frame[f"last_purchase_day_{name}"] = np.where(
+            np.isfinite(state.last_buy_day[j]), state.last_buy_day[j], -1
+        ).astype(np.int32)
     for trait in (
         "occasion_rate",
         "dropout",

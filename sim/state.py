@@ -4,6 +4,15 @@ Latent traits (fixed) live in `agents.population.Traits`; this module holds what
 changes as the simulation runs, plus each customer's history with each firm.
 Per-firm arrays are firm-major, shape (J, n): row j is firm j's view of all
 customers, contiguous, and reductions over firms run along rows.
+
+The money ledger of customer i at firm j (`margin`, `clv`) is one identity:
+
+    m_ij = spend_ij - c_j units_ij - rewards_ij - L_ij,
+
+L_ij the money value of i's points with j still outstanding (a liability,
+valued daily by the model); summed over customers it is the firm's margin.
+Discounts (tier, personal, promotion) are already inside spend, which is paid
+at the price paid.
 """
 
 from __future__ import annotations
@@ -32,10 +41,19 @@ class CustomerState:
     purchases: NDArray[np.int32]  # (J, n) purchase occasions
     units: NDArray[np.int32]  # (J, n)
     spend: NDArray[np.float64]  # (J, n)
-    discounted_margin: NDArray[np.float64]  # (J, n) margin discounted to day 0
+    discounted_margin: NDArray[np.float64]  # (J, n) margin net of rewards, discounted to day 0
+    rewards: NDArray[np.float64]  # (J, n) money of the loyalty rewards paid to the customer
+    liability: NDArray[np.float64]  # (J, n) money value of the points held, when last valued
     first_buy_day: NDArray[np.float64]  # (J, n); inf if never
     churn_day: NDArray[np.int32]  # -1 while active
     last_brand: NDArray[np.int8]  # -1 if never
+    offers_received: NDArray[np.int32]  # personal offers received, all firms
+    offers_redeemed: NDArray[np.int32]  # purchases made at a personal offer's price, all firms
+    firm_offers_sent: NDArray[np.int64]  # (J,) personal offers each firm sent
+    firm_offers_redeemed: NDArray[np.int64]  # (J,) purchases at each firm's personal prices
+    firm_discount_cost: NDArray[np.float64]  # (J,) (shelf - paid) x units on those purchases
+    liability_valued: NDArray[np.bool_]  # (J,) firms whose points were valued last time
+    liability_discount: float = 1.0  # day-0 discount factor of the day the points were valued
 
     @classmethod
     def initial(
@@ -73,12 +91,32 @@ class CustomerState:
             units=np.zeros((j, n), dtype=np.int32),
             spend=np.zeros((j, n)),
             discounted_margin=np.zeros((j, n)),
+            rewards=np.zeros((j, n)),
+            liability=np.zeros((j, n)),
             first_buy_day=np.full((j, n), np.inf),
             churn_day=np.full(n, -1, dtype=np.int32),
             last_brand=np.full(n, -1, dtype=np.int8),
+            offers_received=np.zeros(n, dtype=np.int32),
+            offers_redeemed=np.zeros(n, dtype=np.int32),
+            firm_offers_sent=np.zeros(j, dtype=np.int64),
+            firm_offers_redeemed=np.zeros(j, dtype=np.int64),
+            firm_discount_cost=np.zeros(j),
+            liability_valued=np.zeros(j, dtype=bool),
         )
 
     @property
     def size(self) -> int:
         """Number of customers."""
         return len(self.active)
+
+    def margin(self, unit_costs: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(J, n) margin m_ij = spend_ij - c_j units_ij - rewards_ij - L_ij (see the module)."""
+        return self.spend - unit_costs[:, None] * self.units - self.rewards - self.liability
+
+    def clv(self) -> NDArray[np.float64]:
+        """(J, n) that margin discounted to day 0: rewards on the day paid, L_ij on the day valued.
+
+        clv_ij = sum_t d_t (q_t (p_t - c_j) - rewards_t) - d_T L_ij, with
+        d_t = (1 + annual discount rate)^(-t / 365).
+        """
+        return self.discounted_margin - self.liability_discount * self.liability

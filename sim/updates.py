@@ -1,4 +1,7 @@
-"""Step 5 of the day, and the loyalty and win-back steps around it: how shopping changes customers.
+"""Step 5 of the day, and the loyalty, win-back and bookkeeping steps around it.
+
+How shopping changes customers, and their accounts: purchase history,
+rewards, points liability, personal offers received and redeemed.
 
 Every function takes the model and updates its arrays in place through the pure
 kernels of `agents/`; the model's `step` calls them in a fixed order.
@@ -15,6 +18,7 @@ from agents import churn, loyalty, prospect, reference_price, social, urgency
 from sim.launch import update_launch
 from sim.ledger import DayPoints
 from sim.market import LoyaltyTerms, Offers
+from sim.state import CustomerState
 from sim.utility import encoded_prices
 
 if TYPE_CHECKING:
@@ -74,10 +78,15 @@ def spread_social_signals(model: CustsimModel, day: int, basket: Basket, felt: N
         social.add_to_neighbours(st.taste, where[talk], wom.astype(st.taste.dtype))
 
 
+def discount_factor(model: CustsimModel, day: float) -> float:
+    """Day-0 value of one unit of money on `day`: d_t = (1 + annual discount rate)^(-t / 365)."""
+    return (1.0 + model.cfg.market.annual_discount_rate) ** (-day / 365.0)
+
+
 def update_history(model: CustsimModel, day: int, basket: Basket) -> None:
-    """Buyers' purchase history with each firm, and discounted margin (net of rewards) for CLV."""
+    """Buyers' purchase history with each firm: units, spend, rewards, discounted margin for CLV."""
     st, buyers, brand, qty = model.state, basket.buyers, basket.brand, basket.quantity
-    discount = (1.0 + model.cfg.market.annual_discount_rate) ** (-day / 365.0)
+    discount = discount_factor(model, day)
     cell = basket.cells(st.size)  # flat index into the (J, n) arrays
     st.last_buy_day.reshape(-1)[cell] = day
     first = st.first_buy_day.reshape(-1)
@@ -87,7 +96,65 @@ def update_history(model: CustsimModel, day: int, basket: Basket) -> None:
     st.spend.reshape(-1)[cell] += qty * basket.paid
     margin = qty * (basket.paid - model.unit_costs[brand]) - basket.rewards
     st.discounted_margin.reshape(-1)[cell] += discount * margin
+    if basket.rewards.any():
+        st.rewards.reshape(-1)[cell] += basket.rewards
     st.last_brand[buyers] = brand
+
+
+def value_points(model: CustsimModel, day: int, offers: Offers) -> None:
+    """Each customer's points liability L_ij = points_ij x v_j, v_j the firm's point value today.
+
+    Run at the end of every day (step 6), so the liability is the value of the
+    points outstanding at the end of the last day simulated, priced like the
+    firm's (`CustsimModel.points_liability`); d_T, its discount factor to day
+    0, goes with it. Firms without points today are valued once more (at 0) the
+    day their programme ends, then left alone.
+    """
+    st = model.state
+    values = offers.point_values
+    priced = values > 0
+    for j in np.flatnonzero(priced | st.liability_valued):
+        np.multiply(model.ledger.balance[j], values[j], out=st.liability[j])
+    if priced.any():
+        st.liability_discount = discount_factor(model, day)
+    st.liability_valued = priced
+
+
+def receive_offers(state: CustomerState, before: Offers | None, offers: Offers) -> None:
+    """Count the personal offers sent today: holders of a personal price who held none yesterday.
+
+    A firm posts every offer still valid each day (`Offer.targeted_ids`), so an
+    offer is received on the first day of a run of days holding one.
+    """
+    for j, (ids, _) in enumerate(offers.targeted):
+        if len(ids) == 0:
+            continue
+        held = before.targeted[j][0] if before is not None else ids[:0]
+        new = ids[~np.isin(ids, held, assume_unique=True)]
+        state.offers_received[new] += 1
+        state.firm_offers_sent[j] += len(new)
+
+
+def redeem_offers(
+    model: CustsimModel, j: int, basket: Basket, mine: NDArray[np.int64], offers: Offers
+) -> None:
+    """Firm j's buyers who paid its personal price (below the shelf price) redeemed an offer.
+
+    The discount cost is (shelf price - price paid) x units on those purchases:
+    money given away, already inside spend (which is at the price paid), so
+    it is reported beside the margin, never taken from it again.
+    """
+    ids, personal = offers.targeted[j]
+    if len(ids) == 0 or len(mine) == 0:
+        return
+    buyers = basket.buyers[mine]
+    pos = np.minimum(np.searchsorted(ids, buyers), len(ids) - 1)
+    used = (ids[pos] == buyers) & (personal[pos] < offers.price[j])
+    st = model.state
+    st.offers_redeemed[buyers[used]] += 1
+    st.firm_offers_redeemed[j] += int(used.sum())
+    cut = (offers.price[j] - basket.paid[mine][used]) * basket.quantity[mine][used]
+    st.firm_discount_cost[j] += float(cut.sum())
 
 
 def dropout_and_next_occasion(

@@ -90,6 +90,26 @@ def test_hi_lo_schema(hi_lo):
     assert units.lift == pytest.approx((wide.policy - wide.baseline).mean())
 
 
+def test_segment_rows_are_the_focal_firms_ledger(hi_lo):
+    """Summed over the segments, each arm's margin and CLV are firm A's, to the cent."""
+    _, out = hi_lo
+    table = pd.read_parquet(out / "comparison.parquet")
+    firm = table[table.scope == "firm"].set_index("metric")
+    segments = table[table.scope.str.startswith("segment:")]
+    reps = pd.read_parquet(out / "replications.parquet")
+    for arm in ("baseline_mean", "policy_mean"):
+        margin = segments.loc[segments.metric == "margin", arm].sum()
+        assert abs(margin - firm.loc["margin", arm]) < 0.005
+        spend = segments.loc[segments.metric == "spend", arm].sum()
+        assert abs(spend - firm.loc["revenue", arm]) < 0.005
+    # CLV per customer of each segment, weighted by its size, is A's CLV per customer
+    sizes = simulate(compose_config("population.size=800", "steps=60", "policy=hi_lo")).customers
+    weights = sizes.segment.value_counts(normalize=True)
+    row = reps[(reps.replication == 0) & (reps.arm == "policy")].iloc[0]
+    clv = sum(row[f"segment:{s}.clv"] * w for s, w in weights.items())
+    assert clv == pytest.approx(row["firm.clv_per_customer"], abs=1e-9)
+
+
 def test_hi_lo_lifts_units_and_takes_them_from_competitors(hi_lo):
     _, out = hi_lo
     table = pd.read_parquet(out / "comparison.parquet").set_index(["scope", "metric"])
@@ -117,7 +137,8 @@ def test_identical_arms_have_exactly_zero_lift(tmp_path):
     args = (*SMALL, "policy=none", "compare.baseline=none", f"hydra.run.dir={out}")
     proc = custsim_compare(*args, cwd=tmp_path, module=True)
     assert proc.returncode == 0, proc.stderr
-    assert "no promotion days" in proc.stdout
+    assert "promotion decomposition" not in proc.stdout  # a policy without promotion days
+    assert "bump B" not in proc.stdout
     table = pd.read_parquet(out / "comparison.parquet")
     measured = table[~table.metric.str.endswith("_share")]
     assert len(measured) > 30

@@ -180,10 +180,14 @@ def test_run_metrics_per_segment():
     customers = pd.DataFrame(
         {
             "segment": pd.Categorical(["x", "x", "x", "y"], categories=["x", "y"]),
-            "purchases": [0, 1, 3, 2],
-            "spend": [0.0, 8.0, 24.0, 16.0],
-            "margin": [0.0, 3.0, 9.0, 6.0],
-            "clv": [0.0, 2.0, 7.0, 5.0],
+            "purchases": [9, 9, 9, 9],  # market-wide totals: not the focal firm's ledger
+            "spend": [99.0] * 4,
+            "margin": [99.0] * 4,
+            "clv": [99.0] * 4,
+            "purchases_B": [0, 1, 3, 2],
+            "spend_B": [0.0, 8.0, 24.0, 16.0],
+            "margin_B": [0.0, 3.0, 9.0, 6.0],  # net of rewards and points liability
+            "clv_B": [0.0, 2.0, 7.0, 5.0],
             "churned": [True, False, False, False],
         }
     )
@@ -192,7 +196,7 @@ def test_run_metrics_per_segment():
     assert m["segment:x", "spend"] == 32.0 and m["segment:x", "margin"] == 12.0
     assert m["segment:x", "clv"] == 3.0
     assert m["segment:x", "retention"] == pytest.approx(2 / 3)
-    assert m["segment:x", "repeat_rate"] == 0.5  # one of the two buyers bought twice or more
+    assert m["segment:x", "repeat_rate"] == 0.5  # one of B's two buyers bought twice or more
     assert m["segment:y", "repeat_rate"] == 1.0 and m["segment:y", "retention"] == 1.0
 
 
