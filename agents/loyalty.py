@@ -118,7 +118,8 @@ def points_utility(
     """
     k = purchases_to_reward(balance, earn, threshold)
     tau = k / traits["occasion_rate"]
-    log_reach = k * traits["log_survival"]  # log of (1 - p)**k
+    with np.errstate(invalid="ignore"):  # p = 1: 0 * -inf; with k = 0 the reward comes now
+        log_reach = np.where(k > 0, k * traits["log_survival"], 0.0)  # log of (1 - p)**k
     if expiry_days is not None:
         log_reach = log_reach - tau / expiry_days
     delay = np.where(tau > 0, traits["present_bias"], 1.0) * np.exp(tau * np.log(daily_discount))

@@ -52,8 +52,10 @@ class Traits:
         return self.values[trait]
 
     def __post_init__(self) -> None:
-        # derived once: log(1 - p), the per-occasion log survival the points valuation uses
-        self.values["log_survival"] = np.log1p(-self.values["dropout"])
+        # derived once: log(1 - p), the per-occasion log survival the points valuation uses;
+        # p = 1 (a beta draw can round to it) gives log 0 = -inf: surviving is impossible
+        with np.errstate(divide="ignore"):
+            self.values["log_survival"] = np.log1p(-self.values["dropout"])
 
 
 def segment_sizes(shares: NDArray[np.floating], n: int) -> NDArray[np.int64]:
