@@ -16,11 +16,19 @@ from sim.findings import FindingResult
 SIZES = [pytest.param(True, id="fast"), pytest.param(False, id="full", marks=pytest.mark.slow)]
 
 
-def found(name: str, fast: bool) -> FindingResult:
-    """The finding at the fast-test size (one process) or full size (two processes)."""
-    result = run_finding(name, fast=fast, n_jobs=1 if fast else 2)
-    assert fast or result.passed, result.checks_frame().to_string()
+def found(name: str, fast: bool, seed: int | None = None) -> FindingResult:
+    """The finding at the fast-test size (one process) or full size (two processes).
+
+    At full size every check must pass; at the fast-test size, for the findings whose
+    fast checks hold at that size on any seed (`ROBUST_FAST`), every check too.
+    """
+    overrides = [] if seed is None else [f"seed={seed}"]
+    result = run_finding(name, fast=fast, overrides=overrides, n_jobs=1 if fast else 2)
+    assert result.passed or (fast and name not in ROBUST_FAST), result.checks_frame().to_string()
     return result
+
+
+ROBUST_FAST = {"endowed_progress"}
 
 
 @pytest.mark.parametrize("fast", SIZES)
@@ -34,10 +42,18 @@ def test_goal_gradient_purchases_speed_up_towards_the_reward_and_reset(fast):
 
 @pytest.mark.parametrize("fast", SIZES)
 def test_endowed_progress_cards_are_completed_more_often_and_sooner(fast):
-    plain, ratio, saved = found("endowed_progress", fast).checks
+    plain, ratio, *saved = found("endowed_progress", fast).checks
     assert 0.14 <= plain.value <= 0.24  # the calibrated control arm: 19% (Nunes & Dreze 2006)
     assert 1.2 <= ratio.value <= 2.7  # published 34% / 19% = 1.79, 95% CI about 1.2-2.7
-    assert saved.value > 0  # endowed cards are completed sooner
+    # endowed cards are completed sooner: at full size only (too few complete both when fast)
+    assert [c.value > 0 for c in saved] == ([] if fast else [True])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1000, 2000, 3000])
+def test_endowed_progress_fast_checks_hold_on_other_seeds(seed):
+    """A fast check holds at its size on any seed (seed 0 is the test above)."""
+    assert len(found("endowed_progress", fast=True, seed=seed).checks) == 2
 
 
 @pytest.mark.parametrize("fast", SIZES)

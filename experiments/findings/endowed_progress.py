@@ -86,12 +86,17 @@ def completion_curves(pairs: list[dict[str, pd.DataFrame]], window: int) -> pd.D
     return pd.DataFrame(rows)
 
 
-def checks(summaries: pd.DataFrame) -> list[Check]:
-    """Calibrated plain completion, the endowed / plain ratio, and the days saved."""
+def checks(summaries: pd.DataFrame, days_saved: bool = True) -> list[Check]:
+    """Calibrated plain completion, the endowed / plain ratio, and (`days_saved`) the days saved.
+
+    The days saved are checked at full size only: a few hundred customers complete
+    both cards per seed at the fast-test size, and their mean (about 5 days at full
+    size, per-seed sd about 5 days at 5,000 customers) is not above 0 on every seed.
+    """
     plain = estimate(summaries["plain"])
     ratio = estimate(summaries["ratio"])
     saved = estimate(summaries["days_saved"])
-    return [
+    found = [
         Check(
             "cards completed within 9 months, plain 8-slot card (calibration)",
             "0.19 (Nunes & Dreze 2006)",
@@ -114,6 +119,7 @@ def checks(summaries: pd.DataFrame) -> list[Check]:
             saved[0] > 0 and saved[1] > 0,
         ),
     ]
+    return found if days_saved else found[:2]
 
 
 def run(experiment: Experiment) -> FindingResult:
@@ -132,13 +138,21 @@ def run(experiment: Experiment) -> FindingResult:
         name="endowed_progress",
         title=TITLE,
         citation=CITATION,
-        checks=checks(summaries),
+        checks=checks(summaries, days_saved=not experiment.fast),
         table=curves,
         plot=lambda path: plot(curves, path),
         notes=[
             f"{base.population.size} customers, {n} seeds; card holders: first purchase by day "
             f"{params['enrol_days']} in both arms (about {holders:.0f} per seed); "
             f"goal_abandonment = {base.population.goal_abandonment}",
+            *(
+                [
+                    f"days saved {summaries['days_saved'].mean():.1f} (not checked at the "
+                    "fast-test size: too few customers complete both cards)"
+                ]
+                if experiment.fast
+                else []
+            ),
         ],
     )
 
