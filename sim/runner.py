@@ -1,9 +1,21 @@
-"""Running one simulation from a config: validate, build, simulate, write, summarise."""
+"""Running one simulation from a config: validate, build, simulate, write, summarise.
+
+Every run logs to the `sim.runner` logger what ran (in a Hydra job: the command's
+overrides and the config groups' choices; the firms, their policies and the key
+settings), how long building, simulating and writing took, every warning the run
+raised, and where its results are. Under Hydra the `sim` logger writes to the
+job's log file only (`<run dir>/run.log`, `hydra.job_logging` in conf/config.yaml),
+so the console shows what it always showed; warnings are shown there as before.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +32,9 @@ from sim.firm import firm_specs
 from sim.market import FirmSpec
 from sim.metrics import customer_kpis, firm_kpis
 from sim.model import CustsimModel
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # no "last resort" echo of warnings outside Hydra
 
 
 @dataclass(frozen=True)
@@ -67,8 +82,53 @@ def show_progress(setting: str) -> bool:
     return setting == "on" or (setting == "auto" and sys.stderr.isatty())
 
 
+def hydra_job_lines() -> list[str]:
+    """In a Hydra job: its overrides and the config groups' choices; otherwise nothing."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return []
+    hc = HydraConfig.get()
+    chosen = {k: v for k, v in hc.runtime.choices.items() if v and not k.startswith("hydra/")}
+    return [
+        f"overrides: {' '.join(hc.overrides.task) or '(none)'}",
+        "config: " + ", ".join(f"{k}={v}" for k, v in sorted(chosen.items())),
+    ]
+
+
+def describe_run(model: CustsimModel) -> str:
+    """One line: seed, days, customers, network, precision, every firm's price and policy."""
+    cfg = model.cfg
+    firms = "; ".join(
+        f"{f.name} price {f.spec.regular_price:g} cost {f.spec.unit_cost:g} "
+        f"policy {type(f.policy).__name__}"
+        for f in model.firms
+    )
+    return (
+        f"run: seed {cfg.seed}, {cfg.steps} days, {cfg.population.size:,} customers in "
+        f"{len(cfg.population.segments)} segments, network {cfg.network.kind}, precision "
+        f"{cfg.precision}; focal firm {cfg.market.focal}; firms: {firms}"
+    )
+
+
+@contextmanager
+def logged_warnings() -> Iterator[None]:
+    """Log each warning raised in the block, then show it as it would have been shown.
+
+    The warning filters stay as they are: a warning that is an error raises.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            yield
+        finally:
+            shown = list(caught)
+    for w in shown:
+        log.warning("%s: %s (%s:%s)", w.category.__name__, w.message, w.filename, w.lineno)
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+
+
 def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
-    """Run `cfg` to the end; write results into `out_dir` if given.
+    """Run `cfg` to the end; write results into `out_dir` if given; log the run (module doc).
 
     Args:
         cfg: a validated configuration.
@@ -79,8 +139,24 @@ def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
         The model at the end and its results.
 
     """
+    for line in hydra_job_lines():
+        log.info(line)
+    start = time.perf_counter()
+    with logged_warnings():
+        try:
+            return _simulate(cfg, out_dir)
+        except Exception as err:
+            seconds = time.perf_counter() - start
+            log.error("failed after %.2f s: %s: %s", seconds, type(err).__name__, err)
+            raise
+
+
+def _simulate(cfg: CustsimConfig, out_dir: Path | None) -> RunResult:
+    """Build, step to the end, collect the results, write them: `simulate` without the log."""
     start = time.perf_counter()
     model = build_model(cfg)
+    log.info(describe_run(model))
+    log.info("build: %.2f s", time.perf_counter() - start)
     if cfg.fail_on_seed is not None and cfg.seed == cfg.fail_on_seed:
         raise RuntimeError(f"fail_on_seed={cfg.fail_on_seed}: injected failure (testing)")
     bar = tqdm(
@@ -91,10 +167,12 @@ def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
         leave=False,
         disable=not show_progress(cfg.progress),
     )
+    stepping = time.perf_counter()
     with bar:
         while model.running:
             model.step()
             bar.update()
+    log.info("simulate: %d days, %.2f s", model.steps, time.perf_counter() - stepping)
     names = tuple(s.name for s in model.specs)
     run = RunResult(
         model=model,
@@ -106,7 +184,10 @@ def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
         out_dir=out_dir,
     )
     if out_dir is not None:
+        writing = time.perf_counter()
         write_run(run, cfg)
+        log.info("write: %.2f s", time.perf_counter() - writing)
+        log.info("results: %s", out_dir)
     return run
 
 
