@@ -45,19 +45,21 @@ def app(cfg: DictConfig) -> None:
     Every job writes status.json. In a multirun a complete job directory is skipped
     (resume) and a failing job is recorded and returns, so the sweep goes on.
     """
-    from sim import sweep  # the engine: imported on running, not for --help
+    from sim import sweep_job  # the engine: imported on running, not for --help
     from sim.runner import simulate
 
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
     overrides = list(hc.overrides.task)
-    if multirun and sweep.is_complete(out, overrides):
+    if multirun:
+        sweep_job.remove_partial_files(out)  # an interrupted attempt's temporary files
+    if multirun and sweep_job.is_complete(out, overrides):
         print(f"skipped (complete): {out}")
         record_job(Path(hc.sweep.dir), hc.sweep.subdir, "skipped", 0.0)
         return
     if multirun:
-        sweep.clear_job(out)
+        sweep_job.clear_job(out)
     status = {"overrides": overrides, "seed": cfg.get("seed"), "job_num": hc.job.get("num")}
     start = time.perf_counter()
     try:
@@ -67,16 +69,16 @@ def app(cfg: DictConfig) -> None:
         run = simulate(typed, out)
     except Exception as err:
         seconds = time.perf_counter() - start
-        sweep.write_status(out, error=err, wall_seconds=seconds, **status)
+        sweep_job.write_status(out, error=err, wall_seconds=seconds, **status)
         if multirun:
-            print(f"custsim: job failed: {sweep.describe_error(err)} ({out})", file=sys.stderr)
+            print(f"custsim: job failed: {sweep_job.describe_error(err)} ({out})", file=sys.stderr)
             record_job(Path(hc.sweep.dir), hc.sweep.subdir, "failed", seconds)
             return
         if isinstance(err, ConfigError):
             fail(err)
         raise
     seconds = time.perf_counter() - start
-    sweep.write_status(out, error=None, wall_seconds=seconds, **status)
+    sweep_job.write_status(out, error=None, wall_seconds=seconds, **status)
     if multirun:  # the sweep's progress and summary stand in for each job's table
         record_job(Path(hc.sweep.dir), hc.sweep.subdir, "ok", seconds)
         return
@@ -168,6 +170,9 @@ def main() -> None:
     """Console-script entry point: help, then one-line config errors, then Hydra."""
     exit_on_help(sys.argv[1:], help_text)
     preflight(sys.argv[1:])
+    from sim.sweep_plan import one_value_sweeps  # a multirun plans one-value overrides per job
+
+    sys.argv[1:] = one_value_sweeps(sys.argv[1:])
     app()
 
 

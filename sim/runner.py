@@ -158,7 +158,9 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None) -> RunResult:
     log.info(describe_run(model))
     log.info("build: %.2f s", time.perf_counter() - start)
     if cfg.fail_on_seed is not None and cfg.seed == cfg.fail_on_seed:
-        raise RuntimeError(f"fail_on_seed={cfg.fail_on_seed}: injected failure (testing)")
+        from sim.sweep_job import inject_failure  # testing only: a failing, dying or hanging job
+
+        inject_failure(cfg.fail_on_seed)
     bar = tqdm(
         total=cfg.steps,
         desc="simulating",

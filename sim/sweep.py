@@ -1,21 +1,25 @@
-"""Hydra multiruns of `custsim` that survive failures, resume and aggregate themselves.
+"""Hydra multiruns of `custsim` that survive failures, resume, aggregate and say how they went.
 
-Every job writes `status.json` into its job directory (ok or failed, the error,
-its task overrides, seed, wall time and job number). A job whose directory
-already holds an ok `status.json` for the same overrides and a `kpis.json` is
-skipped, so rerunning a sweep into the same `hydra.sweep.dir` reruns only the
-missing and failed jobs. Job directories are named by `hydra.job.override_dirname`
-(conf/config.yaml), which Hydra builds from the sorted overrides, so a job keeps
-its directory when the sweep values are reordered or extended.
+Every job writes `status.json` into its job directory (`sim.sweep_job`); a rerun
+into the same `hydra.sweep.dir` skips the complete ones, so only missing, failed
+or damaged jobs run again. Job directories are named by
+`hydra.job.override_dirname` (conf/config.yaml), which Hydra builds from the
+sorted overrides, so a job keeps its directory when the sweep values are
+reordered or extended. The sweeper (`hydra_plugins/custsim_sweeper`) writes
+`plan.json`, the list of every planned job, when the sweep starts.
 
 `SweepCallback` (registered under `hydra.callbacks`) shows the sweep's progress
-(`sim.sweep_progress`) and, at the end, calls `aggregate_sweep`, which `custsim-report` also runs on
-stored results:
+(`sim.sweep_progress`) and, at the end, calls `aggregate_sweep`, which
+`custsim-report` also runs on stored results, prints the summary and exits with
+status 1 when a job failed, did not run, or the aggregation failed:
 
-- `results.parquet`: one row per job: `job, status, error, seed, wall_seconds,
-  job_num`, one column per task override (key -> value string; not `seed` and not
-  the testing/display keys in `IGNORED_KEYS`), `focal_firm`, and the KPIs
-  flattened as `firm.<name>.<kpi>` and `customers.<kpi>` (NaN for failed jobs);
+- `results.parquet`: one row per job, planned or found: `job, status, error,
+  seed, wall_seconds, job_num`, one column per task override (key -> value
+  string; not `seed` and not the testing/display keys in `IGNORED_KEYS`),
+  `focal_firm`, and the KPIs flattened as `firm.<name>.<kpi>` and
+  `customers.<kpi>` (NaN unless ok). `status` is ok, failed, `incomplete` (a job
+  directory without status.json: killed or still running) or `missing`
+  (planned, never started); `seed` is an integer column;
 - `timeseries.parquet`: every ok job's timeseries with a `job` column first;
 - `summary.csv`: one row per configuration (every override but `seed`):
   `config`, the override columns, `n_jobs`, `n_ok`, and per KPI
@@ -30,7 +34,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -42,87 +45,26 @@ from omegaconf import DictConfig
 from sim import results
 from sim.lift import estimate
 from sim.runner import show_progress
+from sim.sweep_job import (
+    STATUS_FILE,
+    as_seed,
+    describe_error,
+    job_identity,
+    read_status,
+    seed_of,
+)
+from sim.sweep_plan import PLAN_FILE, read_plan
 from sim.sweep_progress import SweepProgress
 
-STATUS_FILE = "status.json"
-#: overrides that do not change a job's results: not columns, not part of the job's identity
-IGNORED_KEYS: tuple[str, ...] = ("fail_on_seed", "progress", "sweep")
 FIXED_COLUMNS = ["job", "status", "error", "seed", "wall_seconds", "job_num"]
 FOCAL_KPIS = ("revenue", "margin", "units")
 REPORT_KPIS = ("revenue", "margin", "units", "unit_share")
 CONFIDENCE = 0.95
-
-
-# ---------------------------------------------------------------- one job
-
-
-def override_items(overrides: list[str]) -> dict[str, str]:
-    """Task overrides as {key: value string}; `+`/`++`/`~` prefixes dropped from the key."""
-    items = {}
-    for line in overrides:
-        key, _, value = line.partition("=")
-        items[key.lstrip("+~")] = value
-    return items
-
-
-def job_identity(overrides: list[str]) -> dict[str, str]:
-    """The overrides that decide a job's results (`IGNORED_KEYS` left out)."""
-    return {k: v for k, v in override_items(overrides).items() if k not in IGNORED_KEYS}
-
-
-def read_status(job_dir: Path) -> dict[str, Any] | None:
-    """The job's `status.json`, or None when absent or unreadable."""
-    try:
-        return json.loads((job_dir / STATUS_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def is_complete(job_dir: Path, overrides: list[str]) -> bool:
-    """Whether `job_dir` holds an ok run of these overrides (status ok and kpis.json)."""
-    status = read_status(job_dir)
-    return (
-        status is not None
-        and status.get("status") == "ok"
-        and (job_dir / results.COMPLETE_MARKER).is_file()
-        and job_identity(status.get("overrides") or []) == job_identity(overrides)
-    )
-
-
-def describe_error(err: BaseException) -> str:
-    """'<type>: <message>' on one line."""
-    message = "; ".join(line for line in str(err).splitlines() if line.strip())
-    return f"{type(err).__name__}: {message}"
-
-
-def write_status(
-    job_dir: Path,
-    *,
-    error: BaseException | None,
-    overrides: list[str],
-    seed: Any,
-    wall_seconds: float,
-    job_num: int | None,
-) -> Path:
-    """Write `status.json` atomically; on failure also `error.txt` with the traceback."""
-    if error is not None:
-        tb = "".join(traceback.format_exception(error))
-        results.write_text(tb, job_dir / "error.txt")
-    data = {
-        "status": "ok" if error is None else "failed",
-        "error": None if error is None else describe_error(error),
-        "overrides": list(overrides),
-        "seed": seed,
-        "wall_seconds": round(wall_seconds, 3),
-        "job_num": job_num,
-    }
-    return results.write_json(data, job_dir / STATUS_FILE)
-
-
-def clear_job(job_dir: Path) -> None:
-    """Remove a previous attempt's markers before a job (re)runs."""
-    for name in (STATUS_FILE, results.COMPLETE_MARKER, "error.txt"):
-        (job_dir / name).unlink(missing_ok=True)
+#: the sweep-level files `aggregate_sweep` writes (removed when a sweep (re)starts)
+TABLES = ("results.parquet", "timeseries.parquet", "summary.csv", "failed.csv", "plots/summary.png")
+NOT_RUN = "planned, not run"
+#: not-ok jobs listed by name in the printed report (the rest are in failed.csv)
+LISTED_FAILURES = 10
 
 
 # ---------------------------------------------------------------- the sweep
@@ -147,26 +89,56 @@ def flatten_kpis(kpis: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def _job_row(sweep_dir: Path, job_dir: Path) -> tuple[dict[str, Any], list[str], dict]:
+def remove_tables(sweep_dir: Path) -> None:
+    """Delete the sweep-level tables of an earlier attempt, so none outlives its sweep."""
+    for name in TABLES:
+        try:
+            (sweep_dir / name).unlink(missing_ok=True)
+        except OSError:  # something else in the way: aggregation reports it
+            pass
+
+
+def job_names(sweep_dir: Path, plan: list[dict[str, Any]]) -> list[str]:
+    """Every job of the sweep: the planned ones and any job directory found, sorted."""
+    found = {p.relative_to(sweep_dir).as_posix() for p in job_dirs(sweep_dir)}
+    found |= {e["job"] for e in plan if e["job"]}  # "" is the sweep dir itself: not a job's
+    return sorted(found)
+
+
+def _unfinished(job_dir: Path, planned: dict[str, Any] | None) -> tuple[dict, list[str]]:
+    """(status, overrides) of a job without status.json: failed planning, incomplete or missing."""
+    overrides = list((planned or {}).get("overrides") or [])
+    if planned is not None and planned.get("error"):
+        return {"status": "failed", "error": planned["error"]}, overrides
+    if (job_dir / ".hydra").is_dir():
+        overrides = _read_overrides_yaml(job_dir / ".hydra" / "overrides.yaml") or overrides
+        return {"status": "incomplete", "error": "no status.json (killed or still running)"}, (
+            overrides
+        )
+    return {"status": "missing", "error": NOT_RUN}, overrides
+
+
+def _job_row(
+    sweep_dir: Path, name: str, planned: dict[str, Any] | None
+) -> tuple[dict[str, Any], list[str], dict]:
     """One results row, its override keys in order, and the kpis (empty unless ok)."""
-    name = job_dir.relative_to(sweep_dir).as_posix()
+    job_dir = sweep_dir / name
     status = read_status(job_dir)
     if status is None:
-        overrides_file = job_dir / ".hydra" / "overrides.yaml"
-        overrides = _read_overrides_yaml(overrides_file)
-        status = {"status": "incomplete", "error": "no status.json (killed or still running)"}
+        status, overrides = _unfinished(job_dir, planned)
     else:
         overrides = status.get("overrides") or []
+    identity = job_identity(overrides)
     row: dict[str, Any] = {
         "job": name,
         "status": status.get("status"),
         "error": status.get("error"),
-        "seed": status.get("seed"),
+        "seed": as_seed(status["seed"]) if "seed" in status else seed_of(overrides),
         "wall_seconds": status.get("wall_seconds"),
         "job_num": status.get("job_num"),
     }
-    keys = [k for k in job_identity(overrides) if k != "seed"]
-    row.update({k: job_identity(overrides)[k] for k in keys})
+    keys = [k for k in identity if k != "seed"]
+    row.update({k: identity[k] for k in keys})
     kpis: dict[str, Any] = {}
     marker = job_dir / results.COMPLETE_MARKER
     if row["status"] == "ok" and marker.is_file():
@@ -184,20 +156,22 @@ def _read_overrides_yaml(path: Path) -> list[str]:
 
 
 def collect(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
-    """(results table, override columns, concatenated timeseries) of every job below `sweep_dir`."""
+    """(results table, override columns, concatenated timeseries) of every job of the sweep."""
+    plan = {e["job"]: e for e in read_plan(sweep_dir)}
     rows, override_cols, kpi_rows, frames = [], [], [], []
-    for job_dir in job_dirs(sweep_dir):
-        row, keys, kpis = _job_row(sweep_dir, job_dir)
+    for name in job_names(sweep_dir, list(plan.values())):
+        row, keys, kpis = _job_row(sweep_dir, name, plan.get(name))
         override_cols += [k for k in keys if k not in override_cols]
         row["focal_firm"] = kpis.get("focal_firm")
         rows.append(row)
         kpi_rows.append(flatten_kpis(kpis))
-        if kpis and (job_dir / "timeseries.parquet").is_file():
-            ts = pd.read_parquet(job_dir / "timeseries.parquet")
+        if kpis and (sweep_dir / name / "timeseries.parquet").is_file():
+            ts = pd.read_parquet(sweep_dir / name / "timeseries.parquet")
             ts.insert(0, "job", row["job"])
             frames.append(ts)
     columns = [*FIXED_COLUMNS, *override_cols, "focal_firm"]
     table = pd.DataFrame(rows, columns=columns)
+    table["seed"] = table["seed"].astype("Int64")
     kpi_table = pd.DataFrame(kpi_rows, index=table.index)
     table = pd.concat([table, kpi_table.astype(float)], axis=1)
     for col in ("error", "focal_firm", *override_cols):
@@ -343,10 +317,29 @@ def format_report(agg: dict[str, Any], sweep_dir: Path) -> str:
             cells += f"  {f'{_fmt(mean, kpi)} [{_fmt(low, kpi)}, {_fmt(high, kpi)}]':>30}"
         lines.append(cells)
     table, failed = agg["results"], agg["failed"]
-    lines += ["", f"{len(table)} jobs, {len(table) - len(failed)} ok, {len(failed)} failed"]
-    lines += [f"  failed: {r.job}: {r.error}" for r in failed.itertuples()]
+    lines += ["", job_counts(table)]
+    listed = failed.head(LISTED_FAILURES).itertuples()
+    lines += [f"  {r.status}: {r.job}: {r.error}" for r in listed]
+    if len(failed) > LISTED_FAILURES:
+        lines.append(f"  ... and {len(failed) - LISTED_FAILURES} more")
     lines.append(f"sweep results: {sweep_dir}")
+    if len(failed):
+        lines.append(failure_line(table, sweep_dir))
     return "\n".join(lines)
+
+
+def job_counts(table: pd.DataFrame) -> str:
+    """'6 jobs, 4 ok, 1 failed, 1 missing' (incomplete and missing only when there are any)."""
+    counts = table["status"].value_counts()
+    line = f"{len(table)} jobs, {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed"
+    return line + "".join(f", {counts[s]} {s}" for s in ("incomplete", "missing") if s in counts)
+
+
+def failure_line(table: pd.DataFrame, sweep_dir: Path) -> str:
+    """The report's last line when a job is not ok: how many, and where failed.csv is."""
+    bad = int((table["status"] != "ok").sum())
+    what = "failed" if table["status"].isin(["ok", "failed"]).all() else "failed or did not finish"
+    return f"custsim: {bad} of {len(table)} jobs {what}: {sweep_dir / 'failed.csv'}"
 
 
 # ---------------------------------------------------------------- the Hydra callback
@@ -383,18 +376,31 @@ class SweepCallback(Callback):
         self.progress = SweepProgress(sweep_dir, count_jobs(config), bar).start()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """Close the progress bar, aggregate the sweep directory and print the summary."""
+        """Close the progress bar, aggregate, print the summary; exit 1 unless every job is ok.
+
+        The exit (SystemExit, which Hydra lets through) is how a scheduler learns
+        that a job failed or did not run, or that the tables could not be written.
+        """
         if self.progress is not None:
             self.progress.stop()
         sweep_dir = Path(config.hydra.sweep.dir)
-        if not any(sweep_dir.rglob(STATUS_FILE)):  # not a custsim sweep
-            return
-        if not job_dirs(sweep_dir):  # a multirun without overrides ran in the sweep dir itself
+        if not (sweep_dir / PLAN_FILE).is_file() and not any(sweep_dir.rglob(STATUS_FILE)):
+            return  # not a custsim sweep
+        if not job_names(sweep_dir, read_plan(sweep_dir)):  # one job, in the sweep dir itself
             print(f"[sweep] no job directories below {sweep_dir}; not aggregated", file=sys.stderr)
+            status = read_status(sweep_dir) or {}
+            if status.get("status") != "ok":
+                sys.exit(1)
             return
         try:
             agg = aggregate_sweep(sweep_dir)
-        except Exception as err:  # never lose the jobs' results over a reporting problem
-            print(f"[sweep] aggregation failed: {describe_error(err)}", file=sys.stderr)
-            return
-        print(format_report(agg, sweep_dir))
+        except Exception as err:  # the jobs' results stay; the exit status says so
+            print(
+                f"custsim: sweep failed: aggregation failed: {describe_error(err)} "
+                f"(the jobs' results are in {sweep_dir}; custsim-report {sweep_dir} retries)",
+                file=sys.stderr,
+            )
+            sys.exit(1)
+        print(format_report(agg, sweep_dir), flush=True)
+        if len(agg["failed"]):
+            sys.exit(1)

@@ -10,21 +10,40 @@ fails. The custsim sweeper (`hydra_plugins/custsim_sweeper`) plans instead:
   identical are launched once;
 - a job whose config cannot be composed for any other reason is recorded as
   failed (its `status.json` names the error) and the other jobs run;
-- a key that no job's config has is a typo: the sweep stops before launching,
-  with one line naming it.
+- a key that no job's config has is a typo, and a value that no job can take is
+  bad input: the sweep stops before launching, with one line naming it.
+
+Overrides given one value (`policy.earn_rate=2.0` beside `policy=none,loyalty_points`)
+are planned like swept ones (`one_value_sweeps` makes them one-value sweeps before
+Hydra composes the sweep's own config, which would otherwise fail on the baseline).
+Values of float `range(...)` sweeps are tidied (`tidy_float`: 0.30000000000000004
+-> 0.3) before Hydra names the job directories. The plan is written to
+`<sweep dir>/plan.json` (`write_plan`), so the sweep's tables list every planned
+job, also those that never ran.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
-from sim.compose import override_key
+from sim import results
+from sim.compose import describe_composition_error, override_key
 from sim.config import ConfigError
 
 NOT_APPLICABLE = re.compile(r"Could not override '([^']+)'")
+PLAN_FILE = "plan.json"
+#: significant digits kept of a float range sweep's values
+FLOAT_DIGITS = 12
+#: Hydra flags under which a command line is not run (help, config display, completion)
+NOT_RUN_FLAGS = ("-h", "--help", "--hydra-help", "-c", "--cfg", "-i", "--info", "-sc")
 
 Compose = Callable[[list[str]], object]
 
@@ -52,6 +71,14 @@ def first_line(err: BaseException) -> str:
     return next((s.strip() for s in str(err).splitlines() if s.strip()), type(err).__name__)
 
 
+def composition_error(err: Exception, overrides: Sequence[str]) -> str:
+    """One line naming the override that failed and what is allowed (else the first line)."""
+    try:
+        return describe_composition_error(err, list(overrides))
+    except Exception:  # describing must never hide the error itself
+        return first_line(err)
+
+
 def applicable(job: Sequence[str], compose: Compose) -> tuple[list[str], list[str], str | None]:
     """The job's overrides that apply, the keys dropped, and a composition error (or None)."""
     kept, dropped = list(job), []
@@ -63,7 +90,7 @@ def applicable(job: Sequence[str], compose: Compose) -> tuple[list[str], list[st
             match = NOT_APPLICABLE.search(str(err))
             keys = [override_key(o) for o in kept]
             if match is None or match.group(1) not in keys:
-                return kept, dropped, first_line(err)
+                return kept, dropped, composition_error(err, kept)
             dropped.append(match.group(1))
             del kept[keys.index(match.group(1))]
 
@@ -90,4 +117,107 @@ def plan_jobs(batch: Sequence[Sequence[str]], compose: Compose) -> Plan:
     unused = [key for key in plan.dropped if key not in used]
     if unused:
         raise ConfigError(f"{unused[0]}: no job's config has this key (misspelt?)")
+    errors = {error for _, error in plan.failed}
+    if not plan.jobs and len(errors) == 1:  # every job fails the same way: bad input
+        raise ConfigError(errors.pop())
     return plan
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def is_multirun(args: Sequence[str]) -> bool:
+    """Whether `args` run a multirun (-m, --multirun or a named sweep), not help or --cfg."""
+    if any(a.split("=", 1)[0] in NOT_RUN_FLAGS for a in args):
+        return False
+    return any(a in ("-m", "--multirun") or a.lstrip("+").startswith("sweep=") for a in args)
+
+
+def _is_group(key: str) -> bool:
+    """Whether `key` selects a config group's option (conf/<key>/), like `policy`."""
+    return "/" in key or "@" in key or resources.files("conf").joinpath(key).is_dir()
+
+
+def one_value_sweep(arg: str) -> str:
+    """`key=value` as the one-value sweep `key=choice(value)`; anything else unchanged.
+
+    Left as they are: flags, Hydra's own keys, group choices, `+`/`~` overrides and
+    sweeps. The rewrite is kept only if Hydra reads the same value back.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    if arg.startswith("-") or "=" not in arg:
+        return arg
+    parser = OverridesParser.create()
+    try:
+        (parsed,) = parser.parse_overrides([arg])
+        if (
+            parsed.is_sweep_override()
+            or parsed.is_hydra_override()
+            or parsed.is_add()
+            or parsed.is_force_add()
+            or parsed.is_delete()
+            or _is_group(parsed.key_or_group)
+        ):
+            return arg
+        key, _, value = arg.partition("=")
+        swept = f"{key}=choice({value})"
+        (again,) = parser.parse_overrides([swept])
+        same = list(again.sweep_string_iterator()) == [parsed.get_value_element_as_str()]
+        return swept if same else arg
+    except Exception:  # Hydra reports a malformed override itself
+        return arg
+
+
+def one_value_sweeps(args: list[str]) -> list[str]:
+    """A multirun's command line with every one-value override made a one-value sweep.
+
+    Hydra composes a multirun's own config with the one-value overrides applied to
+    the default options, so `policy.earn_rate=2.0` fails there when the sweep's
+    baseline `policy=none` has no earn rate. As sweeps they are planned per job
+    (`plan_jobs`): left out where they do not apply, one line when no job has them.
+    """
+    return [one_value_sweep(a) for a in args] if is_multirun(args) else list(args)
+
+
+def tidy_float(value: str) -> str:
+    """A float's text rounded to `FLOAT_DIGITS` significant digits: '0.30000000000000004' -> '0.3'.
+
+    Integers, non-numbers and non-finite values are returned unchanged.
+    """
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if not math.isfinite(number) or value.strip().lstrip("+-").isdigit():
+        return value
+    return repr(float(f"{number:.{FLOAT_DIGITS}g}"))
+
+
+def tidy_ranges(jobs: Sequence[Sequence[str]], range_keys: set[str]) -> list[list[str]]:
+    """Each job's overrides, values of the `range(...)` sweeps over `range_keys` tidied."""
+    tidied = []
+    for job in jobs:
+        lines = []
+        for line in job:
+            key, _, value = line.partition("=")
+            lines.append(f"{key}={tidy_float(value)}" if key in range_keys else line)
+        tidied.append(lines)
+    return tidied
+
+
+# ---------------------------------------------------------------- plan.json
+
+
+def write_plan(sweep_dir: Path, entries: list[dict[str, Any]]) -> Path:
+    """`plan.json`: every planned job as `{"job", "overrides", "error"}` (error: not launched)."""
+    return results.write_json({"jobs": entries}, Path(sweep_dir) / PLAN_FILE)
+
+
+def read_plan(sweep_dir: Path) -> list[dict[str, Any]]:
+    """The planned jobs of `plan.json` (none when the sweep has no plan or it is unreadable)."""
+    try:
+        data = json.loads((Path(sweep_dir) / PLAN_FILE).read_text())
+        return [dict(e) for e in data["jobs"] if isinstance(e, dict) and "job" in e]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []

@@ -85,8 +85,7 @@ class SweepProgress:
         return sum(self.counts.values())
 
     def start(self) -> SweepProgress:
-        """Forget an earlier attempt's records and start following."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Forget an earlier attempt's records and start following (nothing is created)."""
         self.path.unlink(missing_ok=True)
         self._thread.start()
         _active.append(self)

@@ -143,7 +143,7 @@ def test_a_job_that_cannot_be_composed_is_recorded_and_the_others_run(tmp_path):
     proc = custsim(
         "-m", "population.size=300,lots", "steps=10", f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # a job failed
     res = pd.read_parquet(sweep_dir / "results.parquet").set_index("population.size")
     assert res.loc["300", "status"] == "ok"
     assert res.loc["lots", "status"] == "failed" and "population.size" in res.loc["lots", "error"]

@@ -2,6 +2,7 @@
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.sweep import is_complete, mean_ci, write_status
+from sim.compose import compose_config
+from sim.runner import simulate
+from sim.sweep import mean_ci
+from sim.sweep_job import is_complete, write_status
 
 VENV_BIN = Path(sys.executable).parent
 SMALL = ["population.size=500", "steps=20", "plots=false"]
@@ -20,10 +24,12 @@ def run(exe: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
-def sweep(sweep_dir: Path, *args: str, base: list[str] = SMALL) -> subprocess.CompletedProcess:
+def sweep(
+    sweep_dir: Path, *args: str, base: list[str] = SMALL, status: int = 0
+) -> subprocess.CompletedProcess:
     args = (*args, *base, f"hydra.sweep.dir={sweep_dir}")
     proc = run("custsim", "-m", *args, cwd=sweep_dir.parent)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == status, proc.stderr
     return proc
 
 
@@ -89,8 +95,11 @@ def test_multirun_writes_status_aggregates_and_report_rebuilds(tmp_path):
 
 def test_failed_job_is_recorded_and_rerun_on_resume(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    proc = sweep(sweep_dir, "seed=0,1,2", "fail_on_seed=1")
+    proc = sweep(sweep_dir, "seed=0,1,2", "fail_on_seed=1", status=1)  # a job failed: exit 1
     assert "[sweep] 3/3 done, 1 failed" in proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == (
+        f"custsim: 1 of 3 jobs failed: {sweep_dir / 'failed.csv'}"
+    )
     res = pd.read_parquet(sweep_dir / "results.parquet")
     assert sorted(res.status) == ["failed", "ok", "ok"]
     bad = res[res.status == "failed"].iloc[0]
@@ -119,7 +128,8 @@ def test_failed_job_is_recorded_and_rerun_on_resume(tmp_path):
 
 def test_bad_config_value_in_a_sweep_is_a_failed_job(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    proc = sweep(sweep_dir, "steps=20,0", base=["population.size=500", "plots=false"])
+    base = ["population.size=500", "plots=false"]
+    proc = sweep(sweep_dir, "steps=20,0", base=base, status=1)
     assert "[sweep] 2/2 done, 1 failed" in proc.stderr
     res = pd.read_parquet(sweep_dir / "results.parquet").set_index("steps")
     assert res.loc["20", "status"] == "ok"
@@ -128,14 +138,25 @@ def test_bad_config_value_in_a_sweep_is_a_failed_job(tmp_path):
     assert len(pd.read_csv(sweep_dir / "failed.csv")) == 1
 
 
-def test_resume_needs_ok_status_kpis_and_the_same_overrides(tmp_path):
-    overrides = ["seed=1", "steps=20", "fail_on_seed=1"]
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    """A real tiny run's result files (no status.json)."""
+    out = tmp_path_factory.mktemp("run")
+    simulate(compose_config(["population.size=50", "steps=5", "plots=false"]), out)
+    return out
+
+
+def test_resume_needs_ok_status_kpis_and_the_same_overrides(finished_run, tmp_path):
+    overrides = ["seed=1", "steps=5", "fail_on_seed=1"]
     assert not is_complete(tmp_path, overrides)
     write_status(tmp_path, error=None, overrides=overrides, seed=1, wall_seconds=1.0, job_num=0)
     assert not is_complete(tmp_path, overrides)  # no kpis.json
     (tmp_path / "kpis.json").write_text("{}")
+    assert not is_complete(tmp_path, overrides)  # no result files that read back
+    for name in ("kpis.json", "config.yaml", "timeseries.parquet", "customers.parquet"):
+        shutil.copy(finished_run / name, tmp_path / name)
     assert is_complete(tmp_path, overrides)
-    assert is_complete(tmp_path, ["steps=20", "seed=1"])  # testing/display keys do not count
+    assert is_complete(tmp_path, ["steps=5", "seed=1"])  # testing/display keys do not count
     assert not is_complete(tmp_path, ["seed=1", "steps=30"])
     write_status(
         tmp_path, error=RuntimeError("x"), overrides=overrides, seed=1, wall_seconds=1, job_num=0
