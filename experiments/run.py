@@ -25,16 +25,18 @@ from omegaconf import DictConfig
 from sim.cli_help import exit_on_help, format_help
 from sim.compose import compose_config
 from sim.config import ConfigError, CustsimConfig, register_configs, validate
+from sim.hydra_checks import hydra_problems
 from sim.report import format_summary
+from sim.rules import shorten_values
 from sim.sweep_progress import record_job
 
 register_configs()
 
 
 def fail(err: ConfigError, prog: str = "custsim") -> None:
-    """Print each problem on one line, prefixed with the command's name, and exit with status 2."""
+    """Print each problem on one line (long values cut), prefixed with the command, exit 2."""
     for line in str(err).splitlines():
-        print(f"{prog}: config error: {line}", file=sys.stderr)
+        print(f"{prog}: config error: {shorten_values(line)}", file=sys.stderr)
     sys.exit(2)
 
 
@@ -92,11 +94,15 @@ def preflight(
 ) -> None:
     """Compose and validate a plain single run's overrides before Hydra starts.
 
-    Runs with Hydra flags (-m, --cfg, -cn ...) and named sweeps (`sweep=...`)
-    go straight to Hydra; the custsim sweeper plans and checks every job.
-    `check(cfg, overrides)`, if given, is a command's own further check; it
-    raises ConfigError like the rest.
+    First, for every command line, the launcher's plugin and the output
+    directories (`sim.hydra_checks`). Runs with Hydra flags (-m, --cfg, -cn ...)
+    and named sweeps (`sweep=...`) then go straight to Hydra; the custsim
+    sweeper plans and checks every job. `check(cfg, overrides)`, if given, is a
+    command's own further check; it raises ConfigError like the rest.
     """
+    problems = hydra_problems(args)
+    if problems:
+        fail(ConfigError("\n".join(problems)), prog)
     if any(a.startswith("-") or a.lstrip("+").startswith("sweep=") for a in args):
         return  # Hydra flags and named sweeps: Hydra and the sweeper check each job
     from sim.runner import make_policies  # the engine: imported on running, not for --help

@@ -12,7 +12,8 @@ Every part hears the day's outcome.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+from sim.rules import first_problem, policy_field
 
 
 @dataclass
@@ -27,15 +29,18 @@ class ComposedConfig:
     """Parameters of `ComposedPolicy`: the parts, each a policy config with `_target_`."""
 
     _target_: str = "policies.composed.ComposedPolicy"
-    parts: list[Any] = field(default_factory=list)
+    parts: list[Any] = policy_field(list)  # noqa: RUF009 (each part is checked as a policy)
+
+    def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:
+        """Cross-field rules: at least one part (the parts' own rules are checked as theirs)."""
+        return [] if self.parts else ["parts=[]: a composed policy needs at least one part"]
 
 
 class ComposedPolicy:
     """Several policies acting as one."""
 
     def __init__(self, firm: FirmSpec, parts: list[Any]) -> None:
-        if not parts:
-            raise ValueError("parts=[]: a composed policy needs at least one part")
+        first_problem(ComposedConfig(parts=list(parts)).problems())
         self.firm = firm
         self.parts = [_build(part, firm, k) for k, part in enumerate(parts)]
 

@@ -13,12 +13,13 @@ pricing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import bounded, one_of
 from sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
+from sim.rules import bounded, days, first_problem, one_of
 
 
 @dataclass
@@ -27,11 +28,17 @@ class HiLoConfig:
 
     _target_: str = "policies.hi_lo.HiLoPromotion"
     depth: float = bounded(0.25, 0.0, 1.0, lo_open=True, hi_open=True)  # fraction off
-    every: int = bounded(28, 1)  # days between promotion starts
-    duration: int = bounded(7, 1)  # days a promotion lasts
-    start: int = bounded(14, 1)  # first promotion day
+    every: int = days(28)  # days between promotion starts
+    duration: int = days(7)  # days a promotion lasts
+    start: int = days(14)  # first promotion day
     frame: str = one_of("percent_off", *FRAMES)  # how the cut is presented
     show_list_price: bool = True  # display the regular price as "was"
+
+    def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:
+        """Cross-field rules: a promotion fits in its period (duration <= every)."""
+        if self.duration > self.every:
+            return [f"duration={self.duration!r}: must be <= every={self.every}"]
+        return []
 
 
 def is_promo_day(day: int, start: int, every: int, duration: int) -> bool:
@@ -54,8 +61,7 @@ class HiLoPromotion:
     ) -> None:
         if not 0 < depth < 1:
             raise ValueError(f"depth={depth!r}: must be in (0, 1)")
-        if duration > every:
-            raise ValueError(f"duration={duration!r}: must be <= every={every}")
+        first_problem(HiLoConfig(every=every, duration=duration).problems())
         if frame not in FRAMES:
             raise ValueError(f"frame={frame!r}: must be one of: {', '.join(FRAMES)}")
         self.firm = firm

@@ -10,12 +10,13 @@ purchases forward from the days after it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import bounded, one_of
 from sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
+from sim.rules import bounded, days, first_problem, one_of
 
 
 @dataclass
@@ -24,14 +25,25 @@ class LimitedOfferConfig:
 
     _target_: str = "policies.limited_offer.TimeLimitedOffer"
     depth: float = bounded(0.2, 0.0, 1.0, lo_open=True, hi_open=True)  # fraction off
-    start: int = bounded(30, 1)  # first day of the offer
-    duration: int = bounded(14, 1)  # days it runs
-    every: int | None = None  # repeat period in days; null: once
+    start: int = days(30)  # first day of the offer
+    duration: int = days(14)  # days it runs
+    every: int | None = days(None, nullable=True)  # repeat period in days; null: once
     countdown: bool = True  # show the days left
-    stock: int | None = None  # units at the offer price; null: unlimited
-    target_share: float | None = None  # share of past buyers targeted; null: everyone
+    stock: int | None = bounded(None, 0, cap=2**31 - 1, nullable=True)  # units; null: unlimited
+    target_share: float | None = bounded(None, 0.0, 1.0, lo_open=True, nullable=True)  # null: all
     frame: str = one_of("percent_off", *FRAMES)
     show_list_price: bool = True
+
+    def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:
+        """Cross-field rules: a repeat period holds the offer; limited stock is for mass offers."""
+        found = []
+        if self.every is not None and self.every < self.duration:
+            found.append(f"every={self.every!r}: must be >= duration={self.duration} or null")
+        if self.stock is not None and self.target_share is not None:
+            found.append(
+                f"stock={self.stock!r}: limited stock is for mass offers (target_share: null)"
+            )
+        return found
 
 
 class TimeLimitedOffer:
@@ -52,12 +64,13 @@ class TimeLimitedOffer:
     ) -> None:
         if not 0 < depth < 1:
             raise ValueError(f"depth={depth!r}: must be in (0, 1)")
-        if every is not None and every < duration:
-            raise ValueError(f"every={every!r}: must be >= duration={duration} or null")
-        if stock is not None and target_share is not None:
-            raise ValueError(
-                f"stock={stock!r}: limited stock is for mass offers (target_share: null)"
-            )
+        first_problem(
+            LimitedOfferConfig(
+                duration=duration, every=every, stock=stock, target_share=target_share
+            ).problems()
+        )
+        if stock is not None and stock < 0:
+            raise ValueError(f"stock={stock!r}: must be >= 0 or null")
         if target_share is not None and not 0 < target_share <= 1:
             raise ValueError(f"target_share={target_share!r}: must be in (0, 1] or null")
         self.firm, self.depth, self.start, self.duration = firm, depth, start, duration

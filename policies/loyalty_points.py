@@ -9,12 +9,13 @@ points, the goal gradient and the switching cost are in `agents.loyalty`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.config import bounded, one_of
 from sim.market import POINTS_MESSAGES, FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+from sim.rules import MAX_MONEY, bounded, days, first_problem, one_of
 
 
 @dataclass
@@ -22,16 +23,22 @@ class LoyaltyPointsConfig:
     """Parameters of `LoyaltyPoints`."""
 
     _target_: str = "policies.loyalty_points.LoyaltyPoints"
-    earn_rate: float = bounded(1.0, 0.0)  # points per currency unit spent
-    threshold: float = bounded(50.0, 0.0, lo_open=True)  # points per reward
-    reward_value: float = bounded(2.5, 0.0)  # money value of a reward
-    expiry_days: int | None = 180  # days without earning before points lapse; null: never
-    bonus_multiplier: float = bounded(1.0, 0.0)  # earn multiplier on bonus days
-    bonus_every: int = bounded(7, 1)  # bonus days repeat with this period
-    bonus_days: int = bounded(0, 0)  # bonus days per period (0: none)
-    bonus_start: int = bounded(6, 1)  # first bonus day
+    earn_rate: float = bounded(1.0, 0.0, cap=1000.0)  # points per currency unit spent
+    threshold: float = bounded(50.0, 0.0, lo_open=True, cap=1e9)  # points per reward
+    reward_value: float = bounded(2.5, 0.0, cap=MAX_MONEY)  # money value of a reward
+    expiry_days: int | None = days(180, nullable=True)  # idle days before points lapse; null: never
+    bonus_multiplier: float = bounded(1.0, 0.0, cap=1000.0)  # earn multiplier on bonus days
+    bonus_every: int = days(7)  # bonus days repeat with this period
+    bonus_days: int = days(0, 0)  # bonus days per period (0: none)
+    bonus_start: int = days(6)  # first bonus day
     message: str = one_of("gain", *POINTS_MESSAGES)
     progress_visible: bool = True
+
+    def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:
+        """Cross-field rules: the bonus days fit in their period."""
+        if self.bonus_days > self.bonus_every:
+            return [f"bonus_days={self.bonus_days!r}: must be <= bonus_every={self.bonus_every}"]
+        return []
 
 
 def is_bonus_day(day: int, start: int, every: int, days: int) -> bool:
@@ -56,8 +63,9 @@ class LoyaltyPoints:
         message: str = "gain",
         progress_visible: bool = True,
     ) -> None:
-        if bonus_days > bonus_every:
-            raise ValueError(f"bonus_days={bonus_days!r}: must be <= bonus_every={bonus_every}")
+        first_problem(
+            LoyaltyPointsConfig(bonus_every=bonus_every, bonus_days=bonus_days).problems()
+        )
         self.firm = firm
         self.terms = LoyaltyTerms(
             threshold=threshold,

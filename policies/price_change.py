@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import bounded
 from sim.market import FirmSpec, MarketObs, Offer, StepOutcome
+from sim.rules import bounded, days
 
 
 @dataclass
@@ -27,8 +27,8 @@ class PriceChangeConfig:
     """Parameters of `PriceChange`."""
 
     _target_: str = "policies.price_change.PriceChange"
-    change: float = bounded(0.1, -1.0, lo_open=True)  # fraction: 0.1 a 10% rise, -0.1 a 10% cut
-    day: int = bounded(60, 1)  # first day at the new price
+    change: float = bounded(0.1, -1.0, lo_open=True, cap=100.0)  # 0.1: a 10% rise, -0.1 a cut
+    day: int = days(60)  # first day at the new price
 
 
 class PriceChange:

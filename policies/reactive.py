@@ -8,12 +8,13 @@ When the rival cut its price by d, `lag` days later this firm cuts its own by
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import bounded
 from sim.market import FirmSpec, MarketObs, Offer, StepOutcome
+from sim.rules import bounded, days, first_problem
 
 
 @dataclass
@@ -22,9 +23,16 @@ class ReactiveConfig:
 
     _target_: str = "policies.reactive.ReactiveCompetitor"
     watch: str = "A"  # the rival's firm name
-    lag: int = bounded(3, 1)  # days before responding
-    match: float = bounded(1.0, 0.0)  # share of the rival's depth copied (> 1 undercuts)
+    lag: int = days(3)  # days before responding
+    match: float = bounded(1.0, 0.0, cap=100.0)  # share of the rival's depth copied (> 1 undercuts)
     max_depth: float = bounded(0.5, 0.0, 1.0, hi_open=True)
+
+    def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:
+        """Cross-field rules: the watched firm is a rival of `firm` in the market `firms`."""
+        rivals = [name for name in firms if name != firm]
+        if self.watch not in rivals:
+            return [f"watch={self.watch!r}: must be one of: {', '.join(rivals)}"]
+        return []
 
 
 class ReactiveCompetitor:
@@ -38,9 +46,7 @@ class ReactiveCompetitor:
         match: float = 1.0,
         max_depth: float = 0.5,
     ) -> None:
-        rivals = [name for name in firm.market if name != firm.name]
-        if watch not in rivals:
-            raise ValueError(f"watch={watch!r}: must be one of: {', '.join(rivals)}")
+        first_problem(ReactiveConfig(watch=watch).problems(firm.name, firm.market))
         self.firm, self.watch, self.match, self.max_depth = firm, watch, match, max_depth
         self.seen: deque[float] = deque([0.0] * lag, maxlen=lag)
 

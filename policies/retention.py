@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import bounded, one_of
 from sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
+from sim.rules import MAX_MONEY, bounded, days, one_of
 
 
 @dataclass
@@ -23,13 +23,14 @@ class RetentionConfig:
     """Parameters of `RetentionOffer`."""
 
     _target_: str = "policies.retention.RetentionOffer"
-    recency_days: float = bounded(30.0, 1.0)  # at risk after this many days without buying
-    frequency_drop: float | None = None  # or: current gap > this x own mean gap
+    recency_days: float = days(30.0)  # at risk after this many days without buying
+    # or: current gap > this x own mean gap; null: recency only
+    frequency_drop: float | None = bounded(None, 1.0, lo_open=True, cap=1000.0, nullable=True)
     depth: float = bounded(0.2, 0.0, 1.0, lo_open=True, hi_open=True)
-    duration: int = bounded(14, 1)  # days an offer stays valid
-    cooldown: int = bounded(60, 0)  # days before the same customer is targeted again
-    daily_cap: int = bounded(100, 0)  # offers issued per day
-    budget: float = bounded(5000.0, 0.0)  # money for redeemed discounts
+    duration: int = days(14)  # days an offer stays valid
+    cooldown: int = days(60, 0)  # days before the same customer is targeted again
+    daily_cap: int = bounded(100, 0, cap=2**31 - 1)  # offers issued per day
+    budget: float = bounded(5000.0, 0.0, cap=MAX_MONEY)  # money for redeemed discounts
     frame: str = one_of("amount_off", *FRAMES)
 
 

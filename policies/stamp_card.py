@@ -10,12 +10,13 @@ although both need 8 purchases.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import bounded
 from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+from sim.rules import bounded, days, first_problem
 
 
 @dataclass
@@ -23,10 +24,16 @@ class StampCardConfig:
     """Parameters of `StampCard`."""
 
     _target_: str = "policies.stamp_card.StampCard"
-    slots: int = bounded(10, 1)  # stamps on a full card
-    free_stamps: int = bounded(0, 0)  # slots stamped when the card is handed out
-    expiry_days: int | None = None  # days without a stamp before the card lapses
+    slots: int = bounded(10, 1, cap=10_000)  # stamps on a full card
+    free_stamps: int = bounded(0, 0, cap=10_000)  # slots stamped when the card is handed out
+    expiry_days: int | None = days(None, nullable=True)  # days without a stamp: the card lapses
     progress_visible: bool = True
+
+    def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:
+        """Cross-field rules: a new card has at least one slot left to stamp."""
+        if self.free_stamps >= self.slots:
+            return [f"free_stamps={self.free_stamps!r}: must be < slots={self.slots}"]
+        return []
 
 
 class StampCard:
@@ -40,8 +47,7 @@ class StampCard:
         expiry_days: int | None = None,
         progress_visible: bool = True,
     ) -> None:
-        if free_stamps >= slots:
-            raise ValueError(f"free_stamps={free_stamps!r}: must be < slots={slots}")
+        first_problem(StampCardConfig(slots=slots, free_stamps=free_stamps).problems())
         self.firm = firm
         self.terms = LoyaltyTerms(
             threshold=float(slots),

@@ -8,12 +8,14 @@ weighted by loss aversion, in satisfaction (and so in churn).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.config import bounded
 from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+from sim.rules import MAX_MONEY, days, first_problem
 
 
 @dataclass
@@ -23,7 +25,24 @@ class TiersConfig:
     _target_: str = "policies.tiers.Tiers"
     thresholds: list[float] = field(default_factory=lambda: [60.0, 150.0])
     discounts: list[float] = field(default_factory=lambda: [0.05, 0.10])
-    window_days: float = bounded(90.0, 1.0)
+    window_days: float = days(90.0)
+
+    def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:
+        """Cross-field rules: ascending positive thresholds, one discount in [0, 1) for each."""
+        found = threshold_problems(self.thresholds)
+        ok = len(self.discounts) == len(self.thresholds)
+        if not (ok and all(0 <= d < 1 for d in self.discounts)):  # NaN fails too
+            found.append(f"discounts={self.discounts!r}: must be one per threshold, each in [0, 1)")
+        return found
+
+
+def threshold_problems(thresholds: Sequence[float]) -> list[str]:
+    """Tier thresholds (spend) must be finite, positive and ascending."""
+    values = list(thresholds)
+    finite = all(math.isfinite(t) and t <= MAX_MONEY for t in values)
+    if not (finite and values == sorted(values) and all(t > 0 for t in values)):
+        return [f"thresholds={values!r}: must be positive and ascending"]
+    return []
 
 
 class Tiers:
@@ -37,8 +56,7 @@ class Tiers:
         window_days: float = 90.0,
     ) -> None:
         thresholds, discounts = tuple(thresholds), tuple(discounts)
-        if list(thresholds) != sorted(thresholds) or any(t <= 0 for t in thresholds):
-            raise ValueError(f"thresholds={list(thresholds)!r}: must be positive and ascending")
+        first_problem(threshold_problems(thresholds))
         self.firm = firm
         self.terms = LoyaltyTerms(
             threshold=1.0,

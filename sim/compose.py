@@ -8,6 +8,7 @@ a misspelt key, a wrong type or an unknown option fails at once with one line
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from hydra import compose, initialize_config_module
 from hydra.errors import MissingConfigException
@@ -15,6 +16,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, CustsimConfig, register_configs, validate
+from sim.rules import cut, shorten_values
 
 CONFIG_MODULE = "conf"
 CONFIG_NAME = "config"
@@ -34,6 +36,9 @@ def compose_raw(overrides: Sequence[str] = ()) -> DictConfig:
 
 def compose_config(overrides: Sequence[str] = ()) -> CustsimConfig:
     """Compose and validate; every failure is a `ConfigError` with one line per problem."""
+    schema = next((o for o in overrides if _group_option(o)[1].endswith("_schema")), None)
+    if schema is not None:  # the policies' schemas are in the policy group, but not options
+        raise ConfigError(_options_line(schema, _group_option(schema)[0]))
     try:
         cfg = compose_raw(overrides)
     except Exception as err:  # Hydra and OmegaConf raise several exception types
@@ -41,18 +46,72 @@ def compose_config(overrides: Sequence[str] = ()) -> CustsimConfig:
     return validate(cfg)
 
 
+def _group_option(override: str) -> tuple[str, str]:
+    """(group, option) of a config-group override; ('', '') for any other override.
+
+    '+policy@market.firms.B.policy=hi_lo' -> ('policy', 'hi_lo').
+    """
+    key, _, value = override.lstrip("+~").partition("=")
+    group = key.split("@", 1)[0]
+    return (group, value) if group in group_options() else ("", "")
+
+
+@cache
+def group_options() -> dict[str, tuple[str, ...]]:
+    """Config group -> its options (conf/<group>/*.yaml, never a `*_schema`)."""
+    from sim.cli_help import config_groups
+
+    return {g.name: g.options for g in config_groups(CONFIG_MODULE)}
+
+
+def _options_line(given: str, group: str) -> str:
+    return f"{cut(given)}: must be one of: {', '.join(group_options().get(group, ()))}"
+
+
+def _last_given(overrides: Sequence[str], key: str) -> str:
+    """The last override that sets `key` (the one used), else one below or above it, else key."""
+    keys = [override_key(o) for o in overrides]
+    for match in (
+        lambda k: k == key,
+        lambda k: k.split("@", 1)[0] == key,
+        lambda k: key.startswith(f"{k}.") or k.startswith(f"{key}."),
+    ):
+        found = [o for o, k in zip(overrides, keys, strict=True) if match(k)]
+        if found:
+            return found[-1]
+    return key
+
+
 def describe_composition_error(err: Exception, overrides: Sequence[str]) -> str:
-    """One line naming the override (key and value) and what is allowed."""
+    """One line naming the override used (key and value) and what is allowed."""
     if isinstance(err, MissingConfigException) and err.options:
-        group = (err.missing_cfg_file or "").split("/")[0]
-        given = next((o for o in overrides if o.lstrip("+~").startswith(f"{group}=")), group)
-        return f"{given}: must be one of: {', '.join(sorted(err.options))}"
+        group, _, option = (err.missing_cfg_file or "").rpartition("/")
+        chosen = [o for o in overrides if _group_option(o) == (group, option)]
+        return _options_line(chosen[-1] if chosen else _last_given(overrides, group), group)
     cause = err
     while cause.__cause__ is not None:
         cause = cause.__cause__
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
-        key = cause.full_key
-        given = next((o for o in overrides if o.lstrip("+~").split("=")[0].startswith(key)), key)
+        given = _last_given(overrides, cause.full_key)
+        firm = _unknown_firm(override_key(given), overrides)
+        if firm is not None:
+            return firm
         first = str(cause.msg if hasattr(cause, "msg") else cause).splitlines()[0]
-        return f"{given}: {first}"
-    return " ".join(str(err).split())
+        return shorten_values(f"{cut(given)}: {first}")
+    return shorten_values(" ".join(str(err).split()))
+
+
+def _unknown_firm(key: str, overrides: Sequence[str]) -> str | None:
+    """The no-such-firm line when `key` sets something of a firm the market does not have."""
+    parts = key.split(".")
+    if len(parts) < 3 or parts[:2] != ["market", "firms"]:
+        return None
+    from sim.validation import no_such_firm  # local: validation loads the network module
+
+    prefix = f"market.firms.{parts[2]}"
+    rest = [o for o in overrides if not f"{override_key(o)}.".startswith(f"{prefix}.")]
+    try:
+        known = list(compose_raw(rest).market.firms)
+    except Exception:  # the other overrides fail too: the original message is the clearer one
+        return None
+    return None if parts[2] in known else no_such_firm(parts[2], ", ".join(known))

@@ -1,80 +1,43 @@
 """Structured configuration: the schema behind every Hydra config, and its validation.
 
 Hydra composes `conf/` onto these dataclasses (registered in the ConfigStore), so
-an unknown key or a wrong type fails at composition. Ranges are declared next to
-each field (`bounded`, `one_of`) and checked by `validate` before anything runs,
-each failure reported as one line: the full key, the value and what is allowed.
+a wrong type fails at composition. Ranges are declared next to each field
+(`bounded`, `one_of`: `sim.rules`) and checked by `validate` before anything
+runs, with the keys no schema declares, the firms' policies (`sim.policy_config`),
+the network each generator can build (`sim.network`) and the memory a run needs
+(`sim.memory`); each failure is one line: the full key, the value and what is allowed.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig
 
-from sim.market import FRAMES
+from sim.rules import (
+    MAX_DAYS,
+    MAX_INT64,
+    MAX_MONEY,
+    MAX_NUMPY_SEED,
+    Rule,
+    bounded,
+    days,
+    one_of,
+    policy_field,
+)
+
+__all__ = ["ConfigError", "Rule", "bounded", "days", "one_of", "validate"]
 
 
 class ConfigError(ValueError):
     """A configuration value outside what is allowed (message: key=value: rule)."""
 
 
-@dataclass(frozen=True)
-class Rule:
-    """An allowed range [lo, hi] (either end optional, open or closed) or a set of choices."""
-
-    lo: float | None = None
-    hi: float | None = None
-    lo_open: bool = False
-    hi_open: bool = False
-    choices: tuple[str, ...] = ()
-
-    def allows(self, value: Any) -> bool:
-        """Whether `value` satisfies the rule."""
-        if self.choices:
-            return value in self.choices
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            return False
-        above = self.lo is None or (value > self.lo if self.lo_open else value >= self.lo)
-        below = self.hi is None or (value < self.hi if self.hi_open else value <= self.hi)
-        return above and below
-
-    def describe(self) -> str:
-        """Human-readable statement of what is allowed."""
-        if self.choices:
-            return "must be one of: " + ", ".join(self.choices)
-        if self.lo is not None and self.hi is not None:
-            left, right = "(" if self.lo_open else "[", ")" if self.hi_open else "]"
-            return f"must be in {left}{self.lo:g}, {self.hi:g}{right}"
-        if self.lo is not None:
-            return f"must be {'>' if self.lo_open else '>='} {self.lo:g}"
-        return f"must be {'<' if self.hi_open else '<='} {self.hi:g}"
-
-
-def bounded(
-    default: Any,
-    lo: float | None = None,
-    hi: float | None = None,
-    *,
-    lo_open: bool = False,
-    hi_open: bool = False,
-) -> Any:
-    """A dataclass field with a default and an allowed numeric range."""
-    rule = Rule(lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open)
-    return field(default=default, metadata={"rule": rule})
-
-
-def one_of(default: str, *choices: str) -> Any:
-    """A dataclass field with a default and a fixed set of allowed strings."""
-    return field(default=default, metadata={"rule": Rule(choices=choices)})
-
-
-POSITIVE = Rule(lo=0.0, lo_open=True)
-NON_NEGATIVE = Rule(lo=0.0)
+POSITIVE = Rule(lo=0.0, lo_open=True, cap=100.0)
+PER_DAY = Rule(lo=0.0, lo_open=True, cap=10.0)  # a daily rate: at most 10 a day
+NON_NEGATIVE = Rule(lo=0.0, cap=100.0)
 UNIT_INTERVAL = Rule(lo=0.0, hi=1.0)
 
 
@@ -87,12 +50,14 @@ class Dist:
     """
 
     mean: float = 0.0
-    sd: float = bounded(0.0, 0.0)
+    sd: float = 0.0
 
 
 def dist(mean: float, sd: float, rule: Rule) -> Any:
-    """A `Dist` field whose mean must satisfy `rule`."""
-    return field(default_factory=lambda: Dist(mean, sd), metadata={"rule": rule})
+    """A `Dist` field whose mean must satisfy `rule`; its sd is in [0, the mean's upper limit]."""
+    top = rule.hi if rule.hi is not None else rule.cap
+    meta = {"rule": rule, "sd_rule": Rule(lo=0.0, cap=top)}
+    return field(default_factory=lambda: Dist(mean, sd), metadata=meta)
 
 
 @dataclass
@@ -100,10 +65,10 @@ class SegmentConfig:
     """One customer segment (persona): its share and the distributions of its traits."""
 
     share: float = bounded(0.25, 0.0, 1.0)
-    occasion_rate: Dist = dist(0.15, 0.05, POSITIVE)  # shopping occasions per day (gamma)
+    occasion_rate: Dist = dist(0.15, 0.05, PER_DAY)  # shopping occasions per day (gamma)
     dropout: Dist = dist(0.003, 0.002, Rule(0.0, 1.0, hi_open=True))  # per occasion (beta)
     price_sensitivity: Dist = dist(0.45, 0.1, POSITIVE)  # b_i per currency unit (lognormal)
-    taste_sd: float = bounded(0.5, 0.0)  # sd of brand tastes a_ij around firm quality
+    taste_sd: float = bounded(0.5, 0.0, cap=100.0)  # sd of brand tastes a_ij around firm quality
     loss_aversion: Dist = dist(2.25, 0.5, NON_NEGATIVE)  # lambda_i (lognormal)
     gain_curvature: float = bounded(0.88, 0.0, 1.0, lo_open=True)  # alpha
     loss_curvature: float = bounded(0.88, 0.0, 1.0, lo_open=True)  # beta
@@ -114,7 +79,7 @@ class SegmentConfig:
     deal_proneness: Dist = dist(0.05, 0.03, NON_NEGATIVE)  # utility of a visible deal
     stockpiling: Dist = dist(0.15, 0.1, UNIT_INTERVAL)  # share of spare storage filled on a deal
     consumption: Dist = dist(0.07, 0.02, POSITIVE)  # units consumed per day (gamma)
-    dissatisfaction_churn: float = bounded(2.0, 0.0)  # kappa: hazard multiplier per unit
+    dissatisfaction_churn: float = bounded(2.0, 0.0, cap=100.0)  # kappa: hazard multiplier per unit
     points_value: Dist = dist(0.8, 0.1, UNIT_INTERVAL)  # m: a point's worth vs cash (beta)
     present_bias: Dist = dist(0.7, 0.1, UNIT_INTERVAL)  # beta of beta-delta (beta)
     goal_gradient: Dist = dist(0.25, 0.08, NON_NEGATIVE)  # gamma: trips and pull at full progress
@@ -146,15 +111,15 @@ class FramingConfig:
 class PopulationConfig:
     """The customer base: size, shared constants and the segments."""
 
-    size: int = bounded(10_000, 1)
-    storage_limit: float = bounded(4.0, 1.0)  # units a customer can hold
-    inventory_weight: float = bounded(0.5, 0.0)  # outside-option utility per week of supply
+    size: int = bounded(10_000, 1, cap=2**31 - 1)  # node ids are int32; see sim.memory
+    storage_limit: float = bounded(4.0, 1.0, cap=1000.0)  # units a customer can hold
+    inventory_weight: float = bounded(0.5, 0.0, cap=100.0)  # outside utility per week of supply
     satisfaction_memory: float = bounded(0.3, 0.0, 1.0)  # rho in s <- (1-rho) s + rho e
-    initial_inventory_days: float = bounded(21.0, 0.0)  # mean days of supply at day 0
-    annual_time_preference: float = bounded(0.15, 0.0)  # delta = (1 + this) ** (-1 / 365)
-    novelty_days: float = bounded(2.0, 0.0, lo_open=True)  # tau_n of a new offer's salience
-    winback_response: float = bounded(0.5, 0.0)  # reactivation per unit of relative saving
-    switching_cost_weight: float = bounded(1.0, 0.0)  # psi
+    initial_inventory_days: float = bounded(21.0, 0.0, cap=3650.0)  # mean days of supply at day 0
+    annual_time_preference: float = bounded(0.15, 0.0, cap=10.0)  # delta = (1 + this) ** (-1 / 365)
+    novelty_days: float = bounded(2.0, 0.0, lo_open=True, cap=3650.0)  # tau_n: a new offer's pull
+    winback_response: float = bounded(0.5, 0.0, cap=100.0)  # reactivation per relative saving
+    switching_cost_weight: float = bounded(1.0, 0.0, cap=100.0)  # psi
     # gaps between occasions: exponential (Poisson, NBD) or exactly 1 / mu (contract renewals)
     occasion_timing: str = one_of("poisson", "poisson", "regular")
     goal_abandonment: float = bounded(0.0, 0.0, 1.0)  # q: give up collecting, x (1 - progress)
@@ -164,12 +129,16 @@ class PopulationConfig:
 
 @dataclass
 class FirmConfig:
-    """One competing firm: regular price, unit cost, mean brand quality and its policy."""
+    """One competing firm: regular price, unit cost, mean brand quality and its policy.
 
-    price: float = bounded(8.0, 0.0, lo_open=True)
-    cost: float = bounded(5.0, 0.0)
-    quality: float = 1.5
-    policy: Any = field(default_factory=lambda: {"_target_": "policies.edlp.EverydayPrice"})
+    Price, cost and quality have no defaults: `conf/market/*.yaml` gives them for
+    every firm, and a firm added on the command line must give all three.
+    """
+
+    price: float = bounded(MISSING, 0.0, lo_open=True, cap=MAX_MONEY)
+    cost: float = bounded(MISSING, 0.0, cap=MAX_MONEY)
+    quality: float = bounded(MISSING, -100.0, 100.0)  # mean taste a_j, in utility units
+    policy: Any = policy_field(lambda: {"_target_": "policies.edlp.EverydayPrice"})  # noqa: RUF009
 
 
 @dataclass
@@ -185,7 +154,7 @@ class LaunchConfig:
     brand: str | None = None
     innovation: float = bounded(0.03, 0.0, 1.0)  # p per period: advertising
     imitation: float = bounded(0.38, 0.0, 10.0)  # q per period: word of mouth from adopters
-    period_days: float = bounded(365.0, 1.0)  # days per Bass period (published p, q: per year)
+    period_days: float = bounded(365.0, 1.0, cap=MAX_DAYS)  # days per Bass period (p, q: per year)
 
 
 @dataclass
@@ -194,7 +163,7 @@ class MarketConfig:
 
     focal: str = "A"
     firms: dict[str, FirmConfig] = field(default_factory=dict)
-    annual_discount_rate: float = bounded(0.10, 0.0)  # for customer lifetime value
+    annual_discount_rate: float = bounded(0.10, 0.0, cap=10.0)  # for customer lifetime value
     launch: LaunchConfig = field(default_factory=LaunchConfig)
 
 
@@ -203,10 +172,10 @@ class NetworkConfig:
     """Social network and social-influence strengths."""
 
     kind: str = one_of("watts_strogatz", "none", "erdos_renyi", "watts_strogatz", "barabasi_albert")
-    mean_degree: float = bounded(10.0, 0.0)
+    mean_degree: float = bounded(10.0, 0.0, cap=10_000.0)  # what each kind needs: sim.network
     rewire_p: float = bounded(0.1, 0.0, 1.0)
     recency_decay: float = bounded(0.05, 0.0, 1.0, lo_open=True)  # daily decay of a purchase signal
-    wom_strength: float = bounded(0.05, 0.0)  # taste nudge per unit of a neighbour's experience
+    wom_strength: float = bounded(0.05, 0.0, cap=100.0)  # taste nudge per unit of experience
 
 
 @dataclass
@@ -214,7 +183,7 @@ class CompareConfig:
     """Settings of `custsim-compare`: the baseline policy and the number of paired replications."""
 
     baseline: str = "none"  # a conf/policy option
-    replications: int = bounded(10, 2)
+    replications: int = bounded(10, 2, cap=100_000)
 
 
 FOCAL_KPIS = (
@@ -252,10 +221,10 @@ class OptimizeConfig:
 
     params: Any = None  # None: DEFAULT_OPTIMIZE_PARAMS
     objective: str = one_of("margin", *FOCAL_KPIS)
-    min_retention: float | None = None
-    trials: int = bounded(30, 1)
-    replications: int = bounded(2, 1)
-    sampler_seed: int = bounded(0, 0)
+    min_retention: float | None = bounded(None, 0.0, 1.0, nullable=True)
+    trials: int = bounded(30, 1, cap=1_000_000)
+    replications: int = bounded(2, 1, cap=100_000)
+    sampler_seed: int = bounded(0, 0, cap=MAX_NUMPY_SEED)
 
 
 @dataclass
@@ -271,10 +240,10 @@ class SensitivityConfig:
 
     params: Any = None  # None: DEFAULT_SENSITIVITY_PARAMS
     method: str = one_of("sobol", "sobol", "morris")
-    samples: int = bounded(64, 2)
+    samples: int = bounded(64, 2, cap=1_000_000)
     outputs: list[str] = field(default_factory=lambda: ["margin", "units", "retention"])
-    n_jobs: int = bounded(2, 1)
-    sample_seed: int = bounded(0, 0)
+    n_jobs: int = bounded(2, 1, cap=4096)
+    sample_seed: int = bounded(0, 0, cap=MAX_NUMPY_SEED)
 
 
 @dataclass
@@ -288,7 +257,7 @@ class FindingConfig:
     """
 
     name: str = ""
-    seeds: int = bounded(5, 1)
+    seeds: int = bounded(5, 1, cap=1_000_000)
     fast: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -297,8 +266,8 @@ class FindingConfig:
 class CustsimConfig:
     """Root configuration of one simulation run."""
 
-    seed: int = bounded(0, 0)
-    steps: int = bounded(365, 1)
+    seed: int = bounded(0, 0, cap=MAX_INT64)
+    steps: int = bounded(365, 1, cap=MAX_DAYS)
     precision: str = one_of("float64", "float64", "float32")
     progress: str = one_of("auto", "auto", "on", "off")
     write_customers: bool = True
@@ -307,12 +276,13 @@ class CustsimConfig:
     population: PopulationConfig = MISSING
     market: MarketConfig = MISSING
     network: NetworkConfig = MISSING
-    policy: Any = MISSING
+    policy: Any = policy_field(MISSING)  # noqa: RUF009
     compare: CompareConfig = field(default_factory=CompareConfig)
     optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     finding: FindingConfig = field(default_factory=FindingConfig)
-    fail_on_seed: int | None = None  # testing: raise in this job when seed equals it
+    # testing: raise in this job when seed equals it
+    fail_on_seed: int | None = bounded(None, 0, cap=MAX_INT64, nullable=True)
 
 
 def register_configs() -> None:
@@ -325,84 +295,15 @@ def register_configs() -> None:
         cs.store(group="policy", name=f"{name}_schema", node=schema)
 
 
-def _walk(obj: Any, key: str, rule: Rule | None) -> list[str]:
-    """Collect 'key=value: rule' problems below one config node."""
-    if isinstance(obj, Dist):
-        problems = _walk(obj.mean, f"{key}.mean", rule)
-        return problems + _walk(obj.sd, f"{key}.sd", NON_NEGATIVE)
-    if dataclasses.is_dataclass(obj):
-        problems = []
-        for f in dataclasses.fields(obj):
-            problems += _walk(
-                getattr(obj, f.name), f"{key}.{f.name}".lstrip("."), f.metadata.get("rule")
-            )
-        return problems
-    if isinstance(obj, dict):
-        return [p for k, v in obj.items() for p in _walk(v, f"{key}.{k}", None)]
-    if rule is not None and not rule.allows(obj):
-        return [f"{key}={obj!r}: {rule.describe()}"]
-    return []
-
-
-def _cross_checks(cfg: CustsimConfig) -> list[str]:
-    """Constraints that involve several fields."""
-    problems = []
-    segments = cfg.population.segments
-    if not segments:
-        problems.append("population.segments={}: at least one segment is required")
-    total = sum(s.share for s in segments.values())
-    if segments and not math.isclose(total, 1.0, abs_tol=1e-6):
-        problems.append(f"population.segments.*.share sums to {total:g}: shares must sum to 1")
-    for name, seg in segments.items():
-        for trait in (
-            "dropout",
-            "memory",
-            "stockpiling",
-            "points_value",
-            "present_bias",
-            "anchoring",
-        ):
-            d = getattr(seg, trait)
-            if 0 < d.mean < 1 and d.sd**2 >= d.mean * (1 - d.mean):
-                problems.append(
-                    f"population.segments.{name}.{trait}.sd={d.sd!r}: must be below "
-                    f"sqrt(mean*(1-mean))={math.sqrt(d.mean * (1 - d.mean)):.4g}"
-                )
-    for table in ("perceived", "encoding"):
-        for frame, v in getattr(cfg.population.framing, table).items():
-            if frame not in FRAMES:
-                problems.append(
-                    f"population.framing.{table}.{frame}: unknown frame; frames are: "
-                    + ", ".join(FRAMES)
-                )
-            elif not (0 <= v <= (1 if table == "encoding" else 10)):
-                allowed = "[0, 1]" if table == "encoding" else "[0, 10]"
-                problems.append(f"population.framing.{table}.{frame}={v!r}: must be in {allowed}")
-    firms = cfg.market.firms
-    if not firms:
-        problems.append("market.firms={}: at least one firm is required")
-    if firms and cfg.market.focal not in firms:
-        problems.append(f"market.focal={cfg.market.focal!r}: must be one of: {', '.join(firms)}")
-    launched = cfg.market.launch.brand
-    if firms and launched is not None and launched not in firms:
-        problems.append(f"market.launch.brand={launched!r}: must be one of: {', '.join(firms)}")
-    if cfg.network.kind != "none" and cfg.network.mean_degree >= cfg.population.size:
-        problems.append(
-            f"network.mean_degree={cfg.network.mean_degree!r}: must be below "
-            f"population.size={cfg.population.size}"
-        )
-    return problems
-
-
 def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
-    """Check every range and cross-field rule; return the typed config.
+    """Check every range and cross-field rule, and that the run fits in memory; return it typed.
+
+    See `sim.validation.check` for what is checked, in which order.
 
     Raises:
         ConfigError: one line per problem, 'key=value: what is allowed'.
 
     """
-    typed = OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg
-    problems = _walk(typed, "", None) or _cross_checks(typed)  # ranges first, then relations
-    if problems:
-        raise ConfigError("\n".join(problems))
-    return typed
+    from sim.validation import check  # local: the checks read this schema
+
+    return check(cfg)

@@ -379,8 +379,44 @@ def build_network(
     if kind == "erdos_renyi":
         return erdos_renyi(n, mean_degree, rng)
     if kind == "watts_strogatz":
-        return watts_strogatz(n, max(2, 2 * round(mean_degree / 2)), rewire_p, rng)
-    return barabasi_albert(n, max(1, round(mean_degree / 2)), rng)
+        return watts_strogatz(n, lattice_degree(mean_degree), rewire_p, rng)
+    return barabasi_albert(n, attachment_links(mean_degree), rng)
+
+
+def lattice_degree(mean_degree: float) -> int:
+    """Watts-Strogatz lattice degree k for a target mean degree: the nearest even integer, >= 2."""
+    return max(2, 2 * round(mean_degree / 2))
+
+
+def attachment_links(mean_degree: float) -> int:
+    """Barabasi-Albert links per new node m for a target mean degree: round(d / 2), >= 1."""
+    return max(1, round(mean_degree / 2))
+
+
+def network_problem(kind: str, n: int, mean_degree: float) -> str | None:
+    """Why `build_network(kind, n, mean_degree, ...)` cannot build the graph (None: it can).
+
+    Fewer than 2 nodes give the empty graph for every kind. Otherwise every kind
+    needs mean_degree < n; Erdos-Renyi mean_degree <= n - 1, Watts-Strogatz a lattice degree
+    k < n (so n >= 3), Barabasi-Albert m < n links per new node.
+    """
+    if kind == "none" or n < 2:
+        return None
+    given = f"network.mean_degree={mean_degree:g}"
+    if mean_degree >= n:
+        return f"{given}: must be below population.size={n}"
+    if kind == "erdos_renyi" and mean_degree > n - 1:
+        return f"{given}: erdos_renyi needs at most population.size - 1 = {n - 1}"
+    if kind == "watts_strogatz" and lattice_degree(mean_degree) >= n:
+        k = lattice_degree(mean_degree)
+        return (
+            f"{given}: watts_strogatz links each customer to k={k} neighbours "
+            f"(even, at least 2), which needs population.size > {k}, not {n}"
+        )
+    if kind == "barabasi_albert" and attachment_links(mean_degree) >= n:
+        m = attachment_links(mean_degree)
+        return f"{given}: barabasi_albert adds m={m} links per customer: needs size > {m}"
+    return None
 
 
 def clustering_coefficient(graph: Graph, nodes: np.ndarray | None = None) -> float:

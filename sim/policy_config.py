@@ -1,0 +1,60 @@
+"""A policy config node as its schema's dataclass, so its ranges can be checked before the run.
+
+A policy config is a `_target_` node: the root `policy`, a competitor's
+`market.firms.<name>.policy`, or a part of a composition. Nodes from
+`conf/policy/` arrive typed (their options extend `<name>_schema`); the default
+competitor policy and a composition's parts arrive as plain dicts, typed here by
+the schema whose `_target_` they name (`policies.registry`). A `_target_` of a
+user's own class has no schema: it is checked when instantiated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.rules import shown
+
+
+def schema_of(target: str) -> type | None:
+    """The shipped policy schema whose `_target_` is `target` (None: not a shipped policy)."""
+    from policies.registry import POLICY_SCHEMAS  # local: the policies import sim.rules
+
+    for schema in POLICY_SCHEMAS.values():
+        if schema.__dataclass_fields__["_target_"].default == target:
+            return schema
+    return None
+
+
+def typed_policy(node: Any, key: str) -> tuple[Any, list[str]]:
+    """`node` as its schema's dataclass, and the problems found typing it ('key=value: ...').
+
+    A dataclass is returned as it is; a dict of a shipped policy is merged onto its
+    schema (unknown keys and wrong types are problems); other dicts are returned
+    unchanged.
+    """
+    if dataclasses.is_dataclass(node):
+        return node, []
+    if isinstance(node, DictConfig):
+        node = OmegaConf.to_container(node)
+    if not isinstance(node, dict) or not isinstance(node.get("_target_"), str):
+        return None, [f"{key}={shown(node)}: must be a policy config with a _target_"]
+    schema = schema_of(node["_target_"])
+    if schema is None:
+        return node, []
+    names = [f.name for f in dataclasses.fields(schema)]
+    allowed = ", ".join(n for n in names if n != "_target_") or "(none)"
+    extra = [k for k in node if k not in names]
+    if extra:
+        return None, [
+            f"{key}.{k}={shown(node[k])}: no such key; {key} keys are: {allowed}" for k in extra
+        ]
+    try:
+        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), node)), []
+    except Exception as err:  # OmegaConf's validation errors name the key
+        name = str(getattr(err, "full_key", "") or "")
+        msg = str(getattr(err, "msg", err)).splitlines()[0]
+        where = f"{key}.{name}={shown(node.get(name))}" if name in node else key
+        return None, [f"{where}: {msg}"]
