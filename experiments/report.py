@@ -2,9 +2,10 @@
 
 custsim-report multirun/2026-11-23/12-00-00    # results.parquet, summary.csv, ... again
 
-Nothing is rerun: every job directory's status.json, kpis.json and
-timeseries.parquet are read and the sweep's results.parquet, timeseries.parquet,
-summary.csv, failed.csv and plots/summary.png are written again (see sim.sweep).
+Nothing is rerun: the sweep's plan.json and every job directory's status.json,
+kpis.json and timeseries.parquet are read and the sweep's results.parquet,
+timeseries.parquet, summary.csv, failed.csv and plots/summary.png are written
+again (see sim.sweep); a planned job that never ran is listed as `missing`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     """Aggregate the sweep directory given on the command line and print its summary."""
     argv = sys.argv[1:] if argv is None else argv
     exit_on_help(argv, help_text)
-    from sim.sweep import aggregate_sweep, format_report, job_dirs  # after --help: SciPy, pandas
+    from sim.sweep import aggregate_sweep, format_report, job_names  # after --help: SciPy, pandas
+    from sim.sweep_plan import read_plan
 
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="a custsim multirun's hydra.sweep.dir")
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if not sweep_dir.is_dir():
         print(f"{PROG}: error: {sweep_dir}: not a directory", file=sys.stderr)
         return 2
-    if not job_dirs(sweep_dir):
+    if not job_names(sweep_dir, read_plan(sweep_dir)):  # neither planned nor found
         print(f"{PROG}: error: {sweep_dir}: no custsim job directories", file=sys.stderr)
         return 2
     print(format_report(aggregate_sweep(sweep_dir), sweep_dir))

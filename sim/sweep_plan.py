@@ -37,6 +37,7 @@ from typing import Any
 from sim import results
 from sim.compose import describe_composition_error, override_key
 from sim.config import ConfigError
+from sim.sweep_job import IGNORED_KEYS
 
 NOT_APPLICABLE = re.compile(r"Could not override '([^']+)'")
 PLAN_FILE = "plan.json"
@@ -141,8 +142,9 @@ def _is_group(key: str) -> bool:
 def one_value_sweep(arg: str) -> str:
     """`key=value` as the one-value sweep `key=choice(value)`; anything else unchanged.
 
-    Left as they are: flags, Hydra's own keys, group choices, `+`/`~` overrides and
-    sweeps. The rewrite is kept only if Hydra reads the same value back.
+    Left as they are: flags, Hydra's own keys, group choices, `+`/`~` overrides,
+    sweeps and the display/testing keys (`IGNORED_KEYS`, which the sweep itself
+    reads). The rewrite is kept only if Hydra reads the same value back.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -158,6 +160,7 @@ def one_value_sweep(arg: str) -> str:
             or parsed.is_force_add()
             or parsed.is_delete()
             or _is_group(parsed.key_or_group)
+            or parsed.key_or_group in IGNORED_KEYS
         ):
             return arg
         key, _, value = arg.partition("=")
@@ -169,15 +172,46 @@ def one_value_sweep(arg: str) -> str:
         return arg
 
 
+def composes_unswept(args: Sequence[str]) -> bool:
+    """Whether the one-value overrides of `args` compose on the default options.
+
+    That is how Hydra composes a multirun's own config: sweeps left out, every
+    other override applied to the default options.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.compose import compose_raw
+
+    parser, kept = OverridesParser.create(), []
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            (parsed,) = parser.parse_overrides([arg])
+        except Exception:  # Hydra reports a malformed override itself
+            return True
+        if not (parsed.is_sweep_override() or parsed.is_hydra_override()):
+            kept.append(arg)
+    try:
+        compose_raw(kept)
+    except Exception:  # Hydra and OmegaConf raise several exception types
+        return False
+    return True
+
+
 def one_value_sweeps(args: list[str]) -> list[str]:
-    """A multirun's command line with every one-value override made a one-value sweep.
+    """A multirun's command line, its one-value overrides made one-value sweeps if need be.
 
     Hydra composes a multirun's own config with the one-value overrides applied to
     the default options, so `policy.earn_rate=2.0` fails there when the sweep's
-    baseline `policy=none` has no earn rate. As sweeps they are planned per job
-    (`plan_jobs`): left out where they do not apply, one line when no job has them.
+    baseline `policy=none` has no earn rate (and a misspelt key fails with a
+    traceback). When they do not compose so, they become sweeps and are planned
+    per job (`plan_jobs`): left out where they do not apply, one line and exit 2
+    when no job has them. Command lines that compose are left as they are.
     """
-    return [one_value_sweep(a) for a in args] if is_multirun(args) else list(args)
+    if not is_multirun(args) or composes_unswept(args):
+        return list(args)
+    return [one_value_sweep(a) for a in args]
 
 
 def tidy_float(value: str) -> str:

@@ -13,14 +13,16 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
+from experiments import report
 from sim.compose import compose_config
 from sim.runner import simulate
 from sim.sweep import SweepCallback, aggregate_sweep
 from sim.sweep_job import FAIL_MODE_ENV, is_complete, remove_partial_files, write_status
-from sim.sweep_plan import PLAN_FILE, tidy_float
+from sim.sweep_plan import PLAN_FILE, one_value_sweeps, tidy_float, write_plan
 
 VENV_BIN = Path(sys.executable).parent
 TINY = ["population.size=50", "steps=5", "plots=false", "write_customers=false"]
+BASIC = "hydra/launcher=basic"  # jobs in the sweep's process: no workers to start
 
 
 def custsim(sweep_dir: Path, *args: str, fail_mode: str | None = None) -> subprocess.Popen:
@@ -98,7 +100,7 @@ def test_one_value_overrides_are_planned_like_swept_ones_and_float_ranges_tidied
     """policy.earn_rate=2.0 beside policy=none: the baseline runs; range(0.1,...) gives 0.3."""
     sweep_dir = tmp_path / "sweep"
     grid = ["policy=none,loyalty_points", "policy.earn_rate=2.0"]
-    proc = sweep(sweep_dir, *grid, "policy.reward_value=range(0.1,0.35,0.1)", "seed=0")
+    proc = sweep(sweep_dir, *grid, "policy.reward_value=range(0.1,0.35,0.1)", "seed=0", BASIC)
     assert proc.returncode == 0, proc.stderr
     res = pd.read_parquet(sweep_dir / "results.parquet")
     assert len(res) == 4 and (res.status == "ok").all()  # 1 baseline + 3 reward values
@@ -122,6 +124,14 @@ def test_an_unswept_typo_is_one_line_exit_2_and_nothing_is_created(tmp_path):
     assert not sweep_dir.exists()
 
 
+def test_one_value_overrides_become_sweeps_only_where_the_defaults_lack_them():
+    composes = ["-m", "policy=loyalty_points", "policy.earn_rate=2.0", "seed=0,1", "progress=off"]
+    assert one_value_sweeps(composes) == composes
+    baseline = ["-m", "policy=none,loyalty_points", "policy.earn_rate=2.0", "progress=off"]
+    assert one_value_sweeps(baseline)[2:] == ["policy.earn_rate=choice(2.0)", "progress=off"]
+    assert one_value_sweeps(["policy.earn_rate=2.0"]) == ["policy.earn_rate=2.0"]  # no -m
+
+
 def test_tidy_float_rounds_to_twelve_significant_digits():
     assert tidy_float("0.30000000000000004") == "0.3"
     assert tidy_float("0.1234567890123456") == "0.123456789012"
@@ -134,7 +144,7 @@ def test_mixed_seeds_aggregate_and_an_uncreatable_job_directory_fails_that_job(t
     sweep_dir.mkdir()
     blocked = job(sweep_dir, **{"population.size": 50, "seed": 1})
     blocked.write_text("a file where the job's directory goes")
-    proc = sweep(sweep_dir, "population.size=50,lots", "seed=0,1")
+    proc = sweep(sweep_dir, "population.size=50,lots", "seed=0,1", BASIC)
     assert proc.returncode == 1, proc.stderr
     res = pd.read_parquet(sweep_dir / "results.parquet")
     assert pd.api.types.is_integer_dtype(res.seed) and sorted(res.seed) == [0, 0, 1, 1]
@@ -223,6 +233,17 @@ def test_sigterm_stops_every_worker_and_the_sweep_resumes(tmp_path):
     res = results_by_seed(sweep_dir)
     assert (res.status == "ok").all() and len(res) == 4
     assert len(pd.read_parquet(job(sweep_dir, seed=0) / "timeseries.parquet")) == 5 * 3
+
+
+def test_report_lists_planned_jobs_that_never_ran(tmp_path, capsys):
+    write_plan(tmp_path, [{"job": f"seed={s}", "overrides": [f"seed={s}"]} for s in (0, 1)])
+    assert report.main([str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "2 jobs, 0 ok, 0 failed, 2 missing" in lines
+    assert lines[-1] == f"custsim: 2 of 2 jobs failed or did not finish: {tmp_path / 'failed.csv'}"
+    res = pd.read_parquet(tmp_path / "results.parquet")
+    assert res.status.tolist() == ["missing", "missing"] and res.seed.tolist() == [0, 1]
+    assert pd.read_csv(tmp_path / "failed.csv").status.tolist() == ["missing", "missing"]
 
 
 # ---------------------------------------------------------------- resume checks
