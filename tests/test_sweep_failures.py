@@ -227,7 +227,7 @@ def test_sigterm_stops_every_worker_and_the_sweep_resumes(tmp_path):
     (job(sweep_dir, seed=0) / "timeseries.parquet").write_bytes(b"PAR1 truncated")
     partial = job(sweep_dir, seed=2) / ".timeseries.parquet.x1y2.tmp"
     partial.write_bytes(b"half a file")
-    again = sweep(sweep_dir, "seed=0,1,2,3")  # the same sweep, the hook off
+    again = sweep(sweep_dir, "seed=0,1,2,3", BASIC)  # the same sweep, the hook off
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("skipped (complete)") == 1 and not partial.exists()
     res = results_by_seed(sweep_dir)
