@@ -30,7 +30,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +133,12 @@ def is_multirun(args: Sequence[str]) -> bool:
     return any(a in ("-m", "--multirun") or a.lstrip("+").startswith("sweep=") for a in args)
 
 
-def _is_group(key: str) -> bool:
-    """Whether `key` selects a config group's option (conf/<key>/), like `policy`."""
-    return "/" in key or "@" in key or resources.files("conf").joinpath(key).is_dir()
-
-
 def one_value_sweep(arg: str) -> str:
     """`key=value` as the one-value sweep `key=choice(value)`; anything else unchanged.
 
-    Left as they are: flags, Hydra's own keys, group choices, `+`/`~` overrides,
-    sweeps and the display/testing keys (`IGNORED_KEYS`, which the sweep itself
-    reads). The rewrite is kept only if Hydra reads the same value back.
+    Left as they are: flags, Hydra's own keys, `+`/`~` and package (`@`) overrides,
+    sweeps, and `sweep=` and the display/testing keys (`IGNORED_KEYS`, which the
+    sweep itself reads). The rewrite is kept only if Hydra reads the same value back.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -159,7 +153,7 @@ def one_value_sweep(arg: str) -> str:
             or parsed.is_add()
             or parsed.is_force_add()
             or parsed.is_delete()
-            or _is_group(parsed.key_or_group)
+            or parsed.package is not None
             or parsed.key_or_group in IGNORED_KEYS
         ):
             return arg
