@@ -12,6 +12,7 @@ import pytest
 
 from agents.churn import sbg_retention, sbg_survival
 from agents.diffusion import bass_innovator_share, bass_peak_time
+from experiments.findings import bass_diffusion
 from experiments.findings.bass_diffusion import fit_bass
 from experiments.findings.records import run_finding
 from experiments.findings.social_influence import gini, grouped_u, rank_share
@@ -88,10 +89,22 @@ def bass():
 def test_adoption_follows_the_bass_curve(bass):
     fits = bass_fits(bass.table)
     assert fits["r2"].min() >= 0.99
-    assert fits["p"].mean() == pytest.approx(P, rel=0.15)  # lag of trial behind hearing: p -7%
+    # one seed at the fast-test size: p varies about 7% by seed and moves t* by about 0.15 years
+    assert fits["p"].mean() == pytest.approx(P, rel=0.25)  # lag of trial behind hearing: p -7%
     assert fits["q"].mean() == pytest.approx(Q, rel=0.10)
-    assert fits["peak"].mean() == pytest.approx(bass_peak_time(P, Q), rel=0.10)  # 6.19 years
+    assert fits["peak"].mean() == pytest.approx(bass_peak_time(P, Q), rel=0.15)  # 6.19 years
     assert bass.passed
+
+
+def test_bass_checks_fail_for_a_wrong_word_of_mouth_at_either_size():
+    fits = pd.DataFrame({"p": [0.028], "q": [0.30], "peak": [7.3], "r2": [0.999]})
+    for tolerances in (bass_diffusion.TOLERANCES, bass_diffusion.FAST_TOLERANCES):
+        passed = [c.passed for c in bass_diffusion.checks(fits, P, Q, tolerances)]
+        assert passed == [True, False, False, True]  # q 21% low, t* 18% late
+    fits = pd.DataFrame({"p": [0.023], "q": [0.37], "peak": [6.9], "r2": [0.999]})
+    full = [c.passed for c in bass_diffusion.checks(fits, P, Q)]
+    fast = [c.passed for c in bass_diffusion.checks(fits, P, Q, bass_diffusion.FAST_TOLERANCES)]
+    assert (full, fast) == ([False, True, False, True], [True, True, True, True])
 
 
 def test_advertising_brings_the_bass_share_of_innovators(bass):

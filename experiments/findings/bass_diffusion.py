@@ -23,7 +23,8 @@ F(t) fitted by least squares (`scipy.optimize.curve_fit`), giving p, q, t* and
 R^2. Tolerances: the lag from hearing to buying (about 3 weeks, 0.06 years)
 delays adoption, which lowers the fitted p by about 7% under a lagged Bass
 model, and a network of finite degree lowers q slightly; p within 15%, q and t*
-within 10% of the mechanism's values, R^2 at least 0.99. No params.
+within 10% of the mechanism's values, R^2 at least 0.99 (at the fast-test size, one
+seed of ten years, p within 25% and t* within 15%: `FAST_TOLERANCES`). No params.
 """
 
 from __future__ import annotations
@@ -47,7 +48,12 @@ CITATION = (
     "Science 15(5), 215-227. Sultan, F., Farley, J. U. & Lehmann, D. R. (1990). A "
     "meta-analysis of applications of diffusion models. J. Marketing Research 27(1), 70-77."
 )
-P_TOLERANCE, Q_TOLERANCE, PEAK_TOLERANCE, MIN_R2 = 0.15, 0.10, 0.10, 0.99
+TOLERANCES = {"p": 0.15, "q": 0.10, "peak": 0.10}  # relative, at full size
+# The fast-test size is one seed of 10 years: the fitted p varies about 7% from seed to seed
+# (it rests on the first few hundred innovators) and moves t* by about 0.15 years, so p and
+# t* are checked within 25% and 15% there; q (sd about 2%) keeps its 10%.
+FAST_TOLERANCES = {"p": 0.25, "q": 0.10, "peak": 0.15}
+MIN_R2 = 0.99
 
 
 def adoption_curves(run: RunResult) -> NDArray[np.float64]:
@@ -79,8 +85,10 @@ def within(value: float, target: float, tolerance: float) -> bool:
     return abs(value - target) <= tolerance * target
 
 
-def checks(fits: pd.DataFrame, p: float, q: float) -> list[Check]:
-    """Fitted p, q, peak time and R^2 against the published averages."""
+def checks(
+    fits: pd.DataFrame, p: float, q: float, tolerances: dict[str, float] = TOLERANCES
+) -> list[Check]:
+    """Fitted p, q, peak time (each within its relative `tolerances`) and R^2."""
     peak = bass_peak_time(p, q)
     est = {k: estimate(fits[k]) for k in ("p", "q", "peak", "r2")}
     source = "Sultan, Farley & Lehmann 1990, mean of 213 applications"
@@ -89,22 +97,22 @@ def checks(fits: pd.DataFrame, p: float, q: float) -> list[Check]:
             "fitted p (innovation, per year)",
             f"{p:g} ({source})",
             *est["p"],
-            f"within {P_TOLERANCE:.0%} of {p:g}",
-            within(est["p"][0], p, P_TOLERANCE),
+            f"within {tolerances['p']:.0%} of {p:g}",
+            within(est["p"][0], p, tolerances["p"]),
         ),
         Check(
             "fitted q (imitation, per year)",
             f"{q:g} ({source})",
             *est["q"],
-            f"within {Q_TOLERANCE:.0%} of {q:g}",
-            within(est["q"][0], q, Q_TOLERANCE),
+            f"within {tolerances['q']:.0%} of {q:g}",
+            within(est["q"][0], q, tolerances["q"]),
         ),
         Check(
             "peak of adoptions t* = ln(q/p) / (p + q), years",
             f"{peak:.2f} (Bass 1969 with p = {p:g}, q = {q:g})",
             *est["peak"],
-            f"within {PEAK_TOLERANCE:.0%} of {peak:.2f}",
-            within(est["peak"][0], peak, PEAK_TOLERANCE),
+            f"within {tolerances['peak']:.0%} of {peak:.2f}",
+            within(est["peak"][0], peak, tolerances["peak"]),
         ),
         Check(
             "R^2 of the Bass fit to cumulative adoption",
@@ -149,7 +157,12 @@ def run(experiment: Experiment) -> FindingResult:
         name="bass_diffusion",
         title=TITLE,
         citation=CITATION,
-        checks=checks(fits, launch.innovation, launch.imitation),
+        checks=checks(
+            fits,
+            launch.innovation,
+            launch.imitation,
+            FAST_TOLERANCES if experiment.fast else TOLERANCES,
+        ),
         table=table,
         plot=lambda path: plot(table, mean_fit, launch.innovation, launch.imitation, path),
         notes=[

@@ -138,12 +138,22 @@ def per_seed(paired: pd.DataFrame, name: str) -> pd.DataFrame:
     return part.pivot(index="seed", columns="lam", values="revenue_diff")
 
 
-def checks(paired: pd.DataFrame, p: Params) -> list[Check]:
-    """Hi-lo wins at the lowest lambda, loses at the highest, the gap falls, lambda* in range."""
+def checks(paired: pd.DataFrame, p: Params, extrapolate: bool = False) -> list[Check]:
+    """Hi-lo wins at the lowest lambda, loses at the highest, the gap falls, lambda* in range.
+
+    A seed's lambda* is where its differences first cross zero on the grid; with
+    `extrapolate` (the fast-test size: two lambdas, seeds whose lambda = 3 difference is
+    within noise of 0) it is the zero of the line fitted to them, -intercept / slope,
+    the same number where they cross and a finite one where they do not.
+    """
     grid = per_seed(paired, "reference_only")
     lams = np.array(grid.columns, dtype=float)
-    slope = [np.polyfit(lams, row, 1)[0] for row in grid.to_numpy()]
-    cross = [arms.zero_crossing(lams, row) for row in grid.to_numpy()]
+    lines = [np.polyfit(lams, row, 1) for row in grid.to_numpy()]
+    slope = [line[0] for line in lines]
+    if extrapolate:
+        cross = [-b / a if a < 0 else np.nan for a, b in lines]
+    else:
+        cross = [arms.zero_crossing(lams, row) for row in grid.to_numpy()]
     low, high = lams.min(), lams.max()
     lo_l, hi_l = LAMBDA_RANGE
     specs = [
@@ -225,7 +235,7 @@ def run(experiment: Experiment) -> FindingResult:
     p = Params(**base.finding.params)
     paired = simulate_arms(experiment, base, p)
     sweep = sweep_table(paired)
-    found = checks(paired, p)
+    found = checks(paired, p, extrapolate=experiment.fast)
     mean = sweep[sweep["world"] == "reference_only"]
     crossing = arms.zero_crossing(mean["lam"], mean["revenue_diff"])
     notes = [
@@ -234,6 +244,8 @@ def run(experiment: Experiment) -> FindingResult:
         f"{base.market.firms[base.market.focal].price:g}); revenue from day {p.warmup + 1}",
         f"{base.finding.seeds} paired seeds per arm, {base.population.size} customers",
     ]
+    if experiment.fast:
+        notes.append("lambda* per seed: the zero of the line through its differences (fast size)")
     if p.full_model:
         full = sweep[sweep["world"] == "full_model"]
         notes.append(

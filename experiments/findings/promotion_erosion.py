@@ -53,6 +53,10 @@ CITATION = (
     "JMR 39(4), 421-440"
 )
 CALENDARS = ("rare_shallow", "rare_deep", "frequent_shallow", "frequent_deep")
+# At the fast-test size (8,000 customers, 4 seeds) the lasting effect's CI is +-1% to +-2.5%
+# and its mean moves by up to 1% from one set of seeds to another, so +-margin (3%) is
+# checked at full size and +-5% at the fast size (a lasting effect of 7% still fails).
+FAST_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,14 @@ def measure(series: dict[str, np.ndarray], base: CustsimConfig, p: Params) -> di
     return out | single_promotion_effects(series, p, base.policy.duration)
 
 
-def checks(values: dict[str, np.ndarray], base: CustsimConfig, p: Params) -> list[Check]:
-    """Erosion (beyond the latitude band), its frequency and depth effects, dip, no lasting lift."""
+def checks(
+    values: dict[str, np.ndarray], base: CustsimConfig, p: Params, margin: float | None = None
+) -> list[Check]:
+    """Erosion (beyond the latitude band), its frequency and depth effects, dip, no lasting lift.
+
+    No lasting lift: the CI within +-`margin` of baseline (default `p.margin`).
+    """
+    margin = p.margin if margin is None else margin
     band = max(s.latitude for s in base.population.segments.values())
     deep, often = p.depth["deep"], p.every["frequent"]
     specs = [
@@ -159,8 +169,8 @@ def checks(values: dict[str, np.ndarray], base: CustsimConfig, p: Params) -> lis
             "lasting",
             f"units from week {p.settle_weeks + 1} after the promotion vs none",
             "no permanent effect (Pauwels, Hanssens & Siddarth 2002; Nijs et al. 2001)",
-            f"CI inside +-{p.margin:.0%}",
-            lambda lo, hi: -p.margin <= lo and hi <= p.margin,
+            f"CI inside +-{margin:.0%}",
+            lambda lo, hi: -margin <= lo and hi <= margin,
         ),
     ]
     out = []
@@ -267,11 +277,17 @@ def run(experiment: Experiment) -> FindingResult:
         f"promotion week: units {bump[0]:+.0%} [{bump[1]:+.0%}, {bump[2]:+.0%}] vs none",
         f"{base.finding.seeds} paired seeds per arm, {base.population.size} customers",
     ]
+    margin = FAST_MARGIN if experiment.fast else p.margin
+    if experiment.fast:
+        notes.append(
+            f"no lasting effect checked within +-{margin:.0%} at the fast-test size: "
+            f"+-{p.margin:.0%} is within seed noise there"
+        )
     return FindingResult(
         name=experiment.name,
         title=TITLE,
         citation=CITATION,
-        checks=checks(values, base, p),
+        checks=checks(values, base, p, margin),
         table=pd.concat(
             [
                 summary.assign(panel="summary"),

