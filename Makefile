@@ -42,11 +42,11 @@ findings: $(STAMP)
 	$(VENV)/bin/custsim-findings $(ARGS)
 
 bench: $(STAMP)
-	$(PY) -m experiments.benchmark $(ARGS)
+	$(PY) -m custsim.experiments.benchmark $(ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim agents policies experiments tests
-	$(VENV)/bin/ruff format --check sim agents policies experiments tests
+	$(VENV)/bin/ruff check __init__.py sim agents policies experiments tests hydra_plugins
+	$(VENV)/bin/ruff format --check __init__.py sim agents policies experiments tests hydra_plugins
 
 clean:
 	rm -rf $(VENV) outputs multirun findings .pytest_cache .hypothesis

@@ -3,7 +3,7 @@
 Experience of a purchase: the prospect-theory value of the relative gain against
 the reference price the customer held when buying,
 
-    e = v((r - p) / r)         (v from `agents.prospect`, loss-averse),
+    e = v((r - p) / r)         (v from `custsim.agents.prospect`, loss-averse),
 
 so paying above one's reference hurts more than paying below pleases.
 Satisfaction is its exponential average, s <- (1 - rho) s + rho e.
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from agents.prospect import value
+from custsim.agents.prospect import value
 
 
 def experience(

@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import CustsimModel
+    from custsim.sim.model import CustsimModel
 
 
 class Customer(mesa.Agent):

@@ -54,7 +54,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from agents.prospect import TK92_GAMMA_GAINS, weight_of_log
+from custsim.agents.prospect import TK92_GAMMA_GAINS, weight_of_log
 
 
 def points_earned(

@@ -1,7 +1,7 @@
 """Drawing a heterogeneous customer population from segment distributions.
 
 Each trait has a fixed distribution family, parameterised by the segment's mean
-and standard deviation (`sim.config.Dist`); sd = 0 gives every customer the mean:
+and standard deviation (`custsim.sim.config.Dist`); sd = 0 gives every customer the mean:
 
 - occasion rate mu_i and consumption: gamma, shape (m/s)^2, scale s^2/m. The
   gamma-mixed Poisson occasion process is the NBD of Ehrenberg (1959) and the
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.config import Dist, SegmentConfig
+from custsim.sim.config import Dist, SegmentConfig
 
 GAMMA_TRAITS = ("occasion_rate", "consumption")
 BETA_TRAITS = ("dropout", "memory", "stockpiling", "points_value", "present_bias", "anchoring")

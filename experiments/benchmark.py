@@ -1,8 +1,8 @@
 """Benchmark: customer-steps per second and peak memory of the full default model.
 
-    python -m experiments.benchmark                      # N = 1e4, 1e5, 1e6; 365 days
-    python -m experiments.benchmark --sizes 100000 --steps 100 policy=hi_lo
-    python -m experiments.benchmark --sizes 100000 --repeat 3   # best of 3 (shared machines)
+    python -m custsim.experiments.benchmark                      # N = 1e4, 1e5, 1e6; 365 days
+    python -m custsim.experiments.benchmark --sizes 100000 --steps 100 policy=hi_lo
+    python -m custsim.experiments.benchmark --sizes 100000 --repeat 3  # best of 3
 
 Each size runs in a fresh subprocess so that its peak resident memory (RSS) is
 its own. Build time (population + network) is reported apart from the
@@ -18,8 +18,8 @@ import subprocess
 import sys
 import time
 
-from sim.compose import compose_config
-from sim.runner import build_model
+from custsim.sim.compose import compose_config
+from custsim.sim.runner import build_model
 
 
 def measure(size: int, steps: int, overrides: list[str]) -> dict[str, float]:
@@ -47,7 +47,7 @@ def run_isolated(size: int, steps: int, overrides: list[str]) -> dict[str, float
     cmd = [
         sys.executable,
         "-m",
-        "experiments.benchmark",
+        "custsim.experiments.benchmark",
         "--one",
         str(size),
         "--steps",

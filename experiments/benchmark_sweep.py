@@ -1,7 +1,7 @@
 """Benchmark: a whole sweep through the real `custsim -m`, and the overhead around each job.
 
-    python -m experiments.benchmark_sweep                  # 100 jobs of 1e4 customers x 365 days
-    python -m experiments.benchmark_sweep --jobs 20 --size 2000 hydra/launcher=basic
+    python -m custsim.experiments.benchmark_sweep  # 100 jobs of 1e4 customers x 365 days
+    python -m custsim.experiments.benchmark_sweep --jobs 20 --size 2000 hydra/launcher=basic
 
 Prints the sweep's wall time and jobs per minute, then where a job's time goes:
 the simulation itself (`wall_seconds` in status.json covers simulation, result
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.compose import compose_config
-from sim.runner import simulate
-from sim.sweep import aggregate_sweep
+from custsim.sim.compose import compose_config
+from custsim.sim.runner import simulate
+from custsim.sim.sweep import aggregate_sweep
 
 BIN = Path(sys.executable).parent
 

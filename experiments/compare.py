@@ -1,11 +1,11 @@
 """`custsim-compare`: the lift of the focal firm's policy over a baseline policy.
 
 custsim-compare policy=hi_lo compare.baseline=none compare.replications=10
-python -m experiments.compare policy=hi_lo population.size=50000   # the same entry point
+python -m custsim.experiments.compare policy=hi_lo population.size=50000   # the same entry point
 
 Replication r runs both arms with seed `seed + r` (common random numbers: the
 same population, network and initial draws), and the lift of every KPI is the
-mean paired difference with a paired-t 95% interval (`sim.lift`). The baseline
+mean paired difference with a paired-t 95% interval (`custsim.sim.lift`). The baseline
 arm is composed from the same overrides with every `policy` override replaced
 by `policy=<compare.baseline>`.
 """
@@ -29,13 +29,13 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from experiments.run import fail, preflight
-from sim import results
-from sim.cli_help import exit_on_help, format_help
-from sim.compare_plots import Labels, plot_comparison
-from sim.compose import compose_config
-from sim.config import CompareConfig, ConfigError, CustsimConfig, register_configs, validate
-from sim.lift import (
+from custsim.experiments.run import fail, preflight
+from custsim.sim import results
+from custsim.sim.cli_help import exit_on_help, format_help
+from custsim.sim.compare_plots import Labels, plot_comparison
+from custsim.sim.compose import compose_config
+from custsim.sim.config import CompareConfig, ConfigError, CustsimConfig, register_configs, validate
+from custsim.sim.lift import (
     METRIC_NAMES,
     Metrics,
     daily_lift,
@@ -44,7 +44,7 @@ from sim.lift import (
     promotion_decomposition,
     run_metrics,
 )
-from sim.runner import make_policies, show_progress, simulate
+from custsim.sim.runner import make_policies, show_progress, simulate
 
 PROG = "custsim-compare"
 COMPLETE_MARKER = "comparison.parquet"  # written last: a directory holding it is complete
@@ -62,7 +62,7 @@ register_configs()
 
 def policy_options() -> list[str]:
     """The options of the `policy` config group (conf/policy/*.yaml)."""
-    folder = resources.files("conf").joinpath("policy")
+    folder = resources.files("custsim.conf").joinpath("policy")
     return sorted(
         p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
     )
@@ -287,7 +287,7 @@ def format_comparison(result: Comparison, labels: Labels, cfg: CustsimConfig, ou
     return "\n".join([*lines, f"results: {out}"])
 
 
-@hydra.main(version_base="1.3", config_path="pkg://conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")
 def app(cfg: DictConfig) -> None:
     """Validate both arms, run the paired replications, write the results and print the lift."""
     hc = HydraConfig.get()

@@ -3,11 +3,11 @@
 custsim-optimize policy=hi_lo optimize.objective=margin optimize.min_retention=0.85 \
     optimize.trials=30 optimize.replications=2 \
     'optimize.params={policy.depth:[0.05,0.5],policy.every:[7,56]}'
-python -m experiments.optimize policy=hi_lo    # the same entry point
+python -m custsim.experiments.optimize policy=hi_lo    # the same entry point
 
 Each trial composes the config with the trial's values added to the command's
 overrides and runs `optimize.replications` simulations (seeds seed, ...,
-seed + R - 1); its objective is the mean focal KPI (`sim.optimize`). Writes
+seed + R - 1); its objective is the mean focal KPI (`custsim.sim.optimize`). Writes
 config.yaml, trials.parquet, plots/history.png and, last, best.json into the
 Hydra run directory.
 """
@@ -26,12 +26,12 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.compare import app_hydra_set_aside
-from experiments.run import fail, preflight
-from sim import results
-from sim.cli_help import exit_on_help, format_help
-from sim.compose import compose_config
-from sim.config import (
+from custsim.experiments.compare import app_hydra_set_aside
+from custsim.experiments.run import fail, preflight
+from custsim.sim import results
+from custsim.sim.cli_help import exit_on_help, format_help
+from custsim.sim.compose import compose_config
+from custsim.sim.config import (
     DEFAULT_OPTIMIZE_PARAMS,
     FOCAL_KPIS,
     ConfigError,
@@ -40,7 +40,7 @@ from sim.config import (
     register_configs,
     validate,
 )
-from sim.optimize import (
+from custsim.sim.optimize import (
     Evaluate,
     Param,
     Value,
@@ -53,7 +53,7 @@ from sim.optimize import (
     trial_overrides,
     trials_frame,
 )
-from sim.runner import show_progress, simulate
+from custsim.sim.runner import show_progress, simulate
 
 PROG = "custsim-optimize"
 COMPLETE_MARKER = "best.json"  # written last: a directory holding it is complete
@@ -101,7 +101,7 @@ def write_optimization(table: pd.DataFrame, summary: dict, cfg: CustsimConfig, o
     results.write_json(summary, out / COMPLETE_MARKER)
 
 
-@hydra.main(version_base="1.3", config_path="pkg://conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")
 def app(cfg: DictConfig) -> None:
     """Validate the search, run the study, write the results and print the best trials."""
     hc = HydraConfig.get()

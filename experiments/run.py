@@ -2,7 +2,7 @@
 
 custsim                                   # the default experiment
 custsim seed=3 steps=180 policy=hi_lo     # any key can be overridden
-python -m experiments.run network=none    # the same entry point
+python -m custsim.experiments.run network=none    # the same entry point
 custsim --help                            # options, config groups, examples
 
 The engine (sim.runner, sim.sweep: Mesa, pandas, SciPy) is imported when a run
@@ -22,13 +22,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.cli_help import exit_on_help, format_help
-from sim.compose import compose_config
-from sim.config import ConfigError, CustsimConfig, register_configs, validate
-from sim.hydra_checks import hydra_problems
-from sim.report import format_summary
-from sim.rules import shorten_values
-from sim.sweep_progress import record_job
+from custsim.sim.cli_help import exit_on_help, format_help
+from custsim.sim.compose import compose_config
+from custsim.sim.config import ConfigError, CustsimConfig, register_configs, validate
+from custsim.sim.hydra_checks import hydra_problems
+from custsim.sim.report import format_summary
+from custsim.sim.rules import shorten_values
+from custsim.sim.sweep_progress import record_job
 
 register_configs()
 
@@ -40,15 +40,15 @@ def fail(err: ConfigError, prog: str = "custsim") -> None:
     sys.exit(2)
 
 
-@hydra.main(version_base="1.3", config_path="pkg://conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")
 def app(cfg: DictConfig) -> None:
     """Validate the composed config, simulate, write results and print the KPIs.
 
     Every job writes status.json. In a multirun a complete job directory is skipped
     (resume) and a failing job is recorded and returns, so the sweep goes on.
     """
-    from sim import sweep_job  # the engine: imported on running, not for --help
-    from sim.runner import simulate
+    from custsim.sim import sweep_job  # the engine: imported on running, not for --help
+    from custsim.sim.runner import simulate
 
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
@@ -95,7 +95,7 @@ def preflight(
     """Compose and validate a plain single run's overrides before Hydra starts.
 
     First, for every command line, the launcher's plugin and the output
-    directories (`sim.hydra_checks`). Runs with Hydra flags (-m, --cfg, -cn ...)
+    directories (`custsim.sim.hydra_checks`). Runs with Hydra flags (-m, --cfg, -cn ...)
     and named sweeps (`sweep=...`) then go straight to Hydra; the custsim
     sweeper plans and checks every job. `check(cfg, overrides)`, if given, is a
     command's own further check; it raises ConfigError like the rest.
@@ -105,7 +105,7 @@ def preflight(
         fail(ConfigError("\n".join(problems)), prog)
     if any(a.startswith("-") or a.lstrip("+").startswith("sweep=") for a in args):
         return  # Hydra flags and named sweeps: Hydra and the sweeper check each job
-    from sim.runner import make_policies  # the engine: imported on running, not for --help
+    from custsim.sim.runner import make_policies  # the engine: imported on running, not for --help
 
     overrides = [a for a in args if not a.lstrip("+~").startswith("hydra")]
     try:
@@ -176,7 +176,9 @@ def main() -> None:
     """Console-script entry point: help, then one-line config errors, then Hydra."""
     exit_on_help(sys.argv[1:], help_text)
     preflight(sys.argv[1:])
-    from sim.sweep_plan import one_value_sweeps  # a multirun plans one-value overrides per job
+    from custsim.sim.sweep_plan import (
+        one_value_sweeps,  # a multirun plans one-value overrides per job
+    )
 
     sys.argv[1:] = one_value_sweeps(sys.argv[1:])
     app()

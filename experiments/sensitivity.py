@@ -1,7 +1,7 @@
 """`custsim-sensitivity`: global sensitivity of focal-firm KPIs to config parameters (SALib).
 
 custsim-sensitivity policy=hi_lo sensitivity.method=sobol sensitivity.samples=64
-python -m experiments.sensitivity policy=hi_lo sensitivity.method=morris   # the same entry point
+python -m custsim.experiments.sensitivity policy=hi_lo sensitivity.method=morris  # the same
 
 Every key of `sensitivity.params` is sampled over its [low, high] range (Sobol:
 Saltelli sampling, N (D + 2) runs; Morris: N trajectories, N (D + 1) runs); each
@@ -28,13 +28,13 @@ from joblib import Parallel, delayed
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from experiments.compare import app_hydra_set_aside
-from experiments.run import fail, preflight
-from sim import results
-from sim import sensitivity as sa
-from sim.cli_help import exit_on_help, format_help
-from sim.compose import compose_config
-from sim.config import (
+from custsim.experiments.compare import app_hydra_set_aside
+from custsim.experiments.run import fail, preflight
+from custsim.sim import results
+from custsim.sim import sensitivity as sa
+from custsim.sim.cli_help import exit_on_help, format_help
+from custsim.sim.compose import compose_config
+from custsim.sim.config import (
     DEFAULT_SENSITIVITY_PARAMS,
     ConfigError,
     CustsimConfig,
@@ -42,8 +42,8 @@ from sim.config import (
     register_configs,
     validate,
 )
-from sim.runner import show_progress, simulate
-from sim.sweep import describe_error
+from custsim.sim.runner import show_progress, simulate
+from custsim.sim.sweep import describe_error
 
 PROG = "custsim-sensitivity"
 COMPLETE_MARKER = "indices.parquet"  # written last: a directory holding it is complete
@@ -139,8 +139,8 @@ def plot_indices(indices: pd.DataFrame, method: str, path: Path) -> Path:
     """One panel per output: Sobol ST and S1 bars with CI whiskers, or Morris mu* and sigma."""
     import matplotlib.pyplot as plt  # only when plotting
 
-    from sim.compare_plots import STYLE
-    from sim.plots import PALETTE, closing_figure, save_png
+    from custsim.sim.compare_plots import STYLE
+    from custsim.sim.plots import PALETTE, closing_figure, save_png
 
     outputs = list(dict.fromkeys(indices["output"]))
     params = list(dict.fromkeys(indices["parameter"]))
@@ -230,7 +230,7 @@ def report_failures(result: Study) -> None:
     sys.exit(1)
 
 
-@hydra.main(version_base="1.3", config_path="pkg://conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")
 def app(cfg: DictConfig) -> None:
     """Validate, run every sample, write the results and print the indices."""
     hc = HydraConfig.get()
@@ -299,6 +299,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     # run the importable module, so loky workers unpickle `run_sample` by reference
-    from experiments.sensitivity import main as entry
+    from custsim.experiments.sensitivity import main as entry
 
     entry()

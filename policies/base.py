@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from sim.market import MarketObs, Offer, StepOutcome
+from custsim.sim.market import MarketObs, Offer, StepOutcome
 
 
 @runtime_checkable

@@ -19,12 +19,12 @@ from typing import Any
 import mesa
 import numpy as np
 
-from agents.population import Traits
-from sim.compose import compose_config
-from sim.ledger import PointsLedger
-from sim.market import LoyaltyTerms, Offer
-from sim.runner import build_model
-from sim.state import CustomerState
+from custsim.agents.population import Traits
+from custsim.sim.compose import compose_config
+from custsim.sim.ledger import PointsLedger
+from custsim.sim.market import LoyaltyTerms, Offer
+from custsim.sim.runner import build_model
+from custsim.sim.state import CustomerState
 
 FORBIDDEN = (mesa.Model, Traits, CustomerState, PointsLedger)
 

@@ -20,15 +20,15 @@ import numpy as np
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
-from sim.rules import first_problem, policy_field
+from custsim.sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+from custsim.sim.rules import first_problem, policy_field
 
 
 @dataclass
 class ComposedConfig:
     """Parameters of `ComposedPolicy`: the parts, each a policy config with `_target_`."""
 
-    _target_: str = "policies.composed.ComposedPolicy"
+    _target_: str = "custsim.policies.composed.ComposedPolicy"
     parts: list[Any] = policy_field(list)  # noqa: RUF009 (each part is checked as a policy)
 
     def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:

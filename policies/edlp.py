@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.market import FirmSpec, MarketObs, Offer, StepOutcome
+from custsim.sim.market import FirmSpec, MarketObs, Offer, StepOutcome
 
 
 @dataclass
 class EverydayPriceConfig:
     """Parameters of `EverydayPrice` (none besides its target)."""
 
-    _target_: str = "policies.edlp.EverydayPrice"
+    _target_: str = "custsim.policies.edlp.EverydayPrice"
 
 
 class EverydayPrice:

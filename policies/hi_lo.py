@@ -18,15 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
-from sim.rules import bounded, days, first_problem, one_of
+from custsim.sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
+from custsim.sim.rules import bounded, days, first_problem, one_of
 
 
 @dataclass
 class HiLoConfig:
     """Parameters of `HiLoPromotion`."""
 
-    _target_: str = "policies.hi_lo.HiLoPromotion"
+    _target_: str = "custsim.policies.hi_lo.HiLoPromotion"
     depth: float = bounded(0.25, 0.0, 1.0, lo_open=True, hi_open=True)  # fraction off
     every: int = days(28)  # days between promotion starts
     duration: int = days(7)  # days a promotion lasts

@@ -3,7 +3,7 @@
 The offer can show its countdown or hide it, limit the units sold at the offer
 price ("only K left", mass offers only), and go to everyone or to a random
 `target_share` of the firm's past buyers as personal prices. Customers feel the
-offer's novelty at the drop and its deadline near the end (`agents.urgency`),
+offer's novelty at the drop and its deadline near the end (`custsim.agents.urgency`),
 so redemptions peak twice (Inman & McAlister 1994); stockpiling pulls
 purchases forward from the days after it.
 """
@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
-from sim.rules import bounded, days, first_problem, one_of
+from custsim.sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
+from custsim.sim.rules import bounded, days, first_problem, one_of
 
 
 @dataclass
 class LimitedOfferConfig:
     """Parameters of `TimeLimitedOffer`."""
 
-    _target_: str = "policies.limited_offer.TimeLimitedOffer"
+    _target_: str = "custsim.policies.limited_offer.TimeLimitedOffer"
     depth: float = bounded(0.2, 0.0, 1.0, lo_open=True, hi_open=True)  # fraction off
     start: int = days(30)  # first day of the offer
     duration: int = days(14)  # days it runs

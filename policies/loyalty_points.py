@@ -4,7 +4,7 @@ Customers earn `earn_rate` points per currency unit (times `bonus_multiplier`
 on bonus days: a "2x points weekend" is `bonus_multiplier: 2`, `bonus_every: 7`,
 `bonus_days: 2`), get a reward worth `reward_value` for every `threshold`
 points, and lose points idle for `expiry_days` (breakage). How customers value
-points, the goal gradient and the switching cost are in `agents.loyalty`.
+points, the goal gradient and the switching cost are in `custsim.agents.loyalty`.
 """
 
 from __future__ import annotations
@@ -14,15 +14,22 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.market import POINTS_MESSAGES, FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
-from sim.rules import MAX_MONEY, bounded, days, first_problem, one_of
+from custsim.sim.market import (
+    POINTS_MESSAGES,
+    FirmSpec,
+    LoyaltyTerms,
+    MarketObs,
+    Offer,
+    StepOutcome,
+)
+from custsim.sim.rules import MAX_MONEY, bounded, days, first_problem, one_of
 
 
 @dataclass
 class LoyaltyPointsConfig:
     """Parameters of `LoyaltyPoints`."""
 
-    _target_: str = "policies.loyalty_points.LoyaltyPoints"
+    _target_: str = "custsim.policies.loyalty_points.LoyaltyPoints"
     earn_rate: float = bounded(1.0, 0.0, cap=1000.0)  # points per currency unit spent
     threshold: float = bounded(50.0, 0.0, lo_open=True, cap=1e9)  # points per reward
     reward_value: float = bounded(2.5, 0.0, cap=MAX_MONEY)  # money value of a reward

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.market import FirmSpec, MarketObs, Offer, StepOutcome
-from sim.rules import bounded, days
+from custsim.sim.market import FirmSpec, MarketObs, Offer, StepOutcome
+from custsim.sim.rules import bounded, days
 
 
 @dataclass
 class PriceChangeConfig:
     """Parameters of `PriceChange`."""
 
-    _target_: str = "policies.price_change.PriceChange"
+    _target_: str = "custsim.policies.price_change.PriceChange"
     change: float = bounded(0.1, -1.0, lo_open=True, cap=100.0)  # 0.1: a 10% rise, -0.1 a cut
     day: int = days(60)  # first day at the new price
 

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.market import FirmSpec, MarketObs, Offer, StepOutcome
-from sim.rules import bounded, days, first_problem
+from custsim.sim.market import FirmSpec, MarketObs, Offer, StepOutcome
+from custsim.sim.rules import bounded, days, first_problem
 
 
 @dataclass
 class ReactiveConfig:
     """Parameters of `ReactiveCompetitor`."""
 
-    _target_: str = "policies.reactive.ReactiveCompetitor"
+    _target_: str = "custsim.policies.reactive.ReactiveCompetitor"
     watch: str = "A"  # the rival's firm name
     lag: int = days(3)  # days before responding
     match: float = bounded(1.0, 0.0, cap=100.0)  # share of the rival's depth copied (> 1 undercuts)

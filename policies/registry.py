@@ -6,16 +6,16 @@ policy parameter fails when Hydra composes the config.
 
 from __future__ import annotations
 
-from policies.composed import ComposedConfig
-from policies.edlp import EverydayPriceConfig
-from policies.hi_lo import HiLoConfig
-from policies.limited_offer import LimitedOfferConfig
-from policies.loyalty_points import LoyaltyPointsConfig
-from policies.price_change import PriceChangeConfig
-from policies.reactive import ReactiveConfig
-from policies.retention import RetentionConfig
-from policies.stamp_card import StampCardConfig
-from policies.tiers import TiersConfig
+from custsim.policies.composed import ComposedConfig
+from custsim.policies.edlp import EverydayPriceConfig
+from custsim.policies.hi_lo import HiLoConfig
+from custsim.policies.limited_offer import LimitedOfferConfig
+from custsim.policies.loyalty_points import LoyaltyPointsConfig
+from custsim.policies.price_change import PriceChangeConfig
+from custsim.policies.reactive import ReactiveConfig
+from custsim.policies.retention import RetentionConfig
+from custsim.policies.stamp_card import StampCardConfig
+from custsim.policies.tiers import TiersConfig
 
 POLICY_SCHEMAS: dict[str, type] = {
     "none": EverydayPriceConfig,

@@ -5,7 +5,7 @@ A firm sees recency and frequency, not churn. Each day it offers `depth` off for
 `recency_days` ago (default 30), or whose current gap exceeds
 `frequency_drop` times their own average inter-purchase time, most at-risk
 first, until the discounts redeemed exhaust `budget`. Customers who have in fact
-lapsed can be won back (`agents.churn.reactivation_probability`).
+lapsed can be won back (`custsim.agents.churn.reactivation_probability`).
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
-from sim.rules import MAX_MONEY, bounded, days, one_of
+from custsim.sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
+from custsim.sim.rules import MAX_MONEY, bounded, days, one_of
 
 
 @dataclass
 class RetentionConfig:
     """Parameters of `RetentionOffer`."""
 
-    _target_: str = "policies.retention.RetentionOffer"
+    _target_: str = "custsim.policies.retention.RetentionOffer"
     recency_days: float = days(30.0)  # at risk after this many days without buying
     # or: current gap > this x own mean gap; null: recency only
     frequency_drop: float | None = bounded(None, 1.0, lo_open=True, cap=1000.0, nullable=True)

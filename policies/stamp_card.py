@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
-from sim.rules import bounded, days, first_problem
+from custsim.sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+from custsim.sim.rules import bounded, days, first_problem
 
 
 @dataclass
 class StampCardConfig:
     """Parameters of `StampCard`."""
 
-    _target_: str = "policies.stamp_card.StampCard"
+    _target_: str = "custsim.policies.stamp_card.StampCard"
     slots: int = bounded(10, 1, cap=10_000)  # stamps on a full card
     free_stamps: int = bounded(0, 0, cap=10_000)  # slots stamped when the card is handed out
     expiry_days: int | None = days(None, nullable=True)  # days without a stamp: the card lapses

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
-from sim.rules import MAX_MONEY, days, first_problem
+from custsim.sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
+from custsim.sim.rules import MAX_MONEY, days, first_problem
 
 
 @dataclass
 class TiersConfig:
     """Parameters of `Tiers`."""
 
-    _target_: str = "policies.tiers.Tiers"
+    _target_: str = "custsim.policies.tiers.Tiers"
     thresholds: list[float] = field(default_factory=lambda: [60.0, 150.0])
     discounts: list[float] = field(default_factory=lambda: [0.05, 0.10])
     window_days: float = days(90.0)

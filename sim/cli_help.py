@@ -73,7 +73,7 @@ def _defaults(root: Traversable) -> dict[str, str | None]:
     return chosen
 
 
-def config_groups(package: str = "conf") -> list[Group]:
+def config_groups(package: str = "custsim.conf") -> list[Group]:
     """Every config group of `package` with its options and default.
 
     In the order of the defaults list, then the groups it does not name, by name.

@@ -15,10 +15,10 @@ from hydra.errors import MissingConfigException
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import ConfigError, CustsimConfig, register_configs, validate
-from sim.rules import cut, shorten_values
+from custsim.sim.config import ConfigError, CustsimConfig, register_configs, validate
+from custsim.sim.rules import cut, shorten_values
 
-CONFIG_MODULE = "conf"
+CONFIG_MODULE = "custsim.conf"
 CONFIG_NAME = "config"
 
 
@@ -59,7 +59,7 @@ def _group_option(override: str) -> tuple[str, str]:
 @cache
 def group_options() -> dict[str, tuple[str, ...]]:
     """Config group -> its options (conf/<group>/*.yaml, never a `*_schema`)."""
-    from sim.cli_help import config_groups
+    from custsim.sim.cli_help import config_groups
 
     return {g.name: g.options for g in config_groups(CONFIG_MODULE)}
 
@@ -106,7 +106,7 @@ def _unknown_firm(key: str, overrides: Sequence[str]) -> str | None:
     parts = key.split(".")
     if len(parts) < 3 or parts[:2] != ["market", "firms"]:
         return None
-    from sim.validation import no_such_firm  # local: validation loads the network module
+    from custsim.sim.validation import no_such_firm  # local: validation loads the network module
 
     prefix = f"market.firms.{parts[2]}"
     rest = [o for o in overrides if not f"{override_key(o)}.".startswith(f"{prefix}.")]

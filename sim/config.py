@@ -2,10 +2,10 @@
 
 Hydra composes `conf/` onto these dataclasses (registered in the ConfigStore), so
 a wrong type fails at composition. Ranges are declared next to each field
-(`bounded`, `one_of`: `sim.rules`) and checked by `validate` before anything
-runs, with the keys no schema declares, the firms' policies (`sim.policy_config`),
-the network each generator can build (`sim.network`) and the memory a run needs
-(`sim.memory`); each failure is one line: the full key, the value and what is allowed.
+(`bounded`, `one_of`: `custsim.sim.rules`) and checked by `validate` before anything
+runs, with the keys no schema declares, the firms' policies (`custsim.sim.policy_config`),
+the network each generator can build (`custsim.sim.network`) and the memory a run needs
+(`custsim.sim.memory`); each failure is one line: the full key, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig
 
-from sim.rules import (
+from custsim.sim.rules import (
     MAX_DAYS,
     MAX_INT64,
     MAX_MONEY,
@@ -46,7 +46,7 @@ class Dist:
     """A behavioural parameter's distribution over customers: mean and standard deviation.
 
     The family is fixed by the parameter (gamma, beta or lognormal, see
-    `agents.population`); sd = 0 gives every customer exactly the mean.
+    `custsim.agents.population`); sd = 0 gives every customer exactly the mean.
     """
 
     mean: float = 0.0
@@ -138,12 +138,12 @@ class FirmConfig:
     price: float = bounded(MISSING, 0.0, lo_open=True, cap=MAX_MONEY)
     cost: float = bounded(MISSING, 0.0, cap=MAX_MONEY)
     quality: float = bounded(MISSING, -100.0, 100.0)  # mean taste a_j, in utility units
-    policy: Any = policy_field(lambda: {"_target_": "policies.edlp.EverydayPrice"})  # noqa: RUF009
+    policy: Any = policy_field(lambda: {"_target_": "custsim.policies.edlp.EverydayPrice"})
 
 
 @dataclass
 class LaunchConfig:
-    """A new brand that customers must hear of before they can buy it (`sim.launch`).
+    """A new brand that customers must hear of before they can buy it (`custsim.sim.launch`).
 
     Off when `brand` is None (every brand known to all). Otherwise an unaware
     customer learns of `brand` at the daily hazard (p + q * a) / period_days:
@@ -250,7 +250,7 @@ class SensitivityConfig:
 class FindingConfig:
     """A named experiment that reproduces a published finding (`conf/experiment/*.yaml`).
 
-    `name` selects the analysis module `experiments.findings.<name>`; it runs
+    `name` selects the analysis module `custsim.experiments.findings.<name>`; it runs
     `seeds` replications (seeds seed, ..., seed + seeds - 1); `fast` holds the
     overrides that shrink it for the fast test; `params` are the analysis's own
     settings (documented in its module).
@@ -276,7 +276,7 @@ class CustsimConfig:
     population: PopulationConfig = MISSING
     market: MarketConfig = MISSING
     network: NetworkConfig = MISSING
-    policy: Any = policy_field(MISSING)  # noqa: RUF009
+    policy: Any = policy_field(MISSING)
     compare: CompareConfig = field(default_factory=CompareConfig)
     optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
@@ -287,7 +287,7 @@ class CustsimConfig:
 
 def register_configs() -> None:
     """Register the schemas in Hydra's ConfigStore (idempotent)."""
-    from policies.registry import POLICY_SCHEMAS  # local: policies import sim
+    from custsim.policies.registry import POLICY_SCHEMAS  # local: policies import sim
 
     cs = ConfigStore.instance()
     cs.store(name="custsim_schema", node=CustsimConfig)
@@ -298,12 +298,12 @@ def register_configs() -> None:
 def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
     """Check every range and cross-field rule, and that the run fits in memory; return it typed.
 
-    See `sim.validation.check` for what is checked, in which order.
+    See `custsim.sim.validation.check` for what is checked, in which order.
 
     Raises:
         ConfigError: one line per problem, 'key=value: what is allowed'.
 
     """
-    from sim.validation import check  # local: the checks read this schema
+    from custsim.sim.validation import check  # local: the checks read this schema
 
     return check(cfg)

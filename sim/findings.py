@@ -2,7 +2,7 @@
 
 A finding is a config, `conf/experiment/<name>.yaml` (`# @package _global_`:
 model overrides plus a `finding:` block), and an analysis module,
-`experiments.findings.<name>`, that runs it and returns a `FindingResult`:
+`custsim.experiments.findings.<name>`, that runs it and returns a `FindingResult`:
 one `Check` per published number, each with custsim's value, its 95%
 confidence interval across seeds, the published value and the pass criterion.
 
@@ -24,10 +24,10 @@ from typing import Any
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sim.compose import compose_config
-from sim.config import CustsimConfig
-from sim.lift import estimate  # noqa: F401  (the analyses' mean and CI)
-from sim.runner import RunResult, simulate
+from custsim.sim.compose import compose_config
+from custsim.sim.config import CustsimConfig
+from custsim.sim.lift import estimate  # noqa: F401  (the analyses' mean and CI)
+from custsim.sim.runner import RunResult, simulate
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from sim.market import FirmSpec, MarketObs, Offer, StepOutcome
+from custsim.sim.market import FirmSpec, MarketObs, Offer, StepOutcome
 
 if TYPE_CHECKING:
-    from policies.base import Policy
+    from custsim.policies.base import Policy
 
 
 class Firm(mesa.Agent):

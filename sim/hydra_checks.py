@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.rules import cut
+from custsim.sim.rules import cut
 
 #: Hydra launcher options that plugins provide -> (the plugin's module, custsim's extra)
 LAUNCHER_PLUGINS = {
@@ -29,7 +29,7 @@ OUTPUT_DIRS = ("hydra.run.dir", "hydra.sweep.dir")
 
 def _plugin_option(name: str) -> str:
     """The plugin option a launcher option builds on: the first entry of its defaults list."""
-    path = resources.files("conf").joinpath("hydra", "launcher", f"{name}.yaml")
+    path = resources.files("custsim.conf").joinpath("hydra", "launcher", f"{name}.yaml")
     if not path.is_file():
         return name  # a plugin's own option, e.g. hydra/launcher=ray
     defaults = (yaml.safe_load(path.read_text()) or {}).get("defaults", [])

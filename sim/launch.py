@@ -3,7 +3,7 @@
 Off by default (`market.launch.brand` is None). When on, the launched brand is
 hidden from every customer who has not heard of it (its utility is -inf, so the
 logit never picks it), and at the end of each day an unaware customer hears of
-it with probability 1 - exp(-(p + q a_i) / D) (`agents.diffusion`): p from
+it with probability 1 - exp(-(p + q a_i) / D) (`custsim.agents.diffusion`): p from
 advertising, q from the share a_i of its network neighbours who have bought
 the brand (adopters), D days per Bass period. Awareness is permanent; adoption
 is the first purchase, which still goes through the ordinary choice.
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from agents import diffusion, social
-from sim.config import LaunchConfig
+from custsim.agents import diffusion, social
+from custsim.sim.config import LaunchConfig
 
 if TYPE_CHECKING:
-    from sim.model import Basket, CustsimModel
+    from custsim.sim.model import Basket, CustsimModel
 
 
 @dataclass

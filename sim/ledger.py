@@ -2,7 +2,7 @@
 
 All arrays are firm-major, shape (J, n). Cumulative totals per firm keep the
 accounting identity earned = redeemed + expired + outstanding exact at every
-step (`check`). The mechanics are the pure functions of `agents.loyalty`.
+step (`check`). The mechanics are the pure functions of `custsim.agents.loyalty`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from agents import loyalty
-from sim.market import LoyaltyTerms
+from custsim.agents import loyalty
+from custsim.sim.market import LoyaltyTerms
 
 
 @dataclass

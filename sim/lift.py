@@ -29,7 +29,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from sim.config import FOCAL_KPIS
+from custsim.sim.config import FOCAL_KPIS
 
 Key = tuple[str, str]  # (scope, metric), e.g. ("firm", "revenue"), ("segment:balanced", "spend")
 Metrics = dict[Key, float]
@@ -186,9 +186,9 @@ def run_metrics(
     share churned (a churned customer has left the category, every firm).
 
     Args:
-        firm_kpis: one row per firm (`sim.metrics.firm_kpis`).
-        customer_kpis: market-wide KPIs (`sim.metrics.customer_kpis`).
-        customers: one row per customer (`sim.results.customers_frame`).
+        firm_kpis: one row per firm (`custsim.sim.metrics.firm_kpis`).
+        customer_kpis: market-wide KPIs (`custsim.sim.metrics.customer_kpis`).
+        customers: one row per customer (`custsim.sim.results.customers_frame`).
         focal: the firm whose KPIs are reported.
 
     """

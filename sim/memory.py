@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from sim.config import CustsimConfig
-from sim.network import attachment_links, lattice_degree
+from custsim.sim.config import CustsimConfig
+from custsim.sim.network import attachment_links, lattice_degree
 
 GB = 1e9
 BASE_BYTES = 300e6  # the interpreter, NumPy, pandas, Mesa, Hydra and PyArrow loaded

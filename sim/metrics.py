@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from sim.state import CustomerState
+from custsim.sim.state import CustomerState
 
 #: Per day and firm. units, revenue, margin (revenue - unit cost x units - rewards paid)
 #: and buyers are the day's totals; shelf and regular price as posted;

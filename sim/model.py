@@ -29,22 +29,22 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from agents import choice, inventory, reference_price
-from agents.customer import Customer
-from agents.population import Traits, draw_population
-from policies.base import Policy
-from sim import updates
-from sim.config import CustsimConfig
-from sim.firm import Firm, firm_specs
-from sim.launch import BrandLaunch, start_launch
-from sim.ledger import PointsLedger
-from sim.market import MarketObs, Offers, StepOutcome
-from sim.metrics import Recorder
-from sim.network import Graph, build_network
-from sim.purchases import PurchaseLog
-from sim.rng import RngTree
-from sim.state import CustomerState
-from sim.utility import brand_utility
+from custsim.agents import choice, inventory, reference_price
+from custsim.agents.customer import Customer
+from custsim.agents.population import Traits, draw_population
+from custsim.policies.base import Policy
+from custsim.sim import updates
+from custsim.sim.config import CustsimConfig
+from custsim.sim.firm import Firm, firm_specs
+from custsim.sim.launch import BrandLaunch, start_launch
+from custsim.sim.ledger import PointsLedger
+from custsim.sim.market import MarketObs, Offers, StepOutcome
+from custsim.sim.metrics import Recorder
+from custsim.sim.network import Graph, build_network
+from custsim.sim.purchases import PurchaseLog
+from custsim.sim.rng import RngTree
+from custsim.sim.state import CustomerState
+from custsim.sim.utility import brand_utility
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ class CustsimModel(mesa.Model):
         """Build the population, network, firms and recorder from a validated config.
 
         Args:
-            cfg: the run's configuration (see `sim.config.validate`).
-            policies: firm name -> its policy (see `sim.runner.make_policies`).
+            cfg: the run's configuration (see `custsim.sim.config.validate`).
+            policies: firm name -> its policy (see `custsim.sim.runner.make_policies`).
 
         """
         firms = cfg.market.firms

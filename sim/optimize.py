@@ -27,15 +27,15 @@ from omegaconf import OmegaConf
 from optuna.trial import FrozenTrial, Trial, TrialState
 from tqdm import tqdm
 
-from sim.compose import override_key
-from sim.config import (
+from custsim.sim.compose import override_key
+from custsim.sim.config import (
     DEFAULT_OPTIMIZE_PARAMS,
     FOCAL_KPIS,
     ConfigError,
     CustsimConfig,
     OptimizeConfig,
 )
-from sim.plots import PALETTE, closing_figure, save_png
+from custsim.sim.plots import PALETTE, closing_figure, save_png
 
 PARAMS_KEY = "optimize.params"
 CONSTRAINT = "min_retention"

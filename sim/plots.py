@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from sim.results import write_atomic
+from custsim.sim.results import write_atomic
 
 #: Okabe-Ito colour-blind-safe palette; firms get colours in sorted-name order.
 PALETTE: tuple[str, ...] = (

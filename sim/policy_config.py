@@ -4,7 +4,7 @@ A policy config is a `_target_` node: the root `policy`, a competitor's
 `market.firms.<name>.policy`, or a part of a composition. Nodes from
 `conf/policy/` arrive typed (their options extend `<name>_schema`); the default
 competitor policy and a composition's parts arrive as plain dicts, typed here by
-the schema whose `_target_` they name (`policies.registry`). A `_target_` of a
+the schema whose `_target_` they name (`custsim.policies.registry`). A `_target_` of a
 user's own class has no schema: it is checked when instantiated.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.rules import shown
+from custsim.sim.rules import shown
 
 
 def schema_of(target: str) -> type | None:
     """The shipped policy schema whose `_target_` is `target` (None: not a shipped policy)."""
-    from policies.registry import POLICY_SCHEMAS  # local: the policies import sim.rules
+    from custsim.policies.registry import POLICY_SCHEMAS  # local: the policies import sim.rules
 
     for schema in POLICY_SCHEMAS.values():
         if schema.__dataclass_fields__["_target_"].default == target:

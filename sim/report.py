@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sim.config import CustsimConfig
-    from sim.runner import RunResult
+    from custsim.sim.config import CustsimConfig
+    from custsim.sim.runner import RunResult
 
 COLUMNS = (
     ("firm", "{}", "<6"),

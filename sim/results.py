@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.state import CustomerState
+from custsim.sim.state import CustomerState
 
 COMPLETE_MARKER = "kpis.json"
 

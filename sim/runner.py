@@ -1,6 +1,6 @@
 """Running one simulation from a config: validate, build, simulate, write, summarise.
 
-Every run logs to the `sim.runner` logger what ran (in a Hydra job: the command's
+Every run logs to the `custsim.sim.runner` logger what ran (in a Hydra job: the command's
 overrides and the config groups' choices; the firms, their policies and the key
 settings), how long building, simulating and writing took, every warning the run
 raised, and where its results are. Under Hydra the `sim` logger writes to the
@@ -25,13 +25,13 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from policies.base import Policy
-from sim import results
-from sim.config import ConfigError, CustsimConfig
-from sim.firm import firm_specs
-from sim.market import FirmSpec
-from sim.metrics import customer_kpis, firm_kpis
-from sim.model import CustsimModel
+from custsim.policies.base import Policy
+from custsim.sim import results
+from custsim.sim.config import ConfigError, CustsimConfig
+from custsim.sim.firm import firm_specs
+from custsim.sim.market import FirmSpec
+from custsim.sim.metrics import customer_kpis, firm_kpis
+from custsim.sim.model import CustsimModel
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # no "last resort" echo of warnings outside Hydra
@@ -158,7 +158,9 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None) -> RunResult:
     log.info(describe_run(model))
     log.info("build: %.2f s", time.perf_counter() - start)
     if cfg.fail_on_seed is not None and cfg.seed == cfg.fail_on_seed:
-        from sim.sweep_job import inject_failure  # testing only: a failing, dying or hanging job
+        from custsim.sim.sweep_job import (
+            inject_failure,  # testing only: a failing, dying or hanging job
+        )
 
         inject_failure(cfg.fail_on_seed)
     bar = tqdm(
@@ -195,7 +197,10 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None) -> RunResult:
 
 def write_run(run: RunResult, cfg: CustsimConfig) -> None:
     """Write every result file; kpis.json last, as the completeness marker."""
-    from sim.plots import plot_loyalty, plot_run  # matplotlib is imported only when plotting
+    from custsim.sim.plots import (  # matplotlib is imported only when plotting
+        plot_loyalty,
+        plot_run,
+    )
 
     out = run.out_dir
     results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")

@@ -24,7 +24,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from sim.config import DEFAULT_SENSITIVITY_PARAMS, FOCAL_KPIS, SensitivityConfig
+from custsim.sim.config import DEFAULT_SENSITIVITY_PARAMS, FOCAL_KPIS, SensitivityConfig
 
 METHODS = ("sobol", "morris")
 INDEX_COLUMNS = {

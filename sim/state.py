@@ -1,6 +1,6 @@
 """Customer state as a structure of arrays: one array per attribute, one entry per customer.
 
-Latent traits (fixed) live in `agents.population.Traits`; this module holds what
+Latent traits (fixed) live in `custsim.agents.population.Traits`; this module holds what
 changes as the simulation runs, plus each customer's history with each firm.
 Per-firm arrays are firm-major, shape (J, n): row j is firm j's view of all
 customers, contiguous, and reductions over firms run along rows.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from agents.population import Traits
+from custsim.agents.population import Traits
 
 
 @dataclass

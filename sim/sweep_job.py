@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from sim import results
+from custsim.sim import results
 
 STATUS_FILE = "status.json"
 #: overrides that do not change a job's results: not columns, not part of the job's identity

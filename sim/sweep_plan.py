@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim import results
-from sim.compose import describe_composition_error, override_key
-from sim.config import ConfigError
-from sim.sweep_job import IGNORED_KEYS
+from custsim.sim import results
+from custsim.sim.compose import describe_composition_error, override_key
+from custsim.sim.config import ConfigError
+from custsim.sim.sweep_job import IGNORED_KEYS
 
 NOT_APPLICABLE = re.compile(r"Could not override '([^']+)'")
 PLAN_FILE = "plan.json"
@@ -174,7 +174,7 @@ def composes_unswept(args: Sequence[str]) -> bool:
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from sim.compose import compose_raw
+    from custsim.sim.compose import compose_raw
 
     parser, kept = OverridesParser.create(), []
     for arg in args:

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from agents import churn, loyalty, prospect, reference_price, social, urgency
-from sim.launch import update_launch
-from sim.ledger import DayPoints
-from sim.market import LoyaltyTerms, Offers
-from sim.state import CustomerState
-from sim.utility import encoded_prices
+from custsim.agents import churn, loyalty, prospect, reference_price, social, urgency
+from custsim.sim.launch import update_launch
+from custsim.sim.ledger import DayPoints
+from custsim.sim.market import LoyaltyTerms, Offers
+from custsim.sim.state import CustomerState
+from custsim.sim.utility import encoded_prices
 
 if TYPE_CHECKING:
-    from sim.model import Basket, CustsimModel
+    from custsim.sim.model import Basket, CustsimModel
 
 
 def update_customers(
@@ -302,7 +302,7 @@ def offer_trips(model: CustsimModel, day: int, offers: Offers) -> None:
     """A fresh or expiring offer prompts extra shopping trips.
 
     On a day when some firm's offer pulls with strength P (novelty at the drop,
-    a visible deadline, scarcity: `agents.urgency.offer_pull`), an active
+    a visible deadline, scarcity: `custsim.agents.urgency.offer_pull`), an active
     customer who had no occasion today makes one with probability
     1 - exp(-mu_i u_i P): the occasion rate scaled by the customer's urgency.
     """

@@ -4,13 +4,13 @@
            + u_i pull_j + V_points_ij
 
 - x_ij: the gain of the perceived price against the (anchored) reference,
-  outside the latitude band (`agents.reference_price`, `agents.framing`);
-- v: the prospect-theory value function (`agents.prospect`);
+  outside the latitude band (`custsim.agents.reference_price`, `custsim.agents.framing`);
+- v: the prospect-theory value function (`custsim.agents.prospect`);
 - deal_ij: the firm advertises a deal, or i holds a personal offer below shelf;
-- S_ij: neighbours' recent purchases (`agents.social`);
-- pull_j: novelty, countdown and scarcity of a running offer (`agents.urgency`);
+- S_ij: neighbours' recent purchases (`custsim.agents.social`);
+- pull_j: novelty, countdown and scarcity of a running offer (`custsim.agents.urgency`);
 - V_points_ij: the value of the loyalty points the purchase earns, plus the
-  goal-gradient pull of visible progress towards the reward (`agents.loyalty`).
+  goal-gradient pull of visible progress towards the reward (`custsim.agents.loyalty`).
 
 Every term is skipped when no firm uses the feature that day, so plain runs pay
 nothing for features they do not use.
@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from agents import framing, loyalty, prospect, reference_price, urgency
-from sim.market import Offers
+from custsim.agents import framing, loyalty, prospect, reference_price, urgency
+from custsim.sim.market import Offers
 
 if TYPE_CHECKING:
-    from agents.population import Traits
-    from sim.model import CustsimModel
+    from custsim.agents.population import Traits
+    from custsim.sim.model import CustsimModel
 
 POINTS_TRAITS = (
     "price_sensitivity",
@@ -138,7 +138,7 @@ def brand_utility(
 
 
 def encoded_prices(model: CustsimModel, prices: NDArray, offers: Offers) -> NDArray:
-    """Prices entering reference memory: framed cuts are partly kept out (`agents.framing`)."""
+    """Prices entering reference memory: framed cuts are partly kept out (agents.framing)."""
     if all(f == "none" for f in offers.frame):
         return prices
     basis = discount_basis(offers, model.regular_prices)

@@ -1,8 +1,8 @@
-"""Validating a composed config against the schema of `sim.config`, one line per problem.
+"""Validating a composed config against the schema of `custsim.sim.config`, one line per problem.
 
-Ranges (`sim.rules`) and unknown keys are checked on every field, every firm's
-policy (typed by its schema, `sim.policy_config`) and a composition's parts; then
-the relations between fields; then the memory the run needs (`sim.memory`).
+Ranges (`custsim.sim.rules`) and unknown keys are checked on every field, every firm's
+policy (typed by its schema, `custsim.sim.policy_config`) and a composition's parts; then
+the relations between fields; then the memory the run needs (`custsim.sim.memory`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import ConfigError, CustsimConfig, Dist
-from sim.market import FRAMES
-from sim.memory import memory_problem
-from sim.network import network_problem
-from sim.policy_config import typed_policy
-from sim.rules import Rule, shorten_values, shown
+from custsim.sim.config import ConfigError, CustsimConfig, Dist
+from custsim.sim.market import FRAMES
+from custsim.sim.memory import memory_problem
+from custsim.sim.network import network_problem
+from custsim.sim.policy_config import typed_policy
+from custsim.sim.rules import Rule, shorten_values, shown
 
 
 def _join(key: str, name: object) -> str:
@@ -93,7 +93,7 @@ def _policy_relations(node: Any, key: str, firm: str, firms: tuple[str, ...]) ->
 
 def _market_checks(cfg: CustsimConfig) -> list[str]:
     """Firms, the focal firm, the launched brand and every firm's policy."""
-    from sim.runner import policy_config_key  # local: the runner imports the engine
+    from custsim.sim.runner import policy_config_key  # local: the runner imports the engine
 
     firms, focal = cfg.market.firms, cfg.market.focal
     names = tuple(firms)
@@ -110,7 +110,7 @@ def _market_checks(cfg: CustsimConfig) -> list[str]:
         node = cfg.policy if key == "policy" else firm.policy
         problems += _policy_relations(node, key, name, names)
     own = firms[focal].policy if focal in firms else None
-    if own is not None and _target(own) != "policies.edlp.EverydayPrice":
+    if own is not None and _target(own) != "custsim.policies.edlp.EverydayPrice":
         problems.append(
             f"market.firms.{focal}.policy: {focal} is the focal firm (market.focal), "
             "whose policy is the root `policy` (e.g. policy=hi_lo)"
@@ -209,7 +209,7 @@ def check(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
     Order: firms missing their facts; then ranges and unknown keys (every field,
     every firm's policy and a composition's parts); then, when those hold, the
     relations between fields (shares, firms, policies' cross-field rules, the
-    network); then the memory the run needs (`sim.memory.memory_problem`).
+    network); then the memory the run needs (`custsim.sim.memory.memory_problem`).
 
     Raises:
         ConfigError: one line per problem, 'key=value: what is allowed'.

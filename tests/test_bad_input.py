@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from experiments.run import preflight
-from policies.registry import POLICY_SCHEMAS
-from sim import config as schema
-from sim import memory
-from sim.compose import compose_raw
-from sim.config import ConfigError, Dist, FirmConfig
-from sim.hydra_checks import directory_problem, launcher_problem
-from sim.rules import MAX_SHOWN
-from support import compose_config
+from custsim.experiments.run import preflight
+from custsim.policies.registry import POLICY_SCHEMAS
+from custsim.sim import config as schema
+from custsim.sim import memory
+from custsim.sim.compose import compose_raw
+from custsim.sim.config import ConfigError, Dist, FirmConfig
+from custsim.sim.hydra_checks import directory_problem, launcher_problem
+from custsim.sim.rules import MAX_SHOWN
+from custsim.sim.testing import compose_config
 
 VENV_BIN = Path(sys.executable).parent
 FIRMS_HINT = "(a new firm needs price, cost and quality: "
@@ -224,15 +224,15 @@ def test_fifty_million_customers_are_refused_on_this_machine():
 
 
 MEASURE = """
-import resource, sys, tempfile
+import sys, tempfile, tracemalloc
 from pathlib import Path
-from sim.compose import compose_config
-from sim.runner import simulate
+from custsim.sim.compose import compose_config
+from custsim.sim.runner import simulate
 cfg = compose_config(sys.argv[1:])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()  # NumPy reports its buffers to tracemalloc: the run's own peak, not RSS's
 with tempfile.TemporaryDirectory() as out:
     simulate(cfg, Path(out))
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+print(tracemalloc.get_traced_memory()[1])
 """
 
 

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy import integrate, special
 
-from experiments.crm import btyd
-from experiments.crm.btyd import BGNBDParams, GammaGammaParams
-from experiments.crm.datasets import load_cdnow_sample
+from custsim.experiments.crm import btyd
+from custsim.experiments.crm.btyd import BGNBDParams, GammaGammaParams
+from custsim.experiments.crm.datasets import load_cdnow_sample
 
 CALIBRATION_END = "1997-09-30"  # weeks 1-39 of 1997 (273 days from 1997-01-01)
 HOLDOUT_END = "1998-06-30"  # weeks 40-78

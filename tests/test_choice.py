@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from agents.choice import choice_weights, logit_probabilities, sample_choice
+from custsim.agents.choice import choice_weights, logit_probabilities, sample_choice
 
 
 def test_binary_logit_is_the_logistic_function():

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.churn import dropout_probability, experience, update_satisfaction
-from agents.inventory import current_stock, outside_utility, purchase_quantity
+from custsim.agents.churn import dropout_probability, experience, update_satisfaction
+from custsim.agents.inventory import current_stock, outside_utility, purchase_quantity
 
 
 def test_experience_is_prospect_value_of_relative_gain():

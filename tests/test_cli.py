@@ -74,7 +74,14 @@ def test_default_run_writes_every_result(tmp_path):
 def test_python_dash_m_entry_point(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.run(
-        [sys.executable, "-m", "experiments.run", *SMALL, "plots=false", f"hydra.run.dir={out}"],
+        [
+            sys.executable,
+            "-m",
+            "custsim.experiments.run",
+            *SMALL,
+            "plots=false",
+            f"hydra.run.dir={out}",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -131,9 +138,10 @@ def test_installed_package_ships_its_configs(tmp_path):
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
     code = (
-        "import conf, sys; assert conf.__file__.startswith(sys.argv[1]), conf.__file__;"
+        "import custsim.conf as conf, sys;"
+        "assert conf.__file__.startswith(sys.argv[1]), conf.__file__;"
         "sys.argv = ['custsim'] + sys.argv[2:];"
-        "from experiments.run import main; main()"
+        "from custsim.experiments.run import main; main()"
     )
     out = tmp_path / "run"
     proc = subprocess.run(

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.compare import baseline_overrides, policy_options
-from sim.lift import TABLE_COLUMNS
-from sim.runner import simulate
-from support import compose_config
+from custsim.experiments.compare import baseline_overrides, policy_options
+from custsim.sim.lift import TABLE_COLUMNS
+from custsim.sim.runner import simulate
+from custsim.sim.testing import compose_config
 
 VENV_BIN = Path(sys.executable).parent
 SMALL = ["population.size=800", "steps=60", "compare.replications=3"]
@@ -19,7 +19,7 @@ DECOMPOSITION = ("bump", "switching", "pulled_forward", "expansion")
 
 def custsim_compare(*args: str, cwd: Path, module: bool = False) -> subprocess.CompletedProcess:
     exe = (
-        [sys.executable, "-m", "experiments.compare"]
+        [sys.executable, "-m", "custsim.experiments.compare"]
         if module
         else [str(VENV_BIN / "custsim-compare")]
     )

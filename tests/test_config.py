@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import ConfigError
-from sim.runner import simulate
-from support import compose_config, small_config
+from custsim.sim.config import ConfigError
+from custsim.sim.runner import simulate
+from custsim.sim.testing import compose_config, small_config
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name != "hydra")

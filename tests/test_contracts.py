@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from scipy.special import beta as beta_fn
 
-from agents.churn import sbg_retention, sbg_survival
-from agents.population import draw_beta
-from sim.compose import compose_config
-from sim.config import Dist
-from sim.runner import simulate
+from custsim.agents.churn import sbg_retention, sbg_survival
+from custsim.agents.population import draw_beta
+from custsim.sim.compose import compose_config
+from custsim.sim.config import Dist
+from custsim.sim.runner import simulate
 
 REGULAR, HIGH_END = (0.704, 1.182), (0.668, 3.806)
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from experiments.crm import btyd
-from experiments.crm.evaluate import (
+from custsim.experiments.crm import btyd
+from custsim.experiments.crm.evaluate import (
     auc,
     churn_truth,
     flag_score,
@@ -21,9 +21,13 @@ from experiments.crm.evaluate import (
     offers_wasted,
     rfm_features,
 )
-from experiments.crm.profiles import behaviour_features, compare_with_personas, kmeans_profiles
-from policies.crm import abc, lifecycle, rfm, warning
-from policies.crm.records import FirmRecords
+from custsim.experiments.crm.profiles import (
+    behaviour_features,
+    compare_with_personas,
+    kmeans_profiles,
+)
+from custsim.policies.crm import abc, lifecycle, rfm, warning
+from custsim.policies.crm.records import FirmRecords
 
 # --------------------------------------------------------------------------- a hand-made log
 

@@ -61,7 +61,11 @@ def free_port() -> int:
 def dashboard_command(port: int) -> list[str]:
     """The documented console script (the module when the script is not on disk)."""
     script = Path(sys.executable).with_name("custsim-dashboard")
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "experiments.dashboard"]
+    base = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-m", "custsim.experiments.dashboard"]
+    )
     return [*base, "--host", "127.0.0.1", "--port", str(port), "--no-open"]
 
 
@@ -167,11 +171,25 @@ def slider_label(page: Page, label: str) -> str:
     return page.locator(".v-input", has=slider).locator("label").first.inner_text()
 
 
+def label_after_change(page: Page, label: str, expected: str, seconds: float = 15) -> str:
+    """The slider's label once the server has re-rendered it (or the last seen, at timeout).
+
+    A moved slider's value reaches the server and comes back as a new label a moment
+    later, longer on a loaded machine; a person sees it change, a test must wait for it.
+    """
+    deadline = time.monotonic() + seconds
+    seen = slider_label(page, label)
+    while seen != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+        seen = slider_label(page, label)
+    return seen
+
+
 def check_run_ends_cleanly(page: Page) -> None:
     """The shortest run (30 days) played to its end: complete, no error, buttons off."""
     days = click_slider(page, "Run length", 0.0)
     assert days == 30
-    assert slider_label(page, "Run length") == "Run length: 30 days"
+    assert label_after_change(page, "Run length", "Run length: 30 days") == "Run length: 30 days"
     reset_until(page, r"Day 0 of 30 ")
     page.get_by_role("button", name="▶").click()
     text = wait_for_status(page, r"Day 30 of 30 · run complete")
@@ -202,7 +220,8 @@ def test_dashboard_in_a_browser(dashboard_url: str, tmp_path: Path) -> None:
         # a teacher raises loss aversion (default 2.25) and rebuilds the model with Reset
         lam = click_slider(page, "Loss aversion λ", 0.85)
         assert 3.0 < lam <= 4.0
-        assert slider_label(page, "Loss aversion λ") == f"Loss aversion λ: {lam:.2f}×"
+        moved = f"Loss aversion λ: {lam:.2f}×"
+        assert label_after_change(page, "Loss aversion λ", moved) == moved
         reset_until(page, rf"Day 0 of 365.*λ {re.escape(f'{lam:g}')},")
         before = chart_images(page)
 

@@ -8,11 +8,11 @@ from dataclasses import asdict, fields, replace
 import numpy as np
 import pytest
 
-from experiments.dashboard import parse_args, solara_args
-from sim.compose import compose_config
-from sim.dashboard.app import RUN_COMPLETE, describe
-from sim.dashboard.charts import CHARTS, chart_png
-from sim.dashboard.controls import (
+from custsim.experiments.dashboard import parse_args, solara_args
+from custsim.sim.compose import compose_config
+from custsim.sim.dashboard.app import RUN_COMPLETE, describe
+from custsim.sim.dashboard.charts import CHARTS, chart_png
+from custsim.sim.dashboard.controls import (
     CONTROLS,
     FRAMES,
     NETWORKS,
@@ -23,17 +23,17 @@ from sim.dashboard.controls import (
     to_overrides,
     value_label,
 )
-from sim.dashboard.model import DashboardModel
-from sim.dashboard.network_view import sample_view
-from sim.dashboard.presets import (
+from custsim.sim.dashboard.model import DashboardModel
+from custsim.sim.dashboard.network_view import sample_view
+from custsim.sim.dashboard.presets import (
     PRESETS,
     PRESETS_BY_KEY,
     preset_from_query,
     unknown_preset_message,
 )
-from sim.dashboard.readouts import deal_runs, first_reward_day, post_deal_dip, readouts
-from sim.network import build_network
-from sim.runner import build_model
+from custsim.sim.dashboard.readouts import deal_runs, first_reward_day, post_deal_dip, readouts
+from custsim.sim.network import build_network
+from custsim.sim.runner import build_model
 
 PNG_MAGIC = b"\x89PNG"
 SLIDERS = {name: spec for name, spec in CONTROLS.items() if spec["type"] != "Select"}
@@ -96,7 +96,7 @@ def test_every_policy_composes(policy: str) -> None:
     i = POLICIES.index(policy)
     s = Settings(policy=policy, network=NETWORKS[i % len(NETWORKS)], frame=FRAMES[i])
     cfg = compose_config(to_overrides(s))
-    assert cfg.policy._target_.startswith("policies.")
+    assert cfg.policy._target_.startswith("custsim.policies.")
 
 
 def test_hi_lo_knobs_and_frame() -> None:
@@ -237,7 +237,7 @@ def test_network_view_is_a_small_neighbourhood(kind: str) -> None:
 
 def test_dashboard_command_line() -> None:
     args = solara_args(parse_args(["--port", "9001", "--host", "0.0.0.0", "--no-open"]))
-    assert args[:2] == ["run", "sim.dashboard.app"]
+    assert args[:2] == ["run", "custsim.sim.dashboard.app"]
     assert {"--production", "--no-check-version", "--no-open"} <= set(args)
     assert args[args.index("--port") + 1] == "9001"
     assert "--open" in solara_args(parse_args([]))

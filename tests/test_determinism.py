@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from sim.runner import simulate
-from support import small_config
+from custsim.sim.runner import simulate
+from custsim.sim.testing import small_config
 
 
 @pytest.mark.parametrize("network", ["watts_strogatz", "barabasi_albert", "erdos_renyi"])

@@ -1,16 +1,16 @@
 """A drawn dropout of exactly 1 (a beta draw rounds to it) is a customer sure to leave: no warnings.
 
-pyproject turns RuntimeWarnings from sim.* and agents.* into errors; these tests
+pyproject turns RuntimeWarnings from custsim.sim.* and custsim.agents.* into errors; these tests
 also turn every other RuntimeWarning into one.
 """
 
 import numpy as np
 import pytest
 
-from agents.loyalty import points_utility
-from agents.population import Traits
-from sim.runner import simulate
-from support import small_config
+from custsim.agents.loyalty import points_utility
+from custsim.agents.population import Traits
+from custsim.sim.runner import simulate
+from custsim.sim.testing import small_config
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 SEGMENTS = ("balanced", "price_sensitive", "deal_seeker", "brand_loyal")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import results
+from custsim.sim import results
 
 VENV_BIN = Path(sys.executable).parent
 

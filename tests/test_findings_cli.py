@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.findings import finding_modules
-from experiments.findings.records import recorded_findings, report_markdown, write_finding
-from sim.findings import Check, FindingResult
+from custsim.experiments.findings import finding_modules
+from custsim.experiments.findings.records import recorded_findings, report_markdown, write_finding
+from custsim.sim.findings import Check, FindingResult
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -82,7 +82,7 @@ def test_help_says_what_it_does_and_lists_the_findings(tmp_path):
 
 
 def test_help_imports_no_engine():
-    code = "import sys, experiments.findings.cli; print('sim.runner' in sys.modules)"
+    code = "import sys, experiments.findings.cli; print('custsim.sim.runner' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.strip() == "False", proc.stderr
 

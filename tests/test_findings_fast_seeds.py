@@ -8,7 +8,7 @@ former fast sizes) must pass every fast check too.
 
 import pytest
 
-from experiments.findings.records import run_finding
+from custsim.experiments.findings.records import run_finding
 
 FINDINGS = ["reference_asymmetry", "promotion_erosion", "hilo_vs_edlp", "bass_diffusion"]
 

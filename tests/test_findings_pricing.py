@@ -12,14 +12,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.findings import elasticities, hilo_vs_edlp, promotion_erosion, reference_asymmetry
-from experiments.findings.records import run_finding
-from policies.check import check_policy
-from policies.price_change import PriceChange
-from sim import arms
-from sim.findings import FindingResult
-from sim.market import FirmSpec
-from support import compose_config
+from custsim.experiments.findings import (
+    elasticities,
+    hilo_vs_edlp,
+    promotion_erosion,
+    reference_asymmetry,
+)
+from custsim.experiments.findings.records import run_finding
+from custsim.policies.check import check_policy
+from custsim.policies.price_change import PriceChange
+from custsim.sim import arms
+from custsim.sim.findings import FindingResult
+from custsim.sim.market import FirmSpec
+from custsim.sim.testing import compose_config
 
 FIRM = FirmSpec(name="A", index=0, regular_price=8.0, unit_cost=5.0, market=("A", "B"))
 

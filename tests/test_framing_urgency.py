@@ -5,9 +5,9 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from agents import framing
-from agents.urgency import SCARCITY_SCALE, offer_pull
-from sim.market import FRAMES, MarketObs, Offer, Offers
+from custsim.agents import framing
+from custsim.agents.urgency import SCARCITY_SCALE, offer_pull
+from custsim.sim.market import FRAMES, MarketObs, Offer, Offers
 
 # -- framing --------------------------------------------------------------------------------------
 

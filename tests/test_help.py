@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli_help import config_groups, format_help
+from custsim.sim.cli_help import config_groups, format_help
 
 VENV_BIN = Path(sys.executable).parent
 HYDRA_COMMANDS = ["custsim", "custsim-compare", "custsim-optimize", "custsim-sensitivity"]
@@ -86,7 +86,7 @@ def test_custsim_help_imports_no_heavy_module(tmp_path):
     code = (
         "import sys\n"
         "sys.argv = ['custsim', '--help']\n"
-        "from experiments.run import main\n"
+        "from custsim.experiments.run import main\n"
         "try:\n"
         "    main()\n"
         "except SystemExit as stop:\n"
@@ -102,7 +102,7 @@ def test_custsim_help_imports_no_heavy_module(tmp_path):
 
 def test_config_groups_are_the_conf_package_folders():
     groups = {g.name: g for g in config_groups()}
-    conf = resources.files("conf")
+    conf = resources.files("custsim.conf")
     for name in ("population", "market", "network", "policy", "sweep", "experiment"):
         names = [p.name for p in conf.joinpath(name).iterdir()]
         files = sorted(n.removesuffix(".yaml") for n in names if n.endswith(".yaml"))

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from agents import diffusion
-from sim.config import ConfigError
-from sim.runner import simulate
-from support import small_config
+from custsim.agents import diffusion
+from custsim.sim.config import ConfigError
+from custsim.sim.runner import simulate
+from custsim.sim.testing import small_config
 
 P, Q = 0.03, 0.38
 

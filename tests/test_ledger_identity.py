@@ -13,16 +13,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.market import Offer, Offers
-from sim.report import format_summary
-from sim.runner import simulate
-from sim.updates import receive_offers
-from support import compose_config
+from custsim.sim.market import Offer, Offers
+from custsim.sim.report import format_summary
+from custsim.sim.runner import simulate
+from custsim.sim.testing import compose_config
+from custsim.sim.updates import receive_offers
 
 CENT = 0.005
 POLICIES = sorted(
     p.name.removesuffix(".yaml")
-    for p in resources.files("conf").joinpath("policy").iterdir()
+    for p in resources.files("custsim.conf").joinpath("policy").iterdir()
     if p.name.endswith(".yaml")
 )
 # 130 days: retention offers (at risk after 30 days) and the composed policy's

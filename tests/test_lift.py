@@ -1,10 +1,10 @@
-"""sim.lift: paired-t lift, its coverage and the value of pairing, the promotion decomposition."""
+"""custsim.sim.lift: paired-t lift, its coverage, the value of pairing, the promotion split."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim.lift import (
+from custsim.sim.lift import (
     TABLE_COLUMNS,
     daily_lift,
     decomposition_table,

@@ -1,4 +1,4 @@
-"""Loyalty kernels (`agents.loyalty`) and the points ledger (`sim.ledger`) against closed forms."""
+"""Loyalty kernels (agents.loyalty) and the points ledger (sim.ledger) against closed forms."""
 
 import math
 
@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents import loyalty
-from agents.churn import reactivation_probability
-from agents.prospect import weight
-from sim.ledger import PointsLedger
-from sim.market import LoyaltyTerms
+from custsim.agents import loyalty
+from custsim.agents.churn import reactivation_probability
+from custsim.agents.prospect import weight
+from custsim.sim.ledger import PointsLedger
+from custsim.sim.market import LoyaltyTerms
 
 
 def tk_weight(p: float, gamma: float = 0.61) -> float:

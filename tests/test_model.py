@@ -7,11 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.customer import Customer
-from sim.firm import Firm
-from sim.runner import build_model, simulate
-from sim.utility import brand_utility
-from support import small_config
+from custsim.agents.customer import Customer
+from custsim.sim.firm import Firm
+from custsim.sim.runner import build_model, simulate
+from custsim.sim.testing import small_config
+from custsim.sim.utility import brand_utility
 
 SEGMENTS = ("balanced", "price_sensitive", "deal_seeker", "brand_loyal")
 

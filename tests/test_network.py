@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim import network as nw
+from custsim.sim import network as nw
 
 KINDS = ["erdos_renyi", "watts_strogatz", "barabasi_albert"]
 

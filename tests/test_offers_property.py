@@ -4,11 +4,11 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.composed import ComposedPolicy
-from policies.hi_lo import HiLoPromotion
-from policies.limited_offer import TimeLimitedOffer
-from policies.retention import RetentionOffer
-from sim.market import FirmSpec, MarketObs, Offer, Offers, StepOutcome
+from custsim.policies.composed import ComposedPolicy
+from custsim.policies.hi_lo import HiLoPromotion
+from custsim.policies.limited_offer import TimeLimitedOffer
+from custsim.policies.retention import RetentionOffer
+from custsim.sim.market import FirmSpec, MarketObs, Offer, Offers, StepOutcome
 
 FIRM = FirmSpec("A", 0, 8.0, 5.0, ("A", "B"))
 N = 60
@@ -101,9 +101,13 @@ def test_retention_offers_are_valid_and_respect_the_cap(recency, depth, cap, bud
 @given(depth=st.floats(0.01, 0.99), share=st.floats(0.05, 1.0), seed=st.integers(0, 2**16))
 def test_composed_offers_are_valid(depth, share, seed):
     parts = [
-        {"_target_": "policies.hi_lo.HiLoPromotion", "depth": depth, "start": 2},
-        {"_target_": "policies.limited_offer.TimeLimitedOffer", "start": 5, "target_share": share},
-        {"_target_": "policies.retention.RetentionOffer", "recency_days": 5},
+        {"_target_": "custsim.policies.hi_lo.HiLoPromotion", "depth": depth, "start": 2},
+        {
+            "_target_": "custsim.policies.limited_offer.TimeLimitedOffer",
+            "start": 5,
+            "target_share": share,
+        },
+        {"_target_": "custsim.policies.retention.RetentionOffer", "recency_days": 5},
     ]
     run_days(ComposedPolicy(FIRM, parts), seed)
 

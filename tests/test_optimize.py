@@ -10,8 +10,8 @@ import optuna
 import pandas as pd
 import pytest
 
-from sim.config import ConfigError, OptimizeConfig
-from sim.optimize import (
+from custsim.sim.config import ConfigError, OptimizeConfig
+from custsim.sim.optimize import (
     Param,
     best_summary,
     run_study,
@@ -19,7 +19,7 @@ from sim.optimize import (
     trial_overrides,
     trials_frame,
 )
-from support import compose_config
+from custsim.sim.testing import compose_config
 
 VENV_BIN = Path(sys.executable).parent
 TINY = ["population.size=600", "steps=40", "optimize.trials=4"]

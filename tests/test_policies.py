@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policies.check import PolicyCheckError, check_policy
-from sim.market import MarketObs, Offer
-from sim.runner import build_model, simulate
-from support import small_config
+from custsim.policies.check import PolicyCheckError, check_policy
+from custsim.sim.market import MarketObs, Offer
+from custsim.sim.runner import build_model, simulate
+from custsim.sim.testing import small_config
 
 POLICIES = sorted(p.stem for p in (Path(__file__).parent.parent / "conf" / "policy").glob("*.yaml"))
 
@@ -26,14 +26,14 @@ def test_every_policy_passes_check_policy(name):
 
 
 def test_check_policy_catches_a_policy_that_peeks_at_the_model(monkeypatch):
-    from policies import edlp
+    from custsim.policies import edlp
 
     original = edlp.EverydayPrice.offers
 
     def peeking(self, obs, rng):
         import gc
 
-        from sim.model import CustsimModel
+        from custsim.sim.model import CustsimModel
 
         self.model = next(o for o in gc.get_objects() if isinstance(o, CustsimModel))
         return original(self, obs, rng)
@@ -44,7 +44,7 @@ def test_check_policy_catches_a_policy_that_peeks_at_the_model(monkeypatch):
 
 
 def test_check_policy_catches_nondeterminism(monkeypatch):
-    from policies import edlp
+    from custsim.policies import edlp
 
     draws = iter(np.linspace(7.0, 8.0, 100))
     monkeypatch.setattr(edlp.EverydayPrice, "offers", lambda self, obs, rng: Offer(next(draws)))
@@ -83,7 +83,7 @@ def test_market_obs_holds_no_latent_trait():
     ],
 )
 def test_bad_policy_parameters_fail_before_the_run(override, needle):
-    from sim.config import ConfigError
+    from custsim.sim.config import ConfigError
 
     with pytest.raises(ConfigError) as err:
         build_model(small_config(*override.split(), "population.size=50"))

@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from policies.composed import ComposedPolicy, merge_loyalty, merge_targets
-from policies.hi_lo import HiLoPromotion
-from policies.limited_offer import TimeLimitedOffer
-from policies.loyalty_points import LoyaltyPoints
-from policies.reactive import ReactiveCompetitor
-from policies.retention import RetentionOffer
-from policies.stamp_card import StampCard
-from policies.tiers import Tiers
-from sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, Offers, StepOutcome
+from custsim.policies.composed import ComposedPolicy, merge_loyalty, merge_targets
+from custsim.policies.hi_lo import HiLoPromotion
+from custsim.policies.limited_offer import TimeLimitedOffer
+from custsim.policies.loyalty_points import LoyaltyPoints
+from custsim.policies.reactive import ReactiveCompetitor
+from custsim.policies.retention import RetentionOffer
+from custsim.policies.stamp_card import StampCard
+from custsim.policies.tiers import Tiers
+from custsim.sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, Offers, StepOutcome
 
 NAMES = ("A", "B", "C")
 REGULAR = np.array([8.0, 10.0, 12.0])
@@ -356,8 +356,10 @@ def test_buyers_at_the_regular_price_cost_nothing():
 
 
 def test_composed_promotion_sales_are_not_charged_to_the_retention_budget():
-    hi_lo = {"_target_": "policies.hi_lo.HiLoPromotion", "start": 1}
-    policy = ComposedPolicy(FIRM, [hi_lo, {"_target_": "policies.retention.RetentionOffer"}])
+    hi_lo = {"_target_": "custsim.policies.hi_lo.HiLoPromotion", "start": 1}
+    policy = ComposedPolicy(
+        FIRM, [hi_lo, {"_target_": "custsim.policies.retention.RetentionOffer"}]
+    )
     o = policy.offers(obs(1, n=4, last_purchase_day=np.zeros(4)), rng())  # nobody at risk
     assert o.price == 6.0 and ids(o) == []
     policy.settle(outcome(1, buyers=[0, 2], paid=[6.0, 6.0], quantities=[1, 3]))
@@ -436,7 +438,7 @@ class Fixed:
 
 
 def composed(*offers: Offer) -> ComposedPolicy:
-    policy = ComposedPolicy(FIRM, [{"_target_": "policies.edlp.EverydayPrice"}])
+    policy = ComposedPolicy(FIRM, [{"_target_": "custsim.policies.edlp.EverydayPrice"}])
     policy.parts = [Fixed(o) for o in offers]
     return policy
 
@@ -495,9 +497,16 @@ def test_composed_settle_reaches_every_part():
 
 def test_composed_built_from_dict_parts():
     parts = [
-        {"_target_": "policies.hi_lo.HiLoPromotion", "depth": 0.25, "start": 10, "every": 28},
-        OmegaConf.create({"_target_": "policies.loyalty_points.LoyaltyPoints", "threshold": 50}),
-        {"_target_": "policies.limited_offer.TimeLimitedOffer", "start": 12, "stock": 50},
+        {
+            "_target_": "custsim.policies.hi_lo.HiLoPromotion",
+            "depth": 0.25,
+            "start": 10,
+            "every": 28,
+        },
+        OmegaConf.create(
+            {"_target_": "custsim.policies.loyalty_points.LoyaltyPoints", "threshold": 50}
+        ),
+        {"_target_": "custsim.policies.limited_offer.TimeLimitedOffer", "start": 12, "stock": 50},
     ]
     policy = ComposedPolicy(FIRM, parts)
     hi_lo, points, limited = policy.parts
@@ -531,10 +540,10 @@ def test_composed_errors_name_the_part():
     with pytest.raises(ValueError, match=r"^parts=\[\]"):
         ComposedPolicy(FIRM, [])
     bad_depth = [
-        {"_target_": "policies.edlp.EverydayPrice"},
-        {"_target_": "policies.hi_lo.HiLoPromotion", "depth": 1.5},
+        {"_target_": "custsim.policies.edlp.EverydayPrice"},
+        {"_target_": "custsim.policies.hi_lo.HiLoPromotion", "depth": 1.5},
     ]
     with pytest.raises(ValueError, match=r"^parts\.1\.depth=1\.5"):
         ComposedPolicy(FIRM, bad_depth)
     with pytest.raises(ValueError, match=r"^parts\.0: .*dept"):
-        ComposedPolicy(FIRM, [{"_target_": "policies.hi_lo.HiLoPromotion", "dept": 0.2}])
+        ComposedPolicy(FIRM, [{"_target_": "custsim.policies.hi_lo.HiLoPromotion", "dept": 0.2}])

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from agents.population import (
+from custsim.agents.population import (
     draw_beta,
     draw_gamma,
     draw_lognormal,
     draw_population,
     segment_sizes,
 )
-from sim.config import Dist, SegmentConfig
+from custsim.sim.config import Dist, SegmentConfig
 
 
 @pytest.mark.parametrize(

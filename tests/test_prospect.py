@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.prospect import value, weight, weighted_prospect
+from custsim.agents.prospect import value, weight, weighted_prospect
 
 
 def test_value_matches_tk92_closed_form():

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents import loyalty
-from sim.purchases import PurchaseLog, card_purchases, completion, first_card_gaps
-from sim.runner import build_model, simulate
-from sim.utility import ShopperTraits, points_term
-from support import small_config
+from custsim.agents import loyalty
+from custsim.sim.purchases import PurchaseLog, card_purchases, completion, first_card_gaps
+from custsim.sim.runner import build_model, simulate
+from custsim.sim.testing import small_config
+from custsim.sim.utility import ShopperTraits, points_term
 
 
 def log_of(rows: list[tuple]) -> pd.DataFrame:

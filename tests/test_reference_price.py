@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.reference_price import perceived_gain, relative_deal_depth, update
+from custsim.agents.reference_price import perceived_gain, relative_deal_depth, update
 
 
 def test_update_is_exponential_smoothing():

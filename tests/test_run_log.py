@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import runner
-from support import small_config
+from custsim.sim import runner
+from custsim.sim.testing import small_config
 
 VENV_BIN = Path(sys.executable).parent
 TINY = ["population.size=300", "steps=5", "plots=false"]
@@ -41,7 +41,7 @@ def test_a_run_logs_what_ran_timings_and_results_to_run_log(tmp_path):
     assert lines[4].startswith("simulate: 5 days, ")
     assert lines[-1] == f"results: {out}"
     # the console shows what it showed before: the table, no log lines
-    assert "sim.runner" not in proc.stdout + proc.stderr
+    assert "custsim.sim.runner" not in proc.stdout + proc.stderr
     assert proc.stdout.startswith("custsim: 5 days, 300 customers")
 
 
@@ -68,7 +68,10 @@ def test_warnings_are_logged_and_still_shown(monkeypatch, caplog):
         step(model)
 
     monkeypatch.setattr(runner.CustsimModel, "step", noisy_step)
-    with caplog.at_level(logging.INFO, logger="sim.runner"), pytest.warns(UserWarning, match="odd"):
+    with (
+        caplog.at_level(logging.INFO, logger="custsim.sim.runner"),
+        pytest.warns(UserWarning, match="odd"),
+    ):
         runner.simulate(small_config("steps=5"))
     warned = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warned) == 1 and warned[0].getMessage().startswith("UserWarning: an odd shelf (")
@@ -79,7 +82,7 @@ def test_a_failing_run_logs_why(monkeypatch, caplog):
         raise ValueError("no shelf")
 
     monkeypatch.setattr(runner, "build_model", broken)
-    with caplog.at_level(logging.INFO, logger="sim.runner"), pytest.raises(ValueError):
+    with caplog.at_level(logging.INFO, logger="custsim.sim.runner"), pytest.raises(ValueError):
         runner.simulate(small_config())
     assert caplog.records[-1].levelno == logging.ERROR
     assert caplog.records[-1].getMessage().endswith("s: ValueError: no shelf")

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.sensitivity import check_sensitivity
-from sim import sensitivity as sa
-from sim.config import ConfigError
-from support import compose_config
+from custsim.experiments.sensitivity import check_sensitivity
+from custsim.sim import sensitivity as sa
+from custsim.sim.config import ConfigError
+from custsim.sim.testing import compose_config
 
 VENV_BIN = Path(sys.executable).parent
 TINY = ["population.size=400", "steps=30", "sensitivity.n_jobs=1"]

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from agents.social import add_to_neighbours, cells, edges_from, recency_increment
-from sim.network import from_edges
+from custsim.agents.social import add_to_neighbours, cells, edges_from, recency_increment
+from custsim.sim.network import from_edges
 
 
 def _graph():

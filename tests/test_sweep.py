@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.compose import compose_config
-from sim.runner import simulate
-from sim.sweep import mean_ci
-from sim.sweep_job import is_complete, write_status
+from custsim.sim.compose import compose_config
+from custsim.sim.runner import simulate
+from custsim.sim.sweep import mean_ci
+from custsim.sim.sweep_job import is_complete, write_status
 
 VENV_BIN = Path(sys.executable).parent
 SMALL = ["population.size=500", "steps=20", "plots=false"]

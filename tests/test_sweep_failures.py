@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from experiments import report
-from sim.compose import compose_config
-from sim.runner import simulate
-from sim.sweep import SweepCallback, aggregate_sweep
-from sim.sweep_job import FAIL_MODE_ENV, is_complete, remove_partial_files, write_status
-from sim.sweep_plan import PLAN_FILE, one_value_sweeps, tidy_float, write_plan
+from custsim.experiments import report
+from custsim.sim.compose import compose_config
+from custsim.sim.runner import simulate
+from custsim.sim.sweep import SweepCallback, aggregate_sweep
+from custsim.sim.sweep_job import FAIL_MODE_ENV, is_complete, remove_partial_files, write_status
+from custsim.sim.sweep_plan import PLAN_FILE, one_value_sweeps, tidy_float, write_plan
 
 VENV_BIN = Path(sys.executable).parent
 TINY = ["population.size=50", "steps=5", "plots=false", "write_customers=false"]

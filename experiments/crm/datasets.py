@@ -1,7 +1,7 @@
 """Transaction logs shipped with the package, for examples and tests.
 
 The files live in ``experiments/crm/data/`` and are found with
-``importlib.resources.files(__package__) / "data"``, relative to this ``experiments.crm``
+``importlib.resources.files(__package__) / "data"``, relative to this ``custsim.experiments.crm``
 package: that resolves to the source folder in an editable install and to the unpacked
 package in an installed wheel (provided the wheel carries the data files as package data).
 """

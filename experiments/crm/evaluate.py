@@ -1,7 +1,7 @@
 """Scoring the firm's predictions against the simulation's truth.
 
 A simulation knows what no CRM system does: who really churned and when. Here the
-firm-side scores of `policies.crm` (rules, P(alive), a learned classifier) are scored
+firm-side scores of `custsim.policies.crm` (rules, P(alive), a learned classifier) are scored
 against that truth: precision and recall of a flag, the ROC AUC of a score, a gains
 (lift) table by decile, and the offers a retention budget wastes.
 
@@ -22,8 +22,8 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from policies.crm.records import FirmRecords
-from policies.crm.warning import top_k
+from custsim.policies.crm.records import FirmRecords
+from custsim.policies.crm.warning import top_k
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from policies.crm.lifecycle import gap_stats
-from policies.crm.records import FirmRecords
+from custsim.policies.crm.lifecycle import gap_stats
+from custsim.policies.crm.records import FirmRecords
 
 IntArray = NDArray[np.int64]
 
@@ -35,9 +35,9 @@ def behaviour_features(
     """Observed behaviour per customer of the firm: the inputs of the profiles.
 
     Columns: recency, frequency, monetary (total spend), aov (spend per purchase); with
-    a purchase log (`sim.purchases.PurchaseLog.frame()`, cut at `records.as_of`):
+    a purchase log (`custsim.sim.purchases.PurchaseLog.frame()`, cut at `records.as_of`):
     gap_cv (coefficient of variation of the gaps, std/mean: 0 = clockwork regular;
-    `policies.crm.lifecycle.gap_stats`), reward_share (share of purchases that
+    `custsim.policies.crm.lifecycle.gap_stats`), reward_share (share of purchases that
     completed a reward: points use); with `regular_price` too: deal_share (share of
     purchases at a unit price below the regular price). gap_cv is NaN below three
     purchase days; `kmeans_profiles` fills it with the median.

@@ -1,6 +1,6 @@
 """Analyses that reproduce published findings, one module per `conf/experiment/<name>.yaml`.
 
-Each module `experiments.findings.<name>` defines `NUMBER` (its place in the
+Each module `custsim.experiments.findings.<name>` defines `NUMBER` (its place in the
 report), `TITLE`, and `run(experiment: sim.findings.Experiment) -> FindingResult`.
 `custsim-findings` (experiments/findings/cli.py) runs them and writes the report
 (experiments/findings/records.py: each finding's files and the report built from them).

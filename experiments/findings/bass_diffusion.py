@@ -13,7 +13,7 @@ puts the sales peak at t* = 6.2 years.
 custsim: product N launches on day 0 and is invisible to customers who have not
 heard of it. Each day an unaware customer hears of it with P = 1 - exp(-(p +
 q a_i) / D): advertising p, word of mouth q times the share a_i of its
-neighbours who have bought it, D = 365 days (`sim.launch`, `agents.diffusion`)
+neighbours who have bought it, D = 365 days (`custsim.sim.launch`, `custsim.agents.diffusion`)
 on a dense random network (close to well-mixed). Adoption is the first
 purchase, made through the ordinary logit choice at a shopping occasion, so it
 lags hearing by a few weeks.
@@ -36,10 +36,10 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.optimize import curve_fit
 
-from agents.diffusion import bass_cumulative, bass_peak_time
-from sim.findings import Check, Experiment, FindingResult, estimate
-from sim.plots import PALETTE, closing_figure, save_png
-from sim.runner import RunResult
+from custsim.agents.diffusion import bass_cumulative, bass_peak_time
+from custsim.sim.findings import Check, Experiment, FindingResult, estimate
+from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.sim.runner import RunResult
 
 NUMBER = 10
 TITLE = "Bass diffusion: advertising and word of mouth give the S-curve of adoption"

@@ -15,7 +15,7 @@ alpha / (alpha + beta + t). Fitted: regular alpha = 0.704, beta = 1.182
 
 custsim: population `subscribers` (one segment per cohort): every customer
 renews once a year (`occasion_timing: regular`) and drops out after an
-occasion with its own constant p_i ~ Beta(alpha, beta) (`agents.churn`; no
+occasion with its own constant p_i ~ Beta(alpha, beta) (`custsim.agents.churn`; no
 dissatisfaction term). A customer with churn_day in ((k-1) T, k T] left at
 renewal k (T = 1 / occasion rate).
 
@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from agents.churn import sbg_retention, sbg_survival
-from sim.findings import Check, Experiment, FindingResult, estimate
-from sim.plots import PALETTE, closing_figure, save_png
-from sim.runner import RunResult
+from custsim.agents.churn import sbg_retention, sbg_survival
+from custsim.sim.findings import Check, Experiment, FindingResult, estimate
+from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.sim.runner import RunResult
 
 NUMBER = 11
 TITLE = "Heterogeneous churn: cohort retention rises with tenure (sBG)"

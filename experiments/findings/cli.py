@@ -21,8 +21,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from experiments.findings import finding_titles
-from sim.cli_help import exit_on_help, format_help
+from custsim.experiments.findings import finding_titles
+from custsim.sim.cli_help import exit_on_help, format_help
 
 PROG = "custsim-findings"
 DESCRIPTION = """
@@ -106,9 +106,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         bad_input(f"unknown finding {unknown[0]!r}: must be one of: {', '.join(titles)}")
     from tqdm import tqdm  # the engine and the analyses: imported on running, not for --help
 
-    from experiments.findings import records
-    from sim import results
-    from sim.config import ConfigError
+    from custsim.experiments.findings import records
+    from custsim.sim import results
+    from custsim.sim.config import ConfigError
 
     found = []
     for name in tqdm(args.names or list(titles), desc="findings", unit="finding"):

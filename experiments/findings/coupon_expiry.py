@@ -7,7 +7,7 @@ by anticipated regret at letting the coupon lapse).
 
 custsim: a running offer adds u_i * (exp(-t / tau_n) + 1 / (1 + D)) to the
 offer's utility and prompts extra shopping trips at the same strength
-(`agents.urgency.offer_pull`): novelty fades over the first days, and the
+(`custsim.agents.urgency.offer_pull`): novelty fades over the first days, and the
 countdown term grows as the D days left run out, but only when the countdown is
 shown (`policy.countdown`; hidden in the control arm, where D is unknown).
 
@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.findings import Check, Experiment, FindingResult, estimate
-from sim.plots import PALETTE, closing_figure, save_png
-from sim.runner import RunResult
+from custsim.sim.findings import Check, Experiment, FindingResult, estimate
+from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.sim.runner import RunResult
 
 NUMBER = 7
 TITLE = "Coupon expiry: redemptions peak at the drop and just before expiry"

@@ -7,7 +7,7 @@ against 19% of the plain ones, and the endowed cards were completed sooner.
 
 custsim: progress is what the card shows, g = stamps / slots, so the endowed card
 starts at 0.2 (after the first purchase 0.3 against 1/8). Visible progress pulls
-purchases (`agents.loyalty.goal_pull`) and keeps members collecting: on a trip
+purchases (`custsim.agents.loyalty.goal_pull`) and keeps members collecting: on a trip
 without a stamp a member gives up the card with probability q * (1 - g)
 (`population.goal_abandonment`, Kivetz et al.'s goal-distance model applied to
 persistence), 20% less often on the endowed card at every stage (remaining
@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.findings import Check, Experiment, FindingResult, estimate
-from sim.plots import PALETTE, closing_figure, save_png
-from sim.purchases import card_purchases, completion
-from sim.runner import RunResult
+from custsim.sim.findings import Check, Experiment, FindingResult, estimate
+from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.sim.purchases import card_purchases, completion
+from custsim.sim.runner import RunResult
 
 NUMBER = 6
 TITLE = "Endowed progress: two free stamps get stamp cards completed"

@@ -8,7 +8,7 @@ Published:
   same message framed as a gain (Tversky & Kahneman 1981; credit-card usage in
   the field: Ganzach & Karsahi 1995).
 
-custsim (`agents.framing`, `agents.loyalty`): a cut of c off list price L reads as
+custsim (`custsim.agents.framing`, `custsim.agents.loyalty`): a cut of c off list price L reads as
 M * c with M = c_f (100 / L)^phi for percentages ("x% off", "pay y%") and
 c_f (L / 100)^phi for amounts (numerosity); c_f = 1.1 for "pay y%". A
 loss-framed points message multiplies the points' value by lambda_i for members
@@ -35,11 +35,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from agents import framing
-from sim.config import CustsimConfig
-from sim.findings import Check, Experiment, FindingResult, estimate
-from sim.plots import PALETTE, closing_figure, save_png
-from sim.runner import RunResult
+from custsim.agents import framing
+from custsim.sim.config import CustsimConfig
+from custsim.sim.findings import Check, Experiment, FindingResult, estimate
+from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.sim.runner import RunResult
 
 NUMBER = 8
 TITLE = "Framing: the rule of 100, 'pay 80%', and loss-framed points messages"

@@ -8,7 +8,7 @@ led to no reward did not accelerate (they slowed down).
 
 custsim: with visible progress g = stamps / slots, a member shops more often and,
 on each trip, buying towards the reward pulls with gamma_i * g * b_i * m_i * R
-(`agents.loyalty.goal_pull`). With progress hidden (`policy.progress_visible:
+(`custsim.agents.loyalty.goal_pull`). With progress hidden (`policy.progress_visible:
 false`, the control arm) neither term acts.
 
 Analysis (as in the paper): every purchase is logged; for each first card
@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from sim.findings import Check, Experiment, FindingResult, estimate
-from sim.plots import PALETTE, closing_figure, save_png
-from sim.purchases import card_purchases, first_card_gaps
-from sim.runner import RunResult
+from custsim.sim.findings import Check, Experiment, FindingResult, estimate
+from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.sim.purchases import card_purchases, first_card_gaps
+from custsim.sim.runner import RunResult
 
 NUMBER = 5
 TITLE = "Goal gradient: stamp-card purchases accelerate towards the reward"

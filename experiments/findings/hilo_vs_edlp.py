@@ -9,10 +9,10 @@ price is optimal when consumers weigh losses more than gains, a cyclical
 consumers (stockpiling).
 
 Mechanism: hi-lo cuts the price by d for `duration` days every `every` days.
-References settle near the average price seen (`agents.reference_price`), so
+References settle near the average price seen (`custsim.agents.reference_price`), so
 promotion days are felt as gains, b eta v(r - p) with v(x) = x^alpha, and the
 regular days in between as losses, -b eta lambda (p - r)^beta
-(`agents.prospect`). Raising lambda makes the many small losses outweigh the
+(`custsim.agents.prospect`). Raising lambda makes the many small losses outweigh the
 few large gains.
 
 Design (Kopalle et al.'s setting): both arms charge the same time-average
@@ -35,11 +35,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from policies.edlp import EverydayPriceConfig
-from sim import arms
-from sim.config import CustsimConfig
-from sim.findings import Check, Experiment, FindingResult, estimate
-from sim.runner import RunResult
+from custsim.policies.edlp import EverydayPriceConfig
+from custsim.sim import arms
+from custsim.sim.config import CustsimConfig
+from custsim.sim.findings import Check, Experiment, FindingResult, estimate
+from custsim.sim.runner import RunResult
 
 NUMBER = 3
 TITLE = "Hi-lo vs everyday pricing"
@@ -181,7 +181,7 @@ def plot_figure(sweep: pd.DataFrame, crossing: float, path: Path) -> Path:
     """Revenue and margin of hi-lo relative to EDLP across lambda, with 95% CIs."""
     from matplotlib.ticker import PercentFormatter
 
-    from sim.plots import PALETTE, closing_figure, save_png
+    from custsim.sim.plots import PALETTE, closing_figure, save_png
 
     colors = {"reference_only": PALETTE[0], "full_model": PALETTE[1]}
     with closing_figure(ncols=2, figsize=(12, 4.8), sharex=True) as (fig, axes):

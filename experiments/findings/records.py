@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.findings import finding_modules
-from sim import results
-from sim.findings import Check, Experiment, FindingResult
+from custsim.experiments.findings import finding_modules
+from custsim.sim import results
+from custsim.sim.findings import Check, Experiment, FindingResult
 
 RECORD = "finding.json"  # a finding's section of the report, in its folder
 

@@ -9,7 +9,7 @@ responses to increases about 2.5 times those to decreases.
 Mechanism: on the day of a permanent step of +-x in the focal firm's price,
 customers' reference prices r still sit at the old price P. The rise is felt
 as a loss, b eta v(-(xP - L r)) with v(-y) = -lambda y^beta, the cut as a gain
-b eta (xP - L r)^alpha (`agents.prospect`, `agents.reference_price`); with
+b eta (xP - L r)^alpha (`custsim.agents.prospect`, `custsim.agents.reference_price`); with
 lambda > 1 and alpha = beta the loss looms larger. References adapt,
 r <- (1 - theta) r + theta p on every trip, so the asymmetry is short-run.
 
@@ -23,7 +23,7 @@ aversion, linear in price, gives ratio = 1 for small steps); percentage changes
 would not (-30% and +43% are the same log change). Purchases (occasions on
 which the brand is chosen) are the brand-choice response of the choice-model
 literature; units add the stockpiling a cut below the reference triggers
-(`agents.inventory`), reported alongside. The check is repeated with lambda = 1
+(`custsim.agents.inventory`), reported alongside. The check is repeated with lambda = 1
 in every segment, where the asymmetry must vanish.
 
 Params (`finding.params`): change (fraction, default 0.10), day (first day of
@@ -38,10 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from policies.price_change import PriceChangeConfig
-from sim import arms
-from sim.config import CustsimConfig
-from sim.findings import Check, Experiment, FindingResult, estimate
+from custsim.policies.price_change import PriceChangeConfig
+from custsim.sim import arms
+from custsim.sim.config import CustsimConfig
+from custsim.sim.findings import Check, Experiment, FindingResult, estimate
 
 NUMBER = 1
 TITLE = "Reference-price asymmetry"
@@ -182,7 +182,7 @@ def checks(
 
 def plot_figure(summary: pd.DataFrame, daily: pd.DataFrame, p: Params, path: Path) -> Path:
     """Left: purchases lost (rise) and gained (cut) per day; right: the ratio with CIs."""
-    from sim.plots import PALETTE, closing_figure, save_png
+    from custsim.sim.plots import PALETTE, closing_figure, save_png
 
     colors = {"rise": PALETTE[5], "cut": PALETTE[0]}
     styles = {"default": "-", "lambda_1": ":"}

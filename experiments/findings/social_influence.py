@@ -11,7 +11,7 @@ was stronger; the best songs rarely did poorly and the worst rarely did well.
 custsim: eight brands at one price and of graded quality (`conf/market/
 parallel_worlds.yaml`), a fresh market, one world per seed. A shopper's utility
 for brand j gains w_i S_ij, where S_ij is the recency-weighted share of its
-network neighbours who bought j (`agents.social`): brands that happen to lead
+network neighbours who bought j (`custsim.agents.social`): brands that happen to lead
 early are seen more and chosen more (cumulative advantage). Independent worlds
 have no network; social worlds multiply every persona's w_i by the strength.
 
@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from sim.config import CustsimConfig
-from sim.findings import Check, Experiment, FindingResult, estimate
-from sim.plots import PALETTE, closing_figure, save_png
-from sim.runner import RunResult
+from custsim.sim.config import CustsimConfig
+from custsim.sim.findings import Check, Experiment, FindingResult, estimate
+from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.sim.runner import RunResult
 
 NUMBER = 9
 TITLE = "Social influence: more unequal and less predictable market shares"

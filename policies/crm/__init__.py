@@ -1,6 +1,6 @@
 """Firm-side CRM kernels: what a firm can compute from its own records inside a run.
 
-Everything here works on the per-customer arrays a `sim.market.MarketObs` exposes for
+Everything here works on the per-customer arrays a `custsim.sim.market.MarketObs` exposes for
 one firm (first and last purchase day, purchase count, spend, points), or on the
 columns of a purchase log cut at an as-of day, and never on latent traits or true
 churn. The modules depend on numpy only, so policies can call them for targeting
@@ -19,6 +19,6 @@ is computed over the firm's customers only (`FirmRecords.customer`), and arrays
 aligned with all customers carry a neutral fill (score 0, class -1) elsewhere.
 """
 
-from policies.crm.records import FirmRecords
+from custsim.policies.crm.records import FirmRecords
 
 __all__ = ["FirmRecords"]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from policies.crm.records import FirmRecords
+from custsim.policies.crm.records import FirmRecords
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -1,7 +1,7 @@
 """A firm's own records of its customers, from a `MarketObs` or from a purchase log.
 
 The arrays have one entry per customer of the whole population (row ids 0..n-1), as
-in `sim.market.MarketObs`; `customer` marks who has bought from the firm at least
+in `custsim.sim.market.MarketObs`; `customer` marks who has bought from the firm at least
 once. The as-of convention is that of `MarketObs`: records "as of day t" hold the
 purchases of days < t (what a policy sees at the start of day t), and recency at t is
 t minus the last purchase day (so a purchase yesterday has recency 1).
@@ -21,7 +21,7 @@ BoolArray = NDArray[np.bool_]
 
 
 class _ObsLike(Protocol):
-    """The part of `sim.market.MarketObs` used here (duck-typed, so no sim import)."""
+    """The part of `custsim.sim.market.MarketObs` used here (duck-typed, so no sim import)."""
 
     day: int
     first_purchase_day: NDArray[np.float64]
@@ -88,7 +88,7 @@ class FirmRecords:
         """The records a policy sees in its `MarketObs` (as of `obs.day`).
 
         Args:
-            obs: A `sim.market.MarketObs` (or anything with the same fields).
+            obs: A `custsim.sim.market.MarketObs` (or anything with the same fields).
 
         Returns:
             The records, as float and int64 copies of the observation's arrays.
@@ -119,7 +119,7 @@ class FirmRecords:
     ) -> FirmRecords:
         """Rebuild a firm's records from the columns of a purchase log cut at `as_of`.
 
-        The columns are those of `sim.purchases.PurchaseLog.frame()` (pass
+        The columns are those of `custsim.sim.purchases.PurchaseLog.frame()` (pass
         `log["day"].to_numpy()` and so on). Rows of other firms (when `firm` and
         `firm_index` are given) and of days >= as_of are dropped. Then, per customer:
         first and last purchase day (min and max of day), count (rows), spend

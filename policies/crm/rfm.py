@@ -1,6 +1,6 @@
 """RFM: recency, frequency and monetary value per customer, quintile scores and classes.
 
-Definitions (all from the firm's own records, `policies.crm.records.FirmRecords`):
+Definitions (all from the firm's own records, `custsim.policies.crm.records.FirmRecords`):
 
 * recency R: days since the last purchase at the as-of day, t - d_last;
 * frequency F: purchase occasions with the firm (the first one included);
@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from policies.crm.records import FirmRecords
+from custsim.policies.crm.records import FirmRecords
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

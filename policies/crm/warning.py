@@ -1,7 +1,7 @@
 """Churn early warning from the firm's records: rules, BG/NBD inputs, value x risk ranking.
 
 A firm cannot see churn; it sees when each customer last bought. Two rules flag
-customers as at risk (the same rules `policies.retention` applies):
+customers as at risk (the same rules `custsim.policies.retention` applies):
 
 * recency rule: no purchase for more than k days (default 30, a threshold matched to
   an intervention, e.g. a win-back offer a month after the last purchase);
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from policies.crm.records import FirmRecords
+from custsim.policies.crm.records import FirmRecords
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -91,7 +91,7 @@ def bgnbd_inputs(
               \quad T = (t - d_\text{first})/u.
 
     Purchase occasions are days in the simulation, so they match the distinct purchase
-    days of `experiments.crm.btyd.summarise_transactions` (the model's input there).
+    days of `custsim.experiments.crm.btyd.summarise_transactions` (the model's input there).
 
     Args:
         records: The firm's records at the as-of day.

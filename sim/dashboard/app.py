@@ -20,12 +20,12 @@ from dataclasses import asdict
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.dashboard.charts import CHARTS, chart_png
-from sim.dashboard.controls import Settings, cli_command, policy_knobs
-from sim.dashboard.model import DashboardModel
-from sim.dashboard.presets import PRESETS, Preset, preset_from_query, unknown_preset_message
-from sim.dashboard.readouts import readouts
-from sim.dashboard.sidebar import Dashboard
+from custsim.sim.dashboard.charts import CHARTS, chart_png
+from custsim.sim.dashboard.controls import Settings, cli_command, policy_knobs
+from custsim.sim.dashboard.model import DashboardModel
+from custsim.sim.dashboard.presets import PRESETS, Preset, preset_from_query, unknown_preset_message
+from custsim.sim.dashboard.readouts import readouts
+from custsim.sim.dashboard.sidebar import Dashboard
 
 TITLE = "custsim classroom"
 RENDER_INTERVAL = 7  # days per chart update (and per Step press): one week

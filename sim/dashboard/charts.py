@@ -2,7 +2,7 @@
 
 Each chart is a function `model -> matplotlib Figure` that reads only the
 model's public state (`recorder`, `state`, `cfg`, `specs`), never the engine's
-internals, and uses the CLI plots' firm colours (`sim.plots.firm_colors`). The
+internals, and uses the CLI plots' firm colours (`custsim.sim.plots.firm_colors`). The
 x axis spans the whole run, so a chart fills up as the days pass. Figures are
 built with `matplotlib.figure.Figure` (no pyplot), safe in the server's threads.
 """
@@ -18,12 +18,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from numpy.typing import NDArray
 
-from sim.dashboard.network_view import draw_network
-from sim.plots import firm_colors
+from custsim.sim.dashboard.network_view import draw_network
+from custsim.sim.plots import firm_colors
 
 if TYPE_CHECKING:
-    from sim.dashboard.model import DashboardModel
-    from sim.model import CustsimModel
+    from custsim.sim.dashboard.model import DashboardModel
+    from custsim.sim.model import CustsimModel
 
 FIGSIZE = (5.6, 3.3)
 DPI = 90

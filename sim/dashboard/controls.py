@@ -18,8 +18,8 @@ import functools
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sim import market, network
-from sim.compose import compose_raw
+from custsim.sim import market, network
+from custsim.sim.compose import compose_raw
 
 # the policies whose main knobs have controls (`policy_knobs`); the default first in each list
 POLICIES = ("hi_lo", "none", "limited_offer", "loyalty_points", "stamp_card")

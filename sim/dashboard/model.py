@@ -4,8 +4,8 @@ SolaraViz rebuilds the model on Reset as `type(model)(**control_values)`, so the
 dashboard needs a model class that takes keyword arguments. `DashboardModel`
 adds only that constructor (and a cached drawing of the network): it turns the
 controls into the CLI's Hydra overrides (`controls.to_overrides`), composes and
-validates them with `sim.compose.compose_config` and initialises the unchanged
-`CustsimModel` with `sim.runner.make_policies`, exactly as `sim.runner.build_model`
+validates them with `custsim.sim.compose.compose_config` and initialises the unchanged
+`CustsimModel` with `custsim.sim.runner.make_policies`, exactly as `custsim.sim.runner.build_model`
 does. The same controls and seed therefore give the same run as `custsim` with
 `controls.cli_command(settings)`.
 
@@ -21,12 +21,12 @@ import functools
 import threading
 from typing import Any
 
-from sim.compose import compose_config
-from sim.config import CustsimConfig
-from sim.dashboard.controls import Settings, to_overrides
-from sim.dashboard.network_view import NetworkView, sample_view
-from sim.model import CustsimModel
-from sim.runner import make_policies
+from custsim.sim.compose import compose_config
+from custsim.sim.config import CustsimConfig
+from custsim.sim.dashboard.controls import Settings, to_overrides
+from custsim.sim.dashboard.network_view import NetworkView, sample_view
+from custsim.sim.model import CustsimModel
+from custsim.sim.runner import make_policies
 
 MAX_NETWORK_NODES = 300
 

@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import breadth_first_order
 
-from sim.network import Graph
+from custsim.sim.network import Graph
 
 NEVER_BOUGHT = "#d0d0d0"
 

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from sim.model import CustsimModel
+    from custsim.sim.model import CustsimModel
 
 WINDOW = 7  # days compared before and after a deal
 

@@ -1,9 +1,13 @@
-"""Helpers for the tests: compose configs exactly as the CLI does."""
+"""Configs for tests, custsim's own and a policy author's: composed exactly as the CLI does.
+
+`small_config` is a quick run (2,000 customers, 60 days) for checking a policy or a
+mechanism end to end, e.g. `CustsimModel(small_config("policy=hi_lo"), ...)`.
+"""
 
 from __future__ import annotations
 
-from sim.compose import compose_config as _compose
-from sim.config import CustsimConfig
+from custsim.sim.compose import compose_config as _compose
+from custsim.sim.config import CustsimConfig
 
 SMALL = ["population.size=2000", "steps=60", "progress=off"]
 
