@@ -8,11 +8,10 @@ from dataclasses import asdict, fields, replace
 import numpy as np
 import pytest
 
-from custsim.experiments.dashboard import parse_args, solara_args
-from custsim.sim.compose import compose_config
-from custsim.sim.dashboard.app import RUN_COMPLETE, describe
-from custsim.sim.dashboard.charts import CHARTS, chart_png
-from custsim.sim.dashboard.controls import (
+from custsim.experiments.dashboard.app import RUN_COMPLETE, describe
+from custsim.experiments.dashboard.charts import CHARTS, chart_png
+from custsim.experiments.dashboard.cli import parse_args, solara_args
+from custsim.experiments.dashboard.controls import (
     CONTROLS,
     FRAMES,
     NETWORKS,
@@ -23,15 +22,21 @@ from custsim.sim.dashboard.controls import (
     to_overrides,
     value_label,
 )
-from custsim.sim.dashboard.model import DashboardModel
-from custsim.sim.dashboard.network_view import sample_view
-from custsim.sim.dashboard.presets import (
+from custsim.experiments.dashboard.model import DashboardModel
+from custsim.experiments.dashboard.network_view import sample_view
+from custsim.experiments.dashboard.presets import (
     PRESETS,
     PRESETS_BY_KEY,
     preset_from_query,
     unknown_preset_message,
 )
-from custsim.sim.dashboard.readouts import deal_runs, first_reward_day, post_deal_dip, readouts
+from custsim.experiments.dashboard.readouts import (
+    deal_runs,
+    first_reward_day,
+    post_deal_dip,
+    readouts,
+)
+from custsim.sim.compose import compose_config
 from custsim.sim.network import build_network
 from custsim.sim.runner import build_model
 
@@ -237,7 +242,7 @@ def test_network_view_is_a_small_neighbourhood(kind: str) -> None:
 
 def test_dashboard_command_line() -> None:
     args = solara_args(parse_args(["--port", "9001", "--host", "0.0.0.0", "--no-open"]))
-    assert args[:2] == ["run", "custsim.sim.dashboard.app"]
+    assert args[:2] == ["run", "custsim.experiments.dashboard.app"]
     assert {"--production", "--no-check-version", "--no-open"} <= set(args)
     assert args[args.index("--port") + 1] == "9001"
     assert "--open" in solara_args(parse_args([]))

@@ -2,9 +2,9 @@
 
 Each test plays an experiment for a year, and its suggested next change, at the
 dashboard's size, and checks the direction (and rough size) of what the texts
-promise, through the same numbers the dashboard shows (`custsim.sim.dashboard.readouts`).
+promise, through the same numbers the dashboard shows (`custsim.experiments.dashboard.readouts`).
 About 15 s in all. If one fails after an engine change, update the experiment's
-text in `sim/dashboard/presets.py` (and this check) to what the model now does.
+text in `experiments/dashboard/presets.py` (and this check) to what the model now does.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from custsim.sim.dashboard.model import DashboardModel
-from custsim.sim.dashboard.presets import PRESETS_BY_KEY
-from custsim.sim.dashboard.readouts import (
+from custsim.experiments.dashboard.model import DashboardModel
+from custsim.experiments.dashboard.presets import PRESETS_BY_KEY
+from custsim.experiments.dashboard.readouts import (
     first_reward_day,
     focal_reference,
     focal_share,

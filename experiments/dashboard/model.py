@@ -21,10 +21,10 @@ import functools
 import threading
 from typing import Any
 
+from custsim.experiments.dashboard.controls import Settings, to_overrides
+from custsim.experiments.dashboard.network_view import NetworkView, sample_view
 from custsim.sim.compose import compose_config
 from custsim.sim.config import CustsimConfig
-from custsim.sim.dashboard.controls import Settings, to_overrides
-from custsim.sim.dashboard.network_view import NetworkView, sample_view
 from custsim.sim.model import CustsimModel
 from custsim.sim.runner import make_policies
 

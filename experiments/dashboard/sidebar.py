@@ -16,8 +16,8 @@ from typing import Any
 import solara
 from mesa.visualization.solara_viz import ComponentsView, ModelController, ShowSteps
 
-from custsim.sim.dashboard.controls import CONTROLS, value_label
-from custsim.sim.dashboard.model import DashboardModel
+from custsim.experiments.dashboard.controls import CONTROLS, value_label
+from custsim.experiments.dashboard.model import DashboardModel
 
 PLAY_INTERVAL_MS = 100  # SolaraViz's default pause between play ticks
 

@@ -1,7 +1,7 @@
 """The dashboard page: a `DashboardModel` in Mesa's SolaraViz layout, charts, "Things to try".
 
 Served by `custsim-dashboard` (`experiments/dashboard.py`), or directly with
-`solara run sim.dashboard.app`. The frame (`sidebar.Dashboard`) has Mesa's play /
+`solara run custsim.experiments.dashboard.app`. The frame (`sidebar.Dashboard`) has Mesa's play /
 step / reset controls, the play and render intervals, the step counter and the
 model's sliders (`controls.CONTROLS`, each showing its value); moving a slider
 takes effect at the next Reset, which rebuilds the model from the sliders'
@@ -20,12 +20,17 @@ from dataclasses import asdict
 import solara
 from mesa.visualization.utils import update_counter
 
-from custsim.sim.dashboard.charts import CHARTS, chart_png
-from custsim.sim.dashboard.controls import Settings, cli_command, policy_knobs
-from custsim.sim.dashboard.model import DashboardModel
-from custsim.sim.dashboard.presets import PRESETS, Preset, preset_from_query, unknown_preset_message
-from custsim.sim.dashboard.readouts import readouts
-from custsim.sim.dashboard.sidebar import Dashboard
+from custsim.experiments.dashboard.charts import CHARTS, chart_png
+from custsim.experiments.dashboard.controls import Settings, cli_command, policy_knobs
+from custsim.experiments.dashboard.model import DashboardModel
+from custsim.experiments.dashboard.presets import (
+    PRESETS,
+    Preset,
+    preset_from_query,
+    unknown_preset_message,
+)
+from custsim.experiments.dashboard.readouts import readouts
+from custsim.experiments.dashboard.sidebar import Dashboard
 
 TITLE = "custsim classroom"
 RENDER_INTERVAL = 7  # days per chart update (and per Step press): one week

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs
 
-from custsim.sim.dashboard.controls import Settings
+from custsim.experiments.dashboard.controls import Settings
 
 
 @dataclass(frozen=True)

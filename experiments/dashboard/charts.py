@@ -18,11 +18,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from numpy.typing import NDArray
 
-from custsim.sim.dashboard.network_view import draw_network
+from custsim.experiments.dashboard.network_view import draw_network
 from custsim.sim.plots import firm_colors
 
 if TYPE_CHECKING:
-    from custsim.sim.dashboard.model import DashboardModel
+    from custsim.experiments.dashboard.model import DashboardModel
     from custsim.sim.model import CustsimModel
 
 FIGSIZE = (5.6, 3.3)

@@ -4,7 +4,7 @@
     custsim-dashboard --port 9000 --no-open
     custsim-dashboard --host 0.0.0.0      # reachable from the students' machines
 
-The server runs the page `custsim.sim.dashboard.app` (the same `CustsimModel` as the
+The server runs the page `custsim.experiments.dashboard.app` (the same `CustsimModel` as the
 `custsim` command). Solara's usage telemetry and its version check are off, and
 its browser assets come from the installed `solara-assets` package, so the
 dashboard works without internet access. Each browser tab is its own session
@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-APP = "custsim.sim.dashboard.app"
+APP = "custsim.experiments.dashboard.app"
 SERVER_ENV = {  # defaults; a value already in the environment wins
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",  # no usage reports from a classroom
     # a closed tab's session (and its model) is freed after 10 minutes, not Solara's 24 h:
