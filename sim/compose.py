@@ -17,6 +17,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from custsim.sim.config import ConfigError, CustsimConfig, register_configs, validate
 from custsim.sim.rules import cut, shorten_values
+from custsim.sim.traits import unknown_trait
 
 CONFIG_MODULE = "custsim.conf"
 CONFIG_NAME = "config"
@@ -96,6 +97,9 @@ def describe_composition_error(err: Exception, overrides: Sequence[str]) -> str:
         firm = _unknown_firm(override_key(given), overrides)
         if firm is not None:
             return firm
+        trait = unknown_trait(given)  # population.traits.<no such trait>
+        if trait is not None:
+            return trait
         first = str(cause.msg if hasattr(cause, "msg") else cause).splitlines()[0]
         return shorten_values(f"{cut(given)}: {first}")
     return shorten_values(" ".join(str(err).split()))

@@ -10,12 +10,13 @@ the network each generator can build (`custsim.sim.network`) and the memory a ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig
 
+from custsim.agents.population import FAMILIES
 from custsim.sim.rules import (
     MAX_DAYS,
     MAX_INT64,
@@ -43,48 +44,109 @@ UNIT_INTERVAL = Rule(lo=0.0, hi=1.0)
 
 @dataclass
 class Dist:
-    """A behavioural parameter's distribution over customers: mean and standard deviation.
+    """A trait's distribution over a segment's customers: mean and standard deviation.
 
-    The family is fixed by the parameter (gamma, beta or lognormal, see
-    `custsim.agents.population`); sd = 0 gives every customer exactly the mean.
+    The family (gamma, beta, lognormal or constant) is declared on the trait's field
+    (`trait`); sd = 0 gives every customer exactly the mean.
     """
 
     mean: float = 0.0
     sd: float = 0.0
 
 
-def dist(mean: float, sd: float, rule: Rule) -> Any:
-    """A `Dist` field whose mean must satisfy `rule`; its sd is in [0, the mean's upper limit]."""
+def trait(
+    family: str, mean: float, sd: float, rule: Rule, doc: str, *, record: bool = False
+) -> Any:
+    """A trait field: its family, default mean and sd, the mean's range and what it is.
+
+    The sd must be in [0, the mean's upper limit]; a beta trait's sd also obeys
+    sd^2 < mean (1 - mean) (`custsim.agents.population.family_problem`). `record`:
+    written to customers.parquet. The field's metadata is all the sampler, the
+    validator and the results writer read (`custsim.sim.traits`).
+    """
+    if family not in FAMILIES or family == "constant":
+        raise ValueError(f"family={family!r}: must be one of: {', '.join(FAMILIES[:-1])}")
     top = rule.hi if rule.hi is not None else rule.cap
-    meta = {"rule": rule, "sd_rule": Rule(lo=0.0, cap=top)}
-    return field(default_factory=lambda: Dist(mean, sd), metadata=meta)
+    meta = {"rule": rule, "sd_rule": Rule(lo=0.0, cap=top), "family": family, "doc": doc}
+    return field(default_factory=lambda: Dist(mean, sd), metadata=meta | {"record": record})
+
+
+def constant_trait(value: float, rule: Rule, doc: str) -> Any:
+    """A trait with the same value for every customer of a segment (family "constant")."""
+    meta = {"rule": rule, "family": "constant", "doc": doc, "record": False}
+    return field(default=value, metadata=meta)
 
 
 @dataclass
 class SegmentConfig:
-    """One customer segment (persona): its share and the distributions of its traits."""
+    """One customer segment (persona): its share and the distributions of its traits.
+
+    Every field made by `trait` or `constant_trait` is a trait; `taste_sd` is the sd
+    of the normal brand tastes a_ij around each firm's quality.
+    """
 
     share: float = bounded(0.25, 0.0, 1.0)
-    occasion_rate: Dist = dist(0.15, 0.05, PER_DAY)  # shopping occasions per day (gamma)
-    dropout: Dist = dist(0.003, 0.002, Rule(0.0, 1.0, hi_open=True))  # per occasion (beta)
-    price_sensitivity: Dist = dist(0.45, 0.1, POSITIVE)  # b_i per currency unit (lognormal)
+    occasion_rate: Dist = trait(
+        "gamma", 0.15, 0.05, PER_DAY, "mu_i: occasions a day (NBD, Ehrenberg 1959)", record=True
+    )
+    dropout: Dist = trait(
+        "beta", 0.003, 0.002, Rule(0.0, 1.0, hi_open=True), "p_i: per occasion (BG)", record=True
+    )
+    price_sensitivity: Dist = trait(
+        "lognormal", 0.45, 0.1, POSITIVE, "b_i: utility per currency unit of price", record=True
+    )
     taste_sd: float = bounded(0.5, 0.0, cap=100.0)  # sd of brand tastes a_ij around firm quality
-    loss_aversion: Dist = dist(2.25, 0.5, NON_NEGATIVE)  # lambda_i (lognormal)
-    gain_curvature: float = bounded(0.88, 0.0, 1.0, lo_open=True)  # alpha
-    loss_curvature: float = bounded(0.88, 0.0, 1.0, lo_open=True)  # beta
-    reference_weight: Dist = dist(0.4, 0.15, NON_NEGATIVE)  # eta_i (lognormal)
-    memory: Dist = dist(0.2, 0.05, UNIT_INTERVAL)  # theta_i (beta)
-    latitude: float = bounded(0.02, 0.0, 1.0)  # neutral band, fraction of r
-    social_weight: Dist = dist(0.5, 0.2, NON_NEGATIVE)  # w_i (lognormal)
-    deal_proneness: Dist = dist(0.05, 0.03, NON_NEGATIVE)  # utility of a visible deal
-    stockpiling: Dist = dist(0.15, 0.1, UNIT_INTERVAL)  # share of spare storage filled on a deal
-    consumption: Dist = dist(0.07, 0.02, POSITIVE)  # units consumed per day (gamma)
-    dissatisfaction_churn: float = bounded(2.0, 0.0, cap=100.0)  # kappa: hazard multiplier per unit
-    points_value: Dist = dist(0.8, 0.1, UNIT_INTERVAL)  # m: a point's worth vs cash (beta)
-    present_bias: Dist = dist(0.7, 0.1, UNIT_INTERVAL)  # beta of beta-delta (beta)
-    goal_gradient: Dist = dist(0.25, 0.08, NON_NEGATIVE)  # gamma: trips and pull at full progress
-    urgency: Dist = dist(0.3, 0.1, NON_NEGATIVE)  # u: pull of novelty, deadlines, scarcity
-    anchoring: Dist = dist(0.3, 0.1, UNIT_INTERVAL)  # a: weight of a displayed list price
+    loss_aversion: Dist = trait(
+        "lognormal", 2.25, 0.5, NON_NEGATIVE, "lambda_i: loss aversion (T&K 1992)", record=True
+    )
+    gain_curvature: float = constant_trait(0.88, Rule(0.0, 1.0, lo_open=True), "alpha (T&K 1992)")
+    loss_curvature: float = constant_trait(0.88, Rule(0.0, 1.0, lo_open=True), "beta (T&K 1992)")
+    reference_weight: Dist = trait(
+        "lognormal", 0.4, 0.15, NON_NEGATIVE, "eta_i: weight of the reference gain", record=True
+    )
+    memory: Dist = trait(
+        "beta", 0.2, 0.05, UNIT_INTERVAL, "theta_i (Briesch et al. 1997)", record=True
+    )
+    latitude: float = constant_trait(0.02, Rule(0.0, 1.0), "L: neutral band, fraction of r")
+    social_weight: Dist = trait(
+        "lognormal", 0.5, 0.2, NON_NEGATIVE, "w_i: neighbours' pull", record=True
+    )
+    deal_proneness: Dist = trait("lognormal", 0.05, 0.03, NON_NEGATIVE, "d_i: a visible deal")
+    stockpiling: Dist = trait("beta", 0.15, 0.1, UNIT_INTERVAL, "sigma_i: spare storage filled")
+    consumption: Dist = trait("gamma", 0.07, 0.02, POSITIVE, "c_i: units consumed per day")
+    dissatisfaction_churn: float = constant_trait(
+        2.0, Rule(lo=0.0, cap=100.0), "kappa: dropout hazard multiplier per unit"
+    )
+    points_value: Dist = trait("beta", 0.8, 0.1, UNIT_INTERVAL, "m_i: a point's worth vs cash")
+    present_bias: Dist = trait("beta", 0.7, 0.1, UNIT_INTERVAL, "beta_i of beta-delta")
+    goal_gradient: Dist = trait(
+        "lognormal", 0.25, 0.08, NON_NEGATIVE, "gamma_i: pull at full progress (Kivetz 2006)"
+    )
+    urgency: Dist = trait("lognormal", 0.3, 0.1, NON_NEGATIVE, "u_i: novelty, deadlines, scarcity")
+    anchoring: Dist = trait("beta", 0.3, 0.1, UNIT_INTERVAL, "a_i: weight of a shown list price")
+
+
+#: SegmentConfig's traits, in declaration order
+TRAIT_FIELDS = tuple(f for f in fields(SegmentConfig) if "family" in f.metadata)
+
+
+@dataclass
+class TraitOverride:
+    """A trait's mean and/or sd for every segment at once (None: each segment's own)."""
+
+    mean: float | None = None
+    sd: float | None = None
+
+
+#: `population.traits`: one `TraitOverride` per trait, with the trait's ranges
+PopulationTraits = make_dataclass(
+    "PopulationTraits",
+    [
+        (f.name, TraitOverride, field(default_factory=TraitOverride, metadata=f.metadata))
+        for f in TRAIT_FIELDS
+    ],
+)
+PopulationTraits.__doc__ = "Population-wide trait values: `population.traits.<trait>.mean|sd`."
 
 
 @dataclass
@@ -125,6 +187,9 @@ class PopulationConfig:
     goal_abandonment: float = bounded(0.0, 0.0, 1.0)  # q: give up collecting, x (1 - progress)
     framing: FramingConfig = field(default_factory=FramingConfig)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
+    # a trait for every segment at once: population.traits.<trait>.mean / .sd; a value set
+    # here wins over every segment's own (a segment keeps what is not set here)
+    traits: PopulationTraits = field(default_factory=PopulationTraits)
 
 
 @dataclass
@@ -202,8 +267,8 @@ DEFAULT_OPTIMIZE_PARAMS = {"market.firms.A.price": [6.0, 10.0]}
 #: analysed when `sensitivity.params` is not given: what matters at a constant price (EDLP,
 #: the default policy; loss aversion matters only once prices move, e.g. policy=hi_lo)
 DEFAULT_SENSITIVITY_PARAMS = {
-    "population.segments.balanced.price_sensitivity.mean": [0.25, 0.65],
-    "population.segments.balanced.social_weight.mean": [0.0, 1.0],
+    "population.traits.price_sensitivity.mean": [0.25, 0.65],  # every segment's
+    "population.traits.social_weight.mean": [0.0, 1.0],
     "market.firms.A.price": [6.5, 9.5],
 }
 

@@ -44,6 +44,7 @@ from custsim.sim.network import Graph, build_network
 from custsim.sim.purchases import PurchaseLog
 from custsim.sim.rng import RngTree
 from custsim.sim.state import CustomerState
+from custsim.sim.traits import population_spec
 from custsim.sim.utility import brand_utility
 
 
@@ -99,7 +100,7 @@ class CustsimModel(mesa.Model):
         dtype = np.float32 if cfg.precision == "float32" else np.float64
         pop, net = cfg.population, cfg.network
         self.traits: Traits = draw_population(
-            pop.segments, pop.size, quality, streams.population, dtype
+            population_spec(pop), pop.size, quality, streams.population, dtype
         )
         self.graph: Graph = build_network(
             net.kind, pop.size, net.mean_degree, net.rewire_p, streams.network

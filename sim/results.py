@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from custsim.sim.state import CustomerState
+from custsim.sim.traits import RECORDED
 
 COMPLETE_MARKER = "kpis.json"
 
@@ -117,15 +118,7 @@ def customers_frame(
         frame[f"last_purchase_day_{name}"] = np.where(
             np.isfinite(state.last_buy_day[j]), state.last_buy_day[j], -1
         ).astype(np.int32)
-    for trait in (
-        "occasion_rate",
-        "dropout",
-        "price_sensitivity",
-        "loss_aversion",
-        "reference_weight",
-        "memory",
-        "social_weight",
-    ):
+    for trait in RECORDED:  # the traits declared with record=True (custsim.sim.config)
         frame[trait] = traits[trait].astype(np.float64)
     return pd.DataFrame(frame)
 

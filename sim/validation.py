@@ -14,12 +14,13 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from custsim.sim.config import ConfigError, CustsimConfig, Dist
+from custsim.sim.config import ConfigError, CustsimConfig, Dist, TraitOverride
 from custsim.sim.market import FRAMES
 from custsim.sim.memory import memory_problem
 from custsim.sim.network import network_problem
 from custsim.sim.policy_config import typed_policy
 from custsim.sim.rules import Rule, shorten_values, shown
+from custsim.sim.traits import trait_problems
 
 
 def _join(key: str, name: object) -> str:
@@ -46,11 +47,14 @@ def _walk(obj: Any, key: str, meta: Mapping[str, Any]) -> list[str]:
             typed, found = typed_policy(node, where)
             problems += found or _walk(typed, where, {})
         return problems
-    if isinstance(obj, Dist):
-        sd_rule = meta.get("sd_rule", Rule(lo=0.0))
-        return _check(obj.mean, f"{key}.mean", meta.get("rule")) + _check(
-            obj.sd, f"{key}.sd", sd_rule
-        )
+    if isinstance(obj, Dist | TraitOverride):  # a trait's moments (None: not set)
+        rules = {"mean": meta.get("rule"), "sd": meta.get("sd_rule", Rule(lo=0.0))}
+        return [
+            p
+            for part, rule in rules.items()
+            if getattr(obj, part) is not None
+            for p in _check(getattr(obj, part), f"{key}.{part}", rule)
+        ]
     if dataclasses.is_dataclass(obj):
         problems = _unknown_keys(obj, key)
         for f in dataclasses.fields(obj):
@@ -131,21 +135,7 @@ def _cross_checks(cfg: CustsimConfig) -> list[str]:
     total = sum(s.share for s in segments.values())
     if segments and not math.isclose(total, 1.0, abs_tol=1e-6):
         problems.append(f"population.segments.*.share sums to {total:g}: shares must sum to 1")
-    for name, seg in segments.items():
-        for trait in (
-            "dropout",
-            "memory",
-            "stockpiling",
-            "points_value",
-            "present_bias",
-            "anchoring",
-        ):
-            d = getattr(seg, trait)
-            if 0 < d.mean < 1 and d.sd**2 >= d.mean * (1 - d.mean):
-                problems.append(
-                    f"population.segments.{name}.{trait}.sd={d.sd!r}: must be below "
-                    f"sqrt(mean*(1-mean))={math.sqrt(d.mean * (1 - d.mean)):.4g}"
-                )
+    problems += trait_problems(cfg.population)
     for table in ("perceived", "encoding"):
         for frame, v in getattr(cfg.population.framing, table).items():
             if frame not in FRAMES:

@@ -10,7 +10,8 @@ from custsim.agents.population import (
     draw_population,
     segment_sizes,
 )
-from custsim.sim.config import Dist, SegmentConfig
+from custsim.sim.config import Dist, PopulationConfig, SegmentConfig
+from custsim.sim.traits import population_spec
 
 
 @pytest.mark.parametrize(
@@ -45,7 +46,8 @@ def test_population_layout_and_segment_traits():
         "b": SegmentConfig(share=0.5, loss_aversion=Dist(3.0, 0.0), taste_sd=0.0),
     }
     quality = np.array([1.0, 2.0])
-    t = draw_population(segs, 1000, quality, np.random.default_rng(0))
+    spec = population_spec(PopulationConfig(segments=segs))
+    t = draw_population(spec, 1000, quality, np.random.default_rng(0))
     assert t.taste.shape == (2, 1000)
     assert np.bincount(t.segment).tolist() == [500, 500]
     np.testing.assert_array_equal(t["loss_aversion"][t.segment == 0], 1.0)
