@@ -12,16 +12,14 @@ is the first purchase, which still goes through the ordinary choice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from custsim.agents import diffusion, social
+from custsim.sim.basket import Basket
 from custsim.sim.config import LaunchConfig
-
-if TYPE_CHECKING:
-    from custsim.sim.model import Basket, CustsimModel
+from custsim.sim.network import Graph
 
 
 @dataclass
@@ -31,6 +29,9 @@ class BrandLaunch:
     Attributes:
         brand: index j of the launched firm.
         terms: the launch settings (p, q, days per period).
+        graph: the social network word of mouth travels on.
+        inv_degree: (n,) 1 / max(degree, 1), to turn adopted neighbours into a share.
+        rng: the launch's own stream (`custsim.sim.rng.FeatureStreams.launch_awareness`).
         aware: (n,) whether the customer has heard of the brand.
         adopted: (n,) whether the customer has bought it.
         adopted_neighbours: (n,) how many of the customer's neighbours adopted.
@@ -41,6 +42,9 @@ class BrandLaunch:
 
     brand: int
     terms: LaunchConfig
+    graph: Graph = field(repr=False)
+    inv_degree: NDArray[np.float64] = field(repr=False)
+    rng: np.random.Generator = field(repr=False)
     aware: NDArray[np.bool_]
     adopted: NDArray[np.bool_]
     adopted_neighbours: NDArray[np.int32]
@@ -48,11 +52,22 @@ class BrandLaunch:
     by_advertising: NDArray[np.bool_] = field(repr=False)
 
     @classmethod
-    def start(cls, terms: LaunchConfig, brand: int, n: int) -> BrandLaunch:
+    def start(
+        cls,
+        terms: LaunchConfig,
+        brand: int,
+        graph: Graph,
+        inv_degree: NDArray[np.float64],
+        rng: np.random.Generator,
+    ) -> BrandLaunch:
         """Day 0 of the launch: nobody has heard of the brand."""
+        n = len(inv_degree)
         return cls(
             brand=brand,
             terms=terms,
+            graph=graph,
+            inv_degree=inv_degree,
+            rng=rng,
             aware=np.zeros(n, dtype=bool),
             adopted=np.zeros(n, dtype=bool),
             adopted_neighbours=np.zeros(n, dtype=np.int32),
@@ -64,23 +79,23 @@ class BrandLaunch:
         """Set the brand's utility to -inf for shoppers who have not heard of it (in place)."""
         utility[self.brand, ~self.aware[shoppers]] = -np.inf
 
-    def record_adopters(self, model: CustsimModel, basket: Basket) -> None:
+    def record_adopters(self, basket: Basket) -> None:
         """Today's first-time buyers of the brand become adopters; their neighbours count them."""
         new = basket.buyers[basket.brand == self.brand]
         new = new[~self.adopted[new]]
         if len(new) == 0:
             return
         self.adopted[new] = True
-        _, targets = social.edges_from(model.graph.indptr, model.graph.indices, new)
+        _, targets = social.edges_from(self.graph.indptr, self.graph.indices, new)
         np.add.at(self.adopted_neighbours, targets, 1)
 
-    def spread(self, model: CustsimModel, day: int) -> None:
+    def spread(self, day: int) -> None:
         """Unaware customers hear of the brand with P = 1 - exp(-(p + q a_i) / D)."""
         p, q = self.terms.innovation, self.terms.imitation
         unaware = np.flatnonzero(~self.aware)
-        share = self.adopted_neighbours[unaware] * model.inv_degree[unaware]
+        share = self.adopted_neighbours[unaware] * self.inv_degree[unaware]
         chance = diffusion.awareness_probability(p, q, share, self.terms.period_days)
-        draws = model.rng_dynamics.random(len(unaware))
+        draws = self.rng.random(len(unaware))
         hear = draws < chance
         heard = unaware[hear]
         self.aware[heard] = True
@@ -88,17 +103,20 @@ class BrandLaunch:
         ads = draws[hear] < chance[hear] * diffusion.advertising_share(p, q, share[hear])
         self.by_advertising[heard] = ads
 
+    def end_of_day(self, day: int, basket: Basket) -> None:
+        """Step 5 for a launch: record today's adopters, then spread awareness for tomorrow."""
+        self.record_adopters(basket)
+        self.spread(day)
 
-def start_launch(model: CustsimModel) -> BrandLaunch | None:
+
+def start_launch(
+    terms: LaunchConfig,
+    names: tuple[str, ...],
+    graph: Graph,
+    inv_degree: NDArray[np.float64],
+    rng: np.random.Generator,
+) -> BrandLaunch | None:
     """The launch configured in `market.launch`, or None when no brand is launched."""
-    terms = model.cfg.market.launch
     if terms.brand is None:
         return None
-    brand = [s.name for s in model.specs].index(terms.brand)
-    return BrandLaunch.start(terms, brand, model.state.size)
-
-
-def update_launch(model: CustsimModel, day: int, basket: Basket) -> None:
-    """Step 5 for a launch: record today's adopters, then spread awareness for tomorrow."""
-    model.launch.record_adopters(model, basket)
-    model.launch.spread(model, day)
+    return BrandLaunch.start(terms, names.index(terms.brand), graph, inv_degree, rng)

@@ -1,80 +1,62 @@
 """The custsim Mesa model: one day per step, as a six-line script.
 
-1. each firm's policy observes the market and posts its offer;
-2. customers with a shopping occasion today come to the shelf (lapsed customers
-   holding a win-back offer may return, a fresh or expiring offer prompts extra
-   trips, loyalty members learn their tier);
-3. they choose among the brands they know of and the outside option
+1. each firm's policy observes the market and posts its offer (the offers'
+   urgency pull is computed once, for the day);
+2. arrival: customers with a shopping occasion today come to the shelf (lapsed
+   customers holding a win-back offer may return, a fresh or expiring offer
+   prompts extra trips, loyalty members learn their tier);
+3. shelf: they choose among the brands they know of and the outside option
    (multinomial logit; a launched brand only once they have heard of it);
-4. purchases settle: units, revenue, margin per firm, loyalty points and rewards,
-   personal offers redeemed;
-5. customer state updates: reference prices, stock, satisfaction, social
-   signals and word of mouth, awareness of a launched brand, dropout and the
-   next occasion;
+4. settlement: units, revenue, margin per firm, loyalty points and rewards,
+   personal offers redeemed (a new `SettledBasket`; the basket is never written);
+5. aftermath: reference prices, stock, satisfaction, social signals and word of
+   mouth, awareness of a launched brand, dropout and the next occasion;
 6. the day's metrics are recorded, the points held are valued (the liability in
    each customer's account) and, with `record_purchases`, every purchase logged.
 
-Customers are rows of arrays (`CustomerState`, `Traits`); every behavioural
-mechanism is a pure array function in `agents/`, called after the day's random
-numbers are drawn. Firms are Mesa agents holding policies. `Customer` agents are
-created on demand as views on rows (`customer(i)`, `materialise_customers()`).
+The model holds a `Population` (traits, state, graph) and a `Market` (firms'
+specs, prices, costs, points ledger, launch, recorder); each stage is a module
+of `custsim.sim.stages` whose functions name what they read and write. Every
+behavioural mechanism is a pure array function in `agents/`.
+
+Randomness (`custsim.sim.rng`): the shoppers' draws (choice, quantity, dropout
+uniforms and the exponential gaps) are drawn once, in one place, as soon as
+today's shoppers are known (`DayDraws`); each conditional mechanism (win-back,
+offer trips, goal abandonment, launch awareness) draws from its own named
+stream. So switching a mechanism on never shifts another one's numbers.
+
+Firms are Mesa agents holding policies. `Customer` agents are created on demand
+as views on rows (`customer(i)`, `materialise_customers()`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from custsim.agents import choice, inventory, reference_price
-from custsim.agents.customer import Customer
+from custsim.agents import urgency
 from custsim.agents.population import Traits, draw_population
 from custsim.policies.base import Policy
-from custsim.sim import updates
+from custsim.sim.basket import Basket, SettledBasket
 from custsim.sim.config import CustsimConfig
+from custsim.sim.customer import Customer
 from custsim.sim.firm import Firm, firm_specs
 from custsim.sim.launch import BrandLaunch, start_launch
 from custsim.sim.ledger import PointsLedger
 from custsim.sim.market import MarketObs, Offers, StepOutcome
+from custsim.sim.market_state import Market
 from custsim.sim.metrics import Recorder
 from custsim.sim.network import Graph, build_network
+from custsim.sim.population import Population
 from custsim.sim.purchases import PurchaseLog
-from custsim.sim.rng import RngTree
+from custsim.sim.rng import DayDraws, RngTree
+from custsim.sim.stages import aftermath, arrival, loyalty, settlement, shelf
+from custsim.sim.stages.framing import encoded_prices
+from custsim.sim.stages.terms import ShelfView, ShopperTraits
 from custsim.sim.state import CustomerState
-from custsim.sim.traits import population_spec
-from custsim.sim.utility import brand_utility
-
-
-@dataclass(frozen=True)
-class Basket:
-    """Today's shoppers and what they chose (indices into the shoppers where noted)."""
-
-    shoppers: NDArray[np.int64]
-    prices: NDArray[np.float64]  # (J, m) prices faced
-    reference: NDArray[np.floating]  # (J, m) references held on arrival
-    stock: NDArray[np.floating]  # (m,) units at home on arrival
-    at: NDArray[np.int64]  # positions (in shoppers) of those who bought
-    brand: NDArray[np.int64]  # brand bought, per buyer
-    quantity: NDArray[np.int64]
-    paid: NDArray[np.float64]  # unit price paid, per buyer
-    rewards: NDArray[np.float64]  # loyalty rewards paid out to each buyer (money)
-
-    @property
-    def buyers(self) -> NDArray[np.int64]:
-        """Row ids of the customers who bought."""
-        return self.shoppers[self.at]
-
-    def cells(self, n: int) -> NDArray[np.int64]:
-        """Flat (brand, buyer) cells of the firm-major (J, n) state arrays."""
-        return self.brand * n + self.buyers
-
-    @property
-    def reference_paid(self) -> NDArray[np.floating]:
-        """Each buyer's reference price for the brand bought, on arrival."""
-        return self.reference[self.brand, self.at]
 
 
 class CustsimModel(mesa.Model):
@@ -93,74 +75,152 @@ class CustsimModel(mesa.Model):
         super().__init__(rng=streams.mesa)
         self.cfg = cfg
         self.rng_dynamics = streams.dynamics
-        self.specs = firm_specs(firms)
-        self.regular_prices = np.array([s.regular_price for s in self.specs])
-        self.unit_costs = np.array([s.unit_cost for s in self.specs])
-        quality = np.array([f.quality for f in firms.values()])
-        dtype = np.float32 if cfg.precision == "float32" else np.float64
+        self.features = streams.features
+        self.population = self.build_population(cfg, streams)
+        specs = firm_specs(firms)
+        launch = start_launch(
+            cfg.market.launch,
+            tuple(s.name for s in specs),
+            self.population.graph,
+            self.population.inv_degree,
+            streams.features.launch_awareness,
+        )
+        self.market = Market(
+            specs=specs,
+            ledger=PointsLedger(len(specs), cfg.population.size),
+            launch=launch,
+            recorder=Recorder(cfg.steps, tuple(s.name for s in specs)),
+            annual_discount_rate=cfg.market.annual_discount_rate,
+        )
+        self.firms = [
+            Firm(self, spec, policies[spec.name], rng)
+            for spec, rng in zip(specs, streams.firms, strict=True)
+        ]
+        self.terms = shelf.utility_terms(cfg.population.framing)
+        self.storage = shelf.Storage(cfg.population.storage_limit, cfg.population.inventory_weight)
+        self.purchase_log = PurchaseLog() if cfg.record_purchases else None
+        self._customers: dict[int, Customer] = {}
+        self.offers: Offers | None = None
+
+    @staticmethod
+    def build_population(cfg: CustsimConfig, streams: RngTree) -> Population:
+        """Traits, network and day-0 state of the customers (population and network streams)."""
         pop, net = cfg.population, cfg.network
-        self.traits: Traits = draw_population(
-            population_spec(pop), pop.size, quality, streams.population, dtype
-        )
-        self.graph: Graph = build_network(
-            net.kind, pop.size, net.mean_degree, net.rewire_p, streams.network
-        )
-        self.inv_degree = 1.0 / np.maximum(self.graph.degree, 1)
-        self.state = CustomerState.initial(
-            self.traits,
-            self.regular_prices,
+        quality = np.array([f.quality for f in cfg.market.firms.values()])
+        regular = np.array([float(f.price) for f in cfg.market.firms.values()])
+        dtype = np.float32 if cfg.precision == "float32" else np.float64
+        traits = draw_population(pop.segments, pop.size, quality, streams.population, dtype)
+        graph = build_network(net.kind, pop.size, net.mean_degree, net.rewire_p, streams.network)
+        state = CustomerState.initial(
+            traits,
+            regular,
             pop.initial_inventory_days,
             streams.population,
             regular=pop.occasion_timing == "regular",
         )
-        self.launch: BrandLaunch | None = start_launch(self)
-        self.ledger = PointsLedger(len(self.specs), pop.size)
-        self.daily_discount = (1.0 + pop.annual_time_preference) ** (-1.0 / 365.0)
-        self.firms = [
-            Firm(self, spec, policies[spec.name], rng)
-            for spec, rng in zip(self.specs, streams.firms, strict=True)
-        ]
-        self.recorder = Recorder(cfg.steps, tuple(s.name for s in self.specs))
-        self.purchase_log = PurchaseLog() if cfg.record_purchases else None
-        self.n_active = pop.size
-        self._customers: dict[int, Customer] = {}
-        self.offers: Offers | None = None
+        daily_discount = (1.0 + pop.annual_time_preference) ** (-1.0 / 365.0)
+        return Population(traits, state, graph, daily_discount)
+
+    # -- views on the population and the market ---------------------------------
+    @property
+    def traits(self) -> Traits:
+        """The customers' latent traits."""
+        return self.population.traits
+
+    @property
+    def state(self) -> CustomerState:
+        """The customers' state arrays."""
+        return self.population.state
+
+    @property
+    def graph(self) -> Graph:
+        """The social network."""
+        return self.population.graph
+
+    @property
+    def n_active(self) -> int:
+        """Customers still in the category."""
+        return self.population.n_active
+
+    @property
+    def specs(self) -> tuple:
+        """The firms' fixed facts (`FirmSpec`), in index order."""
+        return self.market.specs
+
+    @property
+    def regular_prices(self) -> NDArray[np.float64]:
+        """(J,) regular prices."""
+        return self.market.regular_prices
+
+    @property
+    def unit_costs(self) -> NDArray[np.float64]:
+        """(J,) unit costs."""
+        return self.market.unit_costs
+
+    @property
+    def ledger(self) -> PointsLedger:
+        """The points ledger."""
+        return self.market.ledger
+
+    @property
+    def launch(self) -> BrandLaunch | None:
+        """The brand launch, or None."""
+        return self.market.launch
+
+    @property
+    def recorder(self) -> Recorder:
+        """The daily series."""
+        return self.market.recorder
 
     # -- the day ---------------------------------------------------------------
     def step(self) -> None:
         """Simulate one day (see the module docstring for the script)."""
         day = self.steps
         offers = self.post_offers(day)  # 1
-        shoppers = self.shopping_occasions(day, offers)  # 2
-        draws = self.rng_dynamics.random((3, len(shoppers)))
-        gaps = self.rng_dynamics.standard_exponential(len(shoppers))
-        basket = self.choose(day, shoppers, offers, draws[0], draws[1])  # 3
-        outcomes = self.settle(day, basket, offers)  # 4
-        updates.update_customers(self, day, basket, offers, draws[2], gaps)  # 5
-        self.record(day, offers, basket, outcomes)  # 6
+        pull = self.offer_pull(offers)
+        shoppers = self.arrive(day, offers, pull)  # 2
+        draws = DayDraws.draw(self.rng_dynamics, len(shoppers))
+        basket = self.choose(day, shoppers, offers, pull, draws)  # 3
+        settled, outcomes = settlement.settle(  # 4
+            day,
+            basket,
+            offers,
+            self.market.ledger,
+            self.population.state,
+            self.market.unit_costs,
+            self.cfg.population.goal_abandonment,
+            self.features.goal_abandonment,
+        )
+        for firm, outcome in zip(self.firms, outcomes, strict=True):
+            firm.settle(outcome)
+        self.update_customers(day, settled, offers, draws)  # 5
+        self.record(day, offers, settled, outcomes)  # 6
         if day >= self.cfg.steps:
             self.running = False
 
     def post_offers(self, day: int) -> Offers:
         """Step 1: every firm's policy posts today's offer."""
-        shelf = self.regular_prices if self.offers is None else self.offers.price
+        shelf_prices = self.regular_prices if self.offers is None else self.offers.price
         offers = Offers.collect(
-            [firm.post_offer(self.observe(day, firm.spec.index, shelf)) for firm in self.firms]
+            [
+                firm.post_offer(self.observe(day, firm.spec.index, shelf_prices))
+                for firm in self.firms
+            ]
         )
         if offers.has_targeting:
-            updates.receive_offers(self.state, self.offers, offers)
+            arrival.receive_offers(self.state, self.offers, offers)
         self.offers = offers
         return offers
 
-    def observe(self, day: int, j: int, shelf: NDArray[np.float64]) -> MarketObs:
+    def observe(self, day: int, j: int, shelf_prices: NDArray[np.float64]) -> MarketObs:
         """What firm j can see at the start of `day` (views, no copies)."""
         st, rec = self.state, self.recorder
         return MarketObs(
             day=day,
             firm=j,
-            firm_names=tuple(s.name for s in self.specs),
+            firm_names=self.market.names,
             regular_prices=self.regular_prices,
-            shelf_prices=shelf,
+            shelf_prices=shelf_prices,
             units_sold=rec.firm["units"][: day - 1, j],
             revenue=rec.firm["revenue"][: day - 1, j],
             first_purchase_day=st.first_buy_day[j],
@@ -170,114 +230,102 @@ class CustsimModel(mesa.Model):
             points=self.ledger.balance[j],
         )
 
-    def shopping_occasions(self, day: int, offers: Offers) -> NDArray[np.int64]:
+    def offer_pull(self, offers: Offers) -> NDArray[np.float64]:
+        """The day's urgency pull of each firm's offer (`custsim.agents.urgency`), once a day."""
+        return urgency.offer_pull(
+            offers.days_running,
+            offers.deadline,
+            offers.stock_limit,
+            self.cfg.population.novelty_days,
+        )
+
+    def arrive(self, day: int, offers: Offers, pull: NDArray[np.float64]) -> NDArray[np.int64]:
         """Step 2: win-backs return, offers prompt extra trips, then today's shoppers."""
+        pop, streams = self.population, self.features
         if offers.has_targeting:
-            updates.win_back(self, day, offers)
-        updates.offer_trips(self, day, offers)
-        shoppers = np.flatnonzero(self.state.next_occasion < day)
+            response = self.cfg.population.winback_response
+            arrival.win_back(pop.state, self.regular_prices, offers, response, day, streams.winback)
+        arrival.offer_trips(pop.state, pop.traits, pull, day, streams.offer_trips)
+        shoppers = arrival.shoppers_today(pop.state, day)
         if any(t is not None and t.tier_thresholds for t in offers.loyalty):
-            updates.review_tiers(self, day, shoppers, offers)
+            loyalty.review_tiers(
+                self.ledger,
+                pop.state,
+                ShopperTraits(pop.traits, shoppers),
+                day,
+                offers,
+                self.cfg.population.satisfaction_memory,
+            )
         return shoppers
+
+    def shelf_view(
+        self, shoppers: NDArray[np.int64], offers: Offers, pull: NDArray[np.float64]
+    ) -> ShelfView:
+        """What today's `shoppers` face at the shelf (prices, references, traits, offers)."""
+        pop = self.population
+        return ShelfView(
+            traits=ShopperTraits(pop.traits, shoppers),
+            taste=pop.state.taste[:, shoppers],
+            prices=shelf.personal_prices(offers, self.ledger.tier, shoppers),
+            reference=pop.state.reference[:, shoppers],
+            offers=offers,
+            pull=pull,
+            regular_prices=self.regular_prices,
+            social_signal=pop.state.social_signal if pop.graph.n_edges else None,
+            ledger=self.ledger,
+            daily_discount=pop.daily_discount,
+        )
 
     def choose(
         self,
         day: int,
         shoppers: NDArray[np.int64],
         offers: Offers,
-        u_choice: NDArray[np.float64],
-        u_quantity: NDArray[np.float64],
+        pull: NDArray[np.float64],
+        draws: DayDraws,
     ) -> Basket:
         """Step 3: logit choice over the brands and the outside option, then quantities."""
-        st, tr = self.state, self.traits
-        prices = self.personal_prices(shoppers, offers)
-        ref = st.reference[:, shoppers]
-        stock = inventory.current_stock(
-            st.stock[shoppers], tr["consumption"][shoppers], day - st.stock_day[shoppers]
+        view = self.shelf_view(shoppers, offers, pull)
+        stock = aftermath.arrival_stock(self.state, self.traits, shoppers, day)
+        return shelf.choose(
+            view, self.terms, stock, self.storage, self.launch, draws.choice, draws.quantity
         )
-        utility = brand_utility(self, shoppers, prices, ref, offers)
-        if self.launch is not None:
-            self.launch.hide_unknown(utility, shoppers)
-        outside = inventory.outside_utility(
-            stock, tr["consumption"][shoppers], self.cfg.population.inventory_weight
+
+    def update_customers(
+        self, day: int, basket: SettledBasket, offers: Offers, draws: DayDraws
+    ) -> None:
+        """Step 5: references, stock, satisfaction, social signals, history, dropout."""
+        pop, pcfg = self.population, self.cfg.population
+        seen = encoded_prices(pcfg.framing, basket.prices, offers, self.regular_prices)
+        aftermath.update_references_and_stock(pop.state, pop.traits, basket, seen, day)
+        felt = aftermath.update_satisfaction(
+            pop.state, pop.traits, basket, pcfg.satisfaction_memory
         )
-        picked = choice.sample_choice(choice.choice_weights(utility, outside), u_choice)
-        at = np.flatnonzero(picked)
-        brand = picked[at] - 1
-        depth = reference_price.relative_deal_depth(ref[brand, at], prices[brand, at])
-        quantity = inventory.purchase_quantity(
-            depth,
-            tr["stockpiling"][shoppers[at]],
-            stock[at],
-            self.cfg.population.storage_limit,
-            u_quantity[at],
-        )
-        if np.isfinite(offers.stock_limit).any():
-            keep = self.within_offer_stock(brand, quantity, u_quantity[at], offers)
-            at, brand, quantity = at[keep], brand[keep], quantity[keep]
-        paid = prices[brand, at]
-        return Basket(shoppers, prices, ref, stock, at, brand, quantity, paid, np.zeros(len(at)))
-
-    def personal_prices(self, who: NDArray[np.int64], offers: Offers) -> NDArray[np.float64]:
-        """(J, m) prices: shelf, or a personal offer, less the customer's tier discount."""
-        prices = offers.prices_for(who)
-        for j, terms in enumerate(offers.loyalty):
-            if terms is not None and terms.tier_discounts:
-                discount = np.array((0.0, *terms.tier_discounts))[self.ledger.tier[j, who]]
-                prices[j] *= 1.0 - discount
-        return prices
-
-    @staticmethod
-    def within_offer_stock(
-        brand: NDArray[np.int64], quantity: NDArray[np.int64], order_key: NDArray, offers: Offers
-    ) -> NDArray[np.bool_]:
-        """Which buyers still find the offer in stock ("only K left"), served in random order."""
-        keep = np.ones(len(brand), dtype=bool)
-        for j in np.flatnonzero(np.isfinite(offers.stock_limit)):
-            mine = np.flatnonzero(brand == j)
-            queue = mine[np.argsort(order_key[mine], kind="stable")]
-            served = np.cumsum(quantity[queue]) <= offers.stock_limit[j]
-            keep[queue[~served]] = False
-        return keep
-
-    def settle(self, day: int, basket: Basket, offers: Offers) -> list[StepOutcome]:
-        """Step 4: units, revenue, margin, points and personal offers redeemed, per firm.
-
-        Each policy hears its outcome. The firm's margin is revenue - unit cost x
-        units - rewards paid, the sum of its buyers' (`CustomerState.margin`,
-        before the points liability, which is charged at the end of the run).
-        """
-        n_firms = len(self.firms)
-        units = np.bincount(basket.brand, weights=basket.quantity, minlength=n_firms)
-        spend = basket.quantity * basket.paid
-        revenue = np.bincount(basket.brand, weights=spend, minlength=n_firms)
-        buyers = basket.buyers
-        outcomes = []
-        for j, firm in enumerate(self.firms):
-            mine = np.flatnonzero(basket.brand == j)
-            flows = updates.settle_points(self, day, j, basket, mine, spend, offers.loyalty[j])
-            if offers.has_targeting:
-                updates.redeem_offers(self, j, basket, mine, offers)
-            margin = revenue[j] - units[j] * self.unit_costs[j] - flows.rewards_paid
-            outcome = StepOutcome(
-                day,
-                j,
-                int(units[j]),
-                float(revenue[j]),
-                float(margin),
-                buyers[mine],
-                basket.quantity[mine],
-                basket.paid[mine],
-                flows.earned,
-                flows.redeemed,
-                flows.expired,
-                flows.rewards_paid,
+        if pop.graph.n_edges:
+            aftermath.spread_social_signals(
+                pop.state, pop.graph, pop.inv_degree, self.cfg.network, day, basket, felt
             )
-            firm.settle(outcome)
-            outcomes.append(outcome)
-        return outcomes
+        discount = self.market.discount_factor(day)
+        aftermath.update_history(pop.state, self.unit_costs, discount, day, basket)
+        if self.launch is not None:
+            self.launch.end_of_day(day, basket)
+        aftermath.dropout_and_next_occasion(
+            pop.state,
+            pop.traits,
+            self.ledger,
+            offers,
+            day,
+            basket.shoppers,
+            draws.dropout,
+            draws.gaps,
+            pcfg.switching_cost_weight,
+            float(self.regular_prices.mean()),
+            pcfg.occasion_timing == "regular",
+        )
 
-    def record(self, day: int, offers: Offers, basket: Basket, outcomes: list[StepOutcome]) -> None:
+    def record(
+        self, day: int, offers: Offers, basket: SettledBasket, outcomes: list[StepOutcome]
+    ) -> None:
         """Step 6: the day's firm and market series, and the customers' points liability.
 
         `mean_reference_price` is the shoppers' mean reference price; on a day
@@ -304,7 +352,8 @@ class CustsimModel(mesa.Model):
             occasions=len(basket.shoppers),
             outside_choices=len(basket.shoppers) - len(basket.at),
         )
-        updates.value_points(self, day, offers)
+        discount = self.market.discount_factor(day)
+        loyalty.value_points(self.state, self.ledger, offers, discount)
         if self.purchase_log is not None:
             self.log_purchases(day, basket)
 
@@ -316,7 +365,7 @@ class CustsimModel(mesa.Model):
             return self.recorder.firm["mean_reference_price"][day - 2]
         return self.regular_prices
 
-    def log_purchases(self, day: int, basket: Basket) -> None:
+    def log_purchases(self, day: int, basket: SettledBasket) -> None:
         """Append today's purchases, with each buyer's points after settling, to the log."""
         buyers = basket.buyers
         points = self.ledger.balance[basket.brand, buyers]
@@ -333,7 +382,7 @@ class CustsimModel(mesa.Model):
     def customer(self, i: int) -> Customer:
         """The `Customer` agent viewing row i (created on first request)."""
         if i not in self._customers:
-            self._customers[i] = Customer(self, int(i))
+            self._customers[i] = Customer(self, int(i), self.population, self.market)
         return self._customers[i]
 
     def materialise_customers(self) -> mesa.agent.AgentSet:

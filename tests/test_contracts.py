@@ -62,8 +62,20 @@ def test_regular_occasions_give_every_customer_exactly_one_renewal_a_year():
 
 
 def test_poisson_occasions_are_still_the_default():
-    cfg = compose_config(["population.size=100"])
-    assert cfg.population.occasion_timing == "poisson"
-    run = contract_run("population.occasion_timing=poisson")
-    occasions = run.timeseries.groupby("day")["occasions"].first().to_numpy()
-    assert occasions[:365].sum() != 4000  # exponential gaps: a Poisson number per year
+    assert compose_config([]).population.occasion_timing == "poisson"
+    # nobody drops out: each customer's occasions on [0, T) are Poisson(mu_i T) with poisson
+    # timing, exactly mu_i T = 3 with regular timing (one renewal a year)
+    stay = [
+        f"population.segments.{s}.dropout={{mean: 1e-9, sd: 0.0}}" for s in ("regular", "high_end")
+    ]
+    poisson = contract_run(*stay, "population.occasion_timing=poisson")
+    regular = contract_run(*stay)  # the subscribers preset renews regularly
+    counts = {}
+    for name, run in (("poisson", poisson), ("regular", regular)):
+        daily = run.timeseries.groupby("day")["occasions"].first().to_numpy()
+        counts[name] = daily.sum()
+    expected = 1095 * poisson.model.traits["occasion_rate"].sum()
+    assert expected == pytest.approx(12_000, rel=1e-6)
+    assert counts["regular"] == 12_000
+    assert counts["poisson"] != 12_000
+    assert abs(counts["poisson"] - expected) < 4 * np.sqrt(expected)  # Poisson: sd = sqrt(mean)

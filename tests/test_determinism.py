@@ -1,8 +1,10 @@
 """One seed in, the same results out; another seed, other results."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from custsim.sim.rng import FEATURE_STREAMS, DayDraws, RngTree
 from custsim.sim.runner import simulate
 from custsim.sim.testing import small_config
 
@@ -36,3 +38,41 @@ def test_float32_precision_runs_and_stays_close_in_aggregate():
     assert b.model.state.reference.dtype.name == "float32"
     ua, ub = a.timeseries["units"].sum(), b.timeseries["units"].sum()
     assert abs(ua - ub) / ua < 0.05
+
+
+def replay_dynamics(seed: int, n_firms: int, occasions) -> np.random.Generator:
+    """The dynamics stream of `seed` after the shoppers' draws of days with `occasions` shoppers."""
+    rng = RngTree.from_seed(seed, n_firms).dynamics
+    for m in occasions:
+        DayDraws.draw(rng, int(m))
+    return rng
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        (),
+        ("policy=retention", "population.winback_response=50"),  # win-backs
+        ("policy=limited_offer",),  # offer-prompted trips
+        ("policy=stamp_card", "population.goal_abandonment=0.5"),  # goal abandonment
+        ("market.launch.brand=B", "market.launch.period_days=30"),  # launch awareness
+    ],
+)
+def test_the_dynamics_stream_holds_only_the_shoppers_draws(overrides):
+    # whatever mechanism is on, the dynamics stream has drawn exactly DayDraws for each day's
+    # shoppers, so a mechanism's draws never shift the choice, quantity, dropout and gap draws
+    model = simulate(small_config("steps=40", "seed=5", *overrides)).model
+    occasions = model.recorder.market["occasions"][: model.cfg.steps]
+    replayed = replay_dynamics(5, len(model.firms), occasions)
+    assert model.rng_dynamics.bit_generator.state == replayed.bit_generator.state
+
+
+def test_feature_streams_are_children_of_the_dynamics_seed_in_a_fixed_order():
+    tree = RngTree.from_seed(9, 3)
+    dynamics_seed = np.random.SeedSequence(9).spawn(4 + 3)[2]
+    assert tree.dynamics.random() == np.random.default_rng(dynamics_seed).random()
+    children = dynamics_seed.spawn(len(FEATURE_STREAMS))
+    for name, child in zip(FEATURE_STREAMS, children, strict=True):
+        assert getattr(tree.features, name).random() == np.random.default_rng(child).random()
+    firsts = [getattr(tree.features, n).random() for n in FEATURE_STREAMS]
+    assert len(set(firsts)) == len(firsts)  # independent streams, not one stream shared

@@ -68,7 +68,7 @@ def test_unknown_launch_brand_is_a_config_error():
 
 
 def test_nobody_buys_the_brand_before_hearing_of_it():
-    run = simulate(launch_config("network=erdos_renyi"))
+    run = simulate(launch_config("network=erdos_renyi", "market.launch.innovation=0.1"))
     model = run.model
     first = model.state.first_buy_day[model.launch.brand]
     bought = np.isfinite(first)

@@ -17,7 +17,7 @@ from custsim.sim.market import Offer, Offers
 from custsim.sim.report import format_summary
 from custsim.sim.runner import simulate
 from custsim.sim.testing import compose_config
-from custsim.sim.updates import receive_offers
+from custsim.sim.stages.arrival import receive_offers
 
 CENT = 0.005
 POLICIES = sorted(

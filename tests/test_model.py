@@ -1,17 +1,18 @@
 """The engine's behaviour: switches, closed forms of the customer processes, policy effects."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custsim.agents.customer import Customer
+from custsim.sim.customer import Customer
 from custsim.sim.firm import Firm
 from custsim.sim.runner import build_model, simulate
+from custsim.sim.stages.terms import brand_utility
 from custsim.sim.testing import small_config
-from custsim.sim.utility import brand_utility
 
 SEGMENTS = ("balanced", "price_sensitive", "deal_seeker", "brand_loyal")
 
@@ -22,9 +23,9 @@ def _for_all_segments(**values: float) -> list[str]:
 
 def _utility_at(model, reference_shift: float):
     who = np.arange(200)
-    prices = model.offers.prices_for(who) if model.offers else None
-    ref = model.state.reference[:, who] + reference_shift
-    return brand_utility(model, who, prices, ref, model.offers)
+    view = model.shelf_view(who, model.offers, model.offer_pull(model.offers))
+    view = replace(view, reference=view.reference + reference_shift)
+    return brand_utility(view, model.terms)
 
 
 def _stepped(*overrides: str):

@@ -52,21 +52,45 @@ def test_check_policy_catches_nondeterminism(monkeypatch):
         check_policy(["policy=none"], days=3, customers=50)
 
 
+FIRM_OBSERVABLE = {
+    "day",
+    "firm",
+    "firm_names",
+    "regular_prices",
+    "shelf_prices",
+    "units_sold",
+    "revenue",
+    "first_purchase_day",
+    "last_purchase_day",
+    "purchase_count",
+    "spend",
+    "points",
+}
+
+
 def test_market_obs_holds_no_latent_trait():
-    latent = {
-        "loss_aversion",
-        "price_sensitivity",
-        "reference",
-        "taste",
-        "active",
-        "dropout",
-        "satisfaction",
-        "traits",
-        "state",
-        "churn_day",
-        "next_occasion",
-    }
-    assert not latent & {f.name for f in fields(MarketObs)}
+    # the fields are exactly what a firm can see: public prices, its own sales and its
+    # customers' history with it (a new field must be added here, on purpose)
+    assert {f.name for f in fields(MarketObs)} == FIRM_OBSERVABLE
+    # and what it holds is a function of that history alone: scrambling every latent trait
+    # and every hidden state array leaves the observation bit for bit unchanged
+    model = build_model(small_config("population.size=300", "policy=stamp_card"))
+    for _ in range(15):
+        model.step()
+    shelf = model.offers.price
+    observed = [model.observe(16, j, shelf) for j in range(len(model.firms))]
+    before = [{k: np.copy(getattr(o, k)) for k in FIRM_OBSERVABLE} for o in observed]
+    rng = np.random.default_rng(0)
+    for values in model.traits.values.values():
+        values[:] = rng.permutation(values)
+    state = model.state
+    for hidden in (state.reference, state.taste, state.satisfaction, state.next_occasion):
+        hidden[...] = rng.permutation(hidden, axis=-1)
+    state.active[:] = rng.random(state.size) < 0.5
+    for j, obs in enumerate(before):
+        after = model.observe(16, j, shelf)
+        for name, value in obs.items():
+            np.testing.assert_array_equal(getattr(after, name), value, err_msg=name)
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,9 @@ import pytest
 from custsim.agents import loyalty
 from custsim.sim.purchases import PurchaseLog, card_purchases, completion, first_card_gaps
 from custsim.sim.runner import build_model, simulate
+from custsim.sim.stages.loyalty import points_value
+from custsim.sim.stages.terms import ShopperTraits
 from custsim.sim.testing import small_config
-from custsim.sim.utility import ShopperTraits, points_term
 
 
 def log_of(rows: list[tuple]) -> pd.DataFrame:
@@ -77,11 +78,12 @@ def test_goal_pull_is_the_only_utility_difference_of_visible_progress():
     model.ledger.balance[0, who] = np.arange(50) % 10
     traits = ShopperTraits(model.traits, who)
     prices = np.full(50, 8.0)
-    shown = points_term(model, 0, traits, prices, model.offers)
+    delta = model.population.daily_discount
+    shown = points_value(model.ledger, 0, traits, prices, terms, delta)
     hidden_offers = replace(
         model.offers, loyalty=(replace(terms, progress_visible=False), None, None)
     )
-    hidden = points_term(model, 0, traits, prices, hidden_offers)
+    hidden = points_value(model.ledger, 0, traits, prices, hidden_offers.loyalty[0], delta)
     reward = traits["price_sensitivity"] * traits["points_value"] * terms.reward_value
     pull = loyalty.goal_pull((np.arange(50) % 10) / 10, traits["goal_gradient"], reward)
     np.testing.assert_allclose(shown - hidden, pull)

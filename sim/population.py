@@ -1,0 +1,50 @@
+"""The customers' side of the model: latent traits, changing state and the social graph.
+
+`n_active` is derived from the state (never a counter kept by hand), and the
+customers' daily time-preference factor delta = (1 + annual rate)^(-1 / 365)
+(the discounting of a points reward still to come) is computed once here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from custsim.agents.population import Traits
+from custsim.sim.network import Graph
+from custsim.sim.state import CustomerState
+
+
+@dataclass
+class Population:
+    """Traits, state and network of the n customers.
+
+    Attributes:
+        traits: latent traits (fixed for the run).
+        state: what changes as the run goes (`CustomerState`).
+        graph: the social network (CSR).
+        daily_discount: delta, one day's discount factor of a future reward to the customer.
+        inv_degree: (n,) 1 / max(degree, 1), the per-neighbour weight of a social signal.
+
+    """
+
+    traits: Traits
+    state: CustomerState
+    graph: Graph
+    daily_discount: float
+    inv_degree: NDArray[np.float64] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.inv_degree = 1.0 / np.maximum(self.graph.degree, 1)
+
+    @property
+    def size(self) -> int:
+        """Number of customers."""
+        return self.state.size
+
+    @property
+    def n_active(self) -> int:
+        """Customers still in the category (not dropped out)."""
+        return int(np.count_nonzero(self.state.active))

@@ -1,0 +1,208 @@
+"""Loyalty programmes in the day: tier review, points and rewards, goal abandonment, valuation.
+
+The engine side of every programme mechanism, gathered (the kernels are in
+`custsim.agents.loyalty`, the balances in `custsim.sim.ledger.PointsLedger`):
+
+- arrival: shoppers learn their tier; a demotion is felt as a loss (`review_tiers`);
+- shelf: the points a purchase earns and the pull of visible progress (`PointsTerm`);
+- settlement: points credited, rewards paid, expiry, goal abandonment (`settle_points`);
+- aftermath: points at stake ease dropout, visible progress speeds the next trip
+  (`programmes_for_dropout`);
+- end of day: each customer's points liability (`value_points`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from custsim.agents import churn, loyalty, prospect
+from custsim.sim.ledger import DayPoints, PointsLedger
+from custsim.sim.market import LoyaltyTerms, Offers
+from custsim.sim.stages.terms import ShelfView, ShopperTraits
+from custsim.sim.state import CustomerState
+
+POINTS_TRAITS = (
+    "price_sensitivity",
+    "points_value",
+    "present_bias",
+    "occasion_rate",
+    "log_survival",
+    "loss_aversion",
+)
+
+
+def review_tiers(
+    ledger: PointsLedger,
+    state: CustomerState,
+    traits: ShopperTraits,
+    day: int,
+    offers: Offers,
+    satisfaction_memory: float,
+) -> None:
+    """Shoppers (`traits.who`) learn their tier; a demotion is felt as a loss in satisfaction."""
+    shoppers = traits.who
+    for j, terms in enumerate(offers.loyalty):
+        if terms is None or not terms.tier_thresholds:
+            continue
+        old = ledger.tier[j, shoppers]
+        change = ledger.update_tiers(
+            day, j, shoppers, 0.0, terms.tier_window_days, terms.tier_thresholds
+        )
+        down = np.flatnonzero(change < 0)
+        if len(down) == 0:
+            continue
+        benefit = np.array((0.0, *terms.tier_discounts))
+        lost = benefit[old[down]] - benefit[old[down] + change[down]]
+        who = shoppers[down]
+        felt = prospect.value(
+            -lost,
+            traits["gain_curvature"][down],
+            traits["loss_curvature"][down],
+            traits["loss_aversion"][down],
+        )
+        state.satisfaction[who] = churn.update_satisfaction(
+            state.satisfaction[who], felt, satisfaction_memory
+        )
+
+
+def points_value(
+    ledger: PointsLedger,
+    j: int,
+    tr: ShopperTraits,
+    prices_j: NDArray,
+    terms: LoyaltyTerms,
+    daily_discount: float,
+) -> NDArray:
+    """V_points, plus V_goal where progress is visible, of firm j's programme for the shoppers."""
+    earn = loyalty.points_earned(
+        prices_j, 1.0, terms.points_per_currency, terms.points_per_purchase, terms.multiplier
+    )
+    balance = ledger.effective_balance(j, tr.who, terms)
+    # an earned point is worth R / points_to_earn: free stamps on every card make each bought one
+    # worth more (R / (T - I)), so equivalent cards are valued alike (Nunes & Dreze 2006)
+    value = loyalty.points_utility(
+        earn,
+        balance,
+        terms.threshold,
+        terms.reward_value * terms.threshold / terms.points_to_earn,
+        terms.expiry_days,
+        {t: tr[t] for t in POINTS_TRAITS},
+        daily_discount,
+        terms.message == "loss",
+    )
+    if terms.progress_visible:
+        reward = tr["price_sensitivity"] * tr["points_value"] * terms.reward_value
+        value += loyalty.goal_pull(balance / terms.threshold, tr["goal_gradient"], reward)
+    return value
+
+
+@dataclass(frozen=True)
+class PointsTerm:
+    """The utility term of every programme that earns points today (rows of other firms: 0)."""
+
+    name: str = "points"
+
+    def __call__(self, shelf: ShelfView) -> NDArray[np.floating] | None:
+        """(J, m): V_points of each earning programme in its firm's row, or None if none earns."""
+        earning = enumerate(shelf.offers.loyalty)
+        rows = [(j, t) for j, t in earning if t is not None and t.earns_points]
+        if not rows:
+            return None
+        values = [
+            points_value(shelf.ledger, j, shelf.traits, shelf.prices[j], t, shelf.daily_discount)
+            for j, t in rows
+        ]
+        out = np.zeros(shelf.prices.shape, dtype=np.result_type(*values))
+        for (j, _), value in zip(rows, values, strict=True):
+            out[j] = value
+        return out
+
+
+def settle_points(
+    ledger: PointsLedger,
+    day: int,
+    j: int,
+    buyers: NDArray[np.int64],
+    spend: NDArray,
+    terms: LoyaltyTerms | None,
+    idle: NDArray[np.int64],
+    abandonment: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.float64], DayPoints]:
+    """Firm j's loyalty flows today: points, rewards, expiry, goal abandonment, tiers.
+
+    Args:
+        ledger: the points ledger (written).
+        day: today.
+        j: the firm.
+        buyers: firm j's buyers today.
+        spend: what each of them spent.
+        terms: firm j's programme today (None: no programme, nothing happens).
+        idle: today's shoppers who earn nothing with firm j (they may abandon the goal).
+        abandonment: q, `population.goal_abandonment`.
+        rng: the goal-abandonment stream.
+
+    Returns:
+        The rewards paid to each of firm j's buyers (money) and the firm's flows.
+
+    """
+    if terms is None:
+        return np.zeros(len(buyers)), DayPoints()
+    rewards, flows = ledger.settle(day, j, buyers, spend, terms)
+    flows.expired = ledger.expire(day, j, terms)
+    if abandonment > 0 and terms.earns_points:
+        flows.expired += abandon_goal(ledger, j, idle, terms, abandonment, rng)
+    if terms.tier_thresholds:
+        ledger.update_tiers(day, j, buyers, spend, terms.tier_window_days, terms.tier_thresholds)
+    return rewards, flows
+
+
+def abandon_goal(
+    ledger: PointsLedger,
+    j: int,
+    idle: NDArray[np.int64],
+    terms: LoyaltyTerms,
+    rate: float,
+    rng: np.random.Generator,
+) -> float:
+    """Shoppers `idle` (who earn nothing with firm j today) give up collecting with P = q (1 - g).
+
+    g = balance / threshold is the progress they see (0 when progress is hidden),
+    q is `population.goal_abandonment`; their points lapse. Returns the points lost.
+    """
+    holders = idle[ledger.balance[j, idle] > 0]
+    progress = ledger.balance[j, holders] / terms.threshold if terms.progress_visible else 0.0
+    chance = loyalty.abandonment_probability(progress, rate)
+    give_up = holders[rng.random(len(holders)) < chance]
+    return ledger.forfeit(j, give_up, terms)
+
+
+def value_points(
+    state: CustomerState, ledger: PointsLedger, offers: Offers, discount: float
+) -> None:
+    """Each customer's points liability L_ij = points_ij x v_j, v_j the firm's point value today.
+
+    Run at the end of every day (step 6), so the liability is the value of the
+    points outstanding at the end of the last day simulated, priced like the
+    firm's (`CustsimModel.points_liability`); `discount` (d_T, the day's discount
+    factor to day 0) goes with it. Firms without points today are valued once
+    more (at 0) the day their programme ends, then left alone.
+    """
+    values = offers.point_values
+    priced = values > 0
+    for j in np.flatnonzero(priced | state.liability_valued):
+        np.multiply(ledger.balance[j], values[j], out=state.liability[j])
+    if priced.any():
+        state.liability_discount = discount
+    state.liability_valued = priced
+
+
+def points_at_stake(
+    ledger: PointsLedger, who: NDArray[np.int64], offers: Offers
+) -> tuple[list[tuple[int, LoyaltyTerms]], dict[int, NDArray]]:
+    """The programmes earning points today and each one's balances of customers `who`."""
+    programmes = [(j, t) for j, t in enumerate(offers.loyalty) if t is not None and t.earns_points]
+    return programmes, {j: ledger.balance[j, who] for j, _ in programmes}
