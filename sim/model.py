@@ -57,6 +57,7 @@ from custsim.sim.stages import aftermath, arrival, loyalty, settlement, shelf
 from custsim.sim.stages.framing import encoded_prices
 from custsim.sim.stages.terms import ShelfView, ShopperTraits
 from custsim.sim.state import CustomerState
+from custsim.sim.traits import population_spec
 
 
 class CustsimModel(mesa.Model):
@@ -109,7 +110,7 @@ class CustsimModel(mesa.Model):
         quality = np.array([f.quality for f in cfg.market.firms.values()])
         regular = np.array([float(f.price) for f in cfg.market.firms.values()])
         dtype = np.float32 if cfg.precision == "float32" else np.float64
-        traits = draw_population(pop.segments, pop.size, quality, streams.population, dtype)
+        traits = draw_population(population_spec(pop), pop.size, quality, streams.population, dtype)
         graph = build_network(net.kind, pop.size, net.mean_degree, net.rewire_p, streams.network)
         state = CustomerState.initial(
             traits,
