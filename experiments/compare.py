@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 import hydra
@@ -61,11 +60,10 @@ register_configs()
 
 
 def policy_options() -> list[str]:
-    """The options of the `policy` config group (conf/policy/*.yaml)."""
-    folder = resources.files("custsim.conf").joinpath("policy")
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    """The options of the `policy` config group (registered schemas and conf/policy/ variants)."""
+    from custsim.policies.registry import policy_options as options
+
+    return options()
 
 
 def baseline_overrides(overrides: Sequence[str], baseline: str) -> list[str]:

@@ -100,6 +100,10 @@ def preflight(
     sweeper plans and checks every job. `check(cfg, overrides)`, if given, is a
     command's own further check; it raises ConfigError like the rest.
     """
+    from custsim.policies.registry import alias_notices
+
+    for line in alias_notices(args):  # policy=none is an alias of policy=edlp
+        print(f"{prog}: {line}", file=sys.stderr)
     problems = hydra_problems(args)
     if problems:
         fail(ConfigError("\n".join(problems)), prog)

@@ -17,11 +17,24 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from hydra.utils import instantiate
-from omegaconf import OmegaConf
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
-from custsim.sim.rules import first_problem, policy_field
+from custsim.sim.policy_config import build_policy
+from custsim.sim.rules import policy_field
+
+
+def _demo_parts() -> list[Any]:
+    """`policy=composed`: a hi-lo calendar, a points programme and a two-week countdown offer."""
+    return [
+        {"_target_": "custsim.policies.hi_lo.HiLoPromotion", "depth": 0.15, "every": 56,
+         "duration": 7, "start": 14},
+        {"_target_": "custsim.policies.loyalty_points.LoyaltyPoints", "earn_rate": 1.0,
+         "threshold": 50, "reward_value": 2.5, "expiry_days": 180},
+        {"_target_": "custsim.policies.limited_offer.TimeLimitedOffer", "depth": 0.25,
+         "start": 120, "duration": 10, "countdown": True},
+    ]  # fmt: skip
 
 
 @dataclass
@@ -29,20 +42,21 @@ class ComposedConfig:
     """Parameters of `ComposedPolicy`: the parts, each a policy config with `_target_`."""
 
     _target_: str = "custsim.policies.composed.ComposedPolicy"
-    parts: list[Any] = policy_field(list)  # noqa: RUF009 (each part is checked as a policy)
+    parts: list[Any] = policy_field(_demo_parts)  # noqa: RUF009 (each part is checked as a policy)
 
     def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:
         """Cross-field rules: at least one part (the parts' own rules are checked as theirs)."""
         return [] if self.parts else ["parts=[]: a composed policy needs at least one part"]
 
 
+@register_policy("composed", ComposedConfig)
 class ComposedPolicy:
     """Several policies acting as one."""
 
-    def __init__(self, firm: FirmSpec, parts: list[Any]) -> None:
-        first_problem(ComposedConfig(parts=list(parts)).problems())
-        self.firm = firm
-        self.parts = [_build(part, firm, k) for k, part in enumerate(parts)]
+    def __init__(self, firm: FirmSpec, cfg: ComposedConfig | None = None) -> None:
+        cfg = checked(cfg or ComposedConfig(), firm)
+        self.firm, self.cfg = firm, cfg
+        self.parts = [build_policy(part, firm, f"parts.{k}") for k, part in enumerate(cfg.parts)]
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
         """Merge the parts' offers (see the module docstring)."""
@@ -95,15 +109,3 @@ def merge_targets(offers: list[Offer]) -> tuple[np.ndarray, np.ndarray]:
     first = np.ones(len(ids), dtype=bool)
     first[1:] = ids[1:] != ids[:-1]
     return ids[first], prices[first]
-
-
-def _build(part: Any, firm: FirmSpec, k: int) -> Any:
-    """Instantiate one part for `firm`; errors name the part."""
-    node = part if OmegaConf.is_config(part) else OmegaConf.create(part)
-    try:
-        return instantiate(node, _partial_=True, _convert_="all")(firm=firm)
-    except Exception as err:
-        cause = err.__cause__ or err
-        raise ValueError(
-            f"parts.{k}.{cause}" if "=" in str(cause) else f"parts.{k}: {cause}"
-        ) from err

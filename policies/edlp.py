@@ -1,7 +1,7 @@
 """Everyday price (EDLP): the regular price every day, no promotions.
 
 The baseline against which every other policy's lift is measured
-(`policy=none`).
+(`policy=edlp`; `policy=none`, its old name, is an alias).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import FirmSpec, MarketObs, Offer, StepOutcome
 
 
@@ -20,11 +22,12 @@ class EverydayPriceConfig:
     _target_: str = "custsim.policies.edlp.EverydayPrice"
 
 
+@register_policy("edlp", EverydayPriceConfig, aliases=("none",))
 class EverydayPrice:
     """Post the firm's regular price, every day."""
 
-    def __init__(self, firm: FirmSpec) -> None:
-        self.firm = firm
+    def __init__(self, firm: FirmSpec, cfg: EverydayPriceConfig | None = None) -> None:
+        self.firm, self.cfg = firm, checked(cfg or EverydayPriceConfig(), firm)
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
         """The regular price, not promoted."""

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
-from custsim.sim.rules import bounded, days, first_problem, one_of
+from custsim.sim.rules import bounded, days, one_of
 
 
 @dataclass
@@ -46,27 +48,20 @@ def is_promo_day(day: int, start: int, every: int, duration: int) -> bool:
     return day >= start and (day - start) % every < duration
 
 
+@register_policy("hi_lo", HiLoConfig)
 class HiLoPromotion:
     """Regular price, cut by `depth` in periodic promotion windows."""
 
-    def __init__(
-        self,
-        firm: FirmSpec,
-        depth: float = 0.25,
-        every: int = 28,
-        duration: int = 7,
-        start: int = 14,
-        frame: str = "percent_off",
-        show_list_price: bool = True,
-    ) -> None:
-        if not 0 < depth < 1:
-            raise ValueError(f"depth={depth!r}: must be in (0, 1)")
-        first_problem(HiLoConfig(every=every, duration=duration).problems())
-        if frame not in FRAMES:
-            raise ValueError(f"frame={frame!r}: must be one of: {', '.join(FRAMES)}")
-        self.firm = firm
-        self.depth, self.every, self.duration, self.start = depth, every, duration, start
-        self.frame, self.show_list_price = frame, show_list_price
+    def __init__(self, firm: FirmSpec, cfg: HiLoConfig | None = None) -> None:
+        cfg = checked(cfg or HiLoConfig(), firm)
+        self.firm, self.cfg = firm, cfg
+        self.depth, self.every, self.duration, self.start = (
+            cfg.depth,
+            cfg.every,
+            cfg.duration,
+            cfg.start,
+        )
+        self.frame, self.show_list_price = cfg.frame, cfg.show_list_price
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
         """The promoted price inside a window, the regular price outside."""

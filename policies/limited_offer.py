@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
-from custsim.sim.rules import bounded, days, first_problem, one_of
+from custsim.sim.rules import bounded, days, one_of
 
 
 @dataclass
@@ -46,42 +48,22 @@ class LimitedOfferConfig:
         return found
 
 
+@register_policy("limited_offer", LimitedOfferConfig)
 class TimeLimitedOffer:
     """A price cut with a deadline."""
 
-    def __init__(
-        self,
-        firm: FirmSpec,
-        depth: float = 0.2,
-        start: int = 30,
-        duration: int = 14,
-        every: int | None = None,
-        countdown: bool = True,
-        stock: int | None = None,
-        target_share: float | None = None,
-        frame: str = "percent_off",
-        show_list_price: bool = True,
-    ) -> None:
-        if not 0 < depth < 1:
-            raise ValueError(f"depth={depth!r}: must be in (0, 1)")
-        first_problem(
-            LimitedOfferConfig(
-                duration=duration, every=every, stock=stock, target_share=target_share
-            ).problems()
+    def __init__(self, firm: FirmSpec, cfg: LimitedOfferConfig | None = None) -> None:
+        cfg = checked(cfg or LimitedOfferConfig(), firm)
+        self.firm, self.cfg = firm, cfg
+        self.depth, self.start, self.duration, self.every = (
+            cfg.depth,
+            cfg.start,
+            cfg.duration,
+            cfg.every,
         )
-        if stock is not None and stock < 0:
-            raise ValueError(f"stock={stock!r}: must be >= 0 or null")
-        if target_share is not None and not 0 < target_share <= 1:
-            raise ValueError(f"target_share={target_share!r}: must be in (0, 1] or null")
-        self.firm, self.depth, self.start, self.duration = firm, depth, start, duration
-        self.every, self.countdown, self.stock, self.target_share = (
-            every,
-            countdown,
-            stock,
-            target_share,
-        )
-        self.frame, self.show_list_price = frame, show_list_price
-        self.stock_left: int | None = stock
+        self.countdown, self.stock, self.target_share = cfg.countdown, cfg.stock, cfg.target_share
+        self.frame, self.show_list_price = cfg.frame, cfg.show_list_price
+        self.stock_left: int | None = cfg.stock
         self.targets = np.empty(0, dtype=np.int64)
 
     def day_of_offer(self, day: int) -> int | None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import (
     POINTS_MESSAGES,
     FirmSpec,
@@ -22,7 +24,7 @@ from custsim.sim.market import (
     Offer,
     StepOutcome,
 )
-from custsim.sim.rules import MAX_MONEY, bounded, days, first_problem, one_of
+from custsim.sim.rules import MAX_MONEY, bounded, days, one_of
 
 
 @dataclass
@@ -53,37 +55,23 @@ def is_bonus_day(day: int, start: int, every: int, days: int) -> bool:
     return days > 0 and day >= start and (day - start) % every < days
 
 
+@register_policy("loyalty_points", LoyaltyPointsConfig)
 class LoyaltyPoints:
     """A points programme at the regular price."""
 
-    def __init__(
-        self,
-        firm: FirmSpec,
-        earn_rate: float = 1.0,
-        threshold: float = 50.0,
-        reward_value: float = 2.5,
-        expiry_days: int | None = 180,
-        bonus_multiplier: float = 1.0,
-        bonus_every: int = 7,
-        bonus_days: int = 0,
-        bonus_start: int = 6,
-        message: str = "gain",
-        progress_visible: bool = True,
-    ) -> None:
-        first_problem(
-            LoyaltyPointsConfig(bonus_every=bonus_every, bonus_days=bonus_days).problems()
-        )
-        self.firm = firm
+    def __init__(self, firm: FirmSpec, cfg: LoyaltyPointsConfig | None = None) -> None:
+        cfg = checked(cfg or LoyaltyPointsConfig(), firm)
+        self.firm, self.cfg = firm, cfg
         self.terms = LoyaltyTerms(
-            threshold=threshold,
-            reward_value=reward_value,
-            points_per_currency=earn_rate,
-            expiry_days=expiry_days,
-            message=message,
-            progress_visible=progress_visible,
+            threshold=cfg.threshold,
+            reward_value=cfg.reward_value,
+            points_per_currency=cfg.earn_rate,
+            expiry_days=cfg.expiry_days,
+            message=cfg.message,
+            progress_visible=cfg.progress_visible,
         )
-        self.bonus = (bonus_multiplier, bonus_start, bonus_every, bonus_days)
-        self.bonus_terms = replace(self.terms, multiplier=bonus_multiplier)
+        self.bonus = (cfg.bonus_multiplier, cfg.bonus_start, cfg.bonus_every, cfg.bonus_days)
+        self.bonus_terms = replace(self.terms, multiplier=cfg.bonus_multiplier)
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
         """The regular price, with the programme's terms (bonus multiplier on bonus days)."""

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import FirmSpec, MarketObs, Offer, StepOutcome
 from custsim.sim.rules import bounded, days
 
@@ -31,15 +33,13 @@ class PriceChangeConfig:
     day: int = days(60)  # first day at the new price
 
 
+@register_policy("price_change", PriceChangeConfig)
 class PriceChange:
     """The regular price until `day`, then P (1 + change) for good."""
 
-    def __init__(self, firm: FirmSpec, change: float = 0.1, day: int = 60) -> None:
-        if not change > -1:
-            raise ValueError(f"change={change!r}: must be > -1")
-        if day < 1:
-            raise ValueError(f"day={day!r}: must be >= 1")
-        self.firm, self.change, self.day = firm, change, day
+    def __init__(self, firm: FirmSpec, cfg: PriceChangeConfig | None = None) -> None:
+        cfg = checked(cfg or PriceChangeConfig(), firm)
+        self.firm, self.cfg, self.change, self.day = firm, cfg, cfg.change, cfg.day
 
     def price(self, day: int) -> float:
         """The shelf price on `day`."""

@@ -3,6 +3,7 @@
 The firm watches a rival's shelf price against its regular price (both public).
 When the rival cut its price by d, `lag` days later this firm cuts its own by
 `match * d` (match > 1 undercuts), for as long as the cut it saw lasted.
+For a competitor, e.g. `custsim policy=hi_lo +policy@market.firms.B.policy=reactive`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import FirmSpec, MarketObs, Offer, StepOutcome
-from custsim.sim.rules import bounded, days, first_problem
+from custsim.sim.rules import bounded, days
 
 
 @dataclass
@@ -35,20 +38,15 @@ class ReactiveConfig:
         return []
 
 
+@register_policy("reactive", ReactiveConfig)
 class ReactiveCompetitor:
     """Copy the watched rival's price cuts after `lag` days."""
 
-    def __init__(
-        self,
-        firm: FirmSpec,
-        watch: str = "A",
-        lag: int = 3,
-        match: float = 1.0,
-        max_depth: float = 0.5,
-    ) -> None:
-        first_problem(ReactiveConfig(watch=watch).problems(firm.name, firm.market))
-        self.firm, self.watch, self.match, self.max_depth = firm, watch, match, max_depth
-        self.seen: deque[float] = deque([0.0] * lag, maxlen=lag)
+    def __init__(self, firm: FirmSpec, cfg: ReactiveConfig | None = None) -> None:
+        cfg = checked(cfg or ReactiveConfig(), firm)
+        self.firm, self.cfg, self.watch = firm, cfg, cfg.watch
+        self.match, self.max_depth = cfg.match, cfg.max_depth
+        self.seen: deque[float] = deque([0.0] * cfg.lag, maxlen=cfg.lag)
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
         """Respond today to the rival's cut of `lag` days ago (prices are seen a day late)."""

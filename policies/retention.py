@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
 from custsim.sim.rules import MAX_MONEY, bounded, days, one_of
 
@@ -34,28 +36,16 @@ class RetentionConfig:
     frame: str = one_of("amount_off", *FRAMES)
 
 
+@register_policy("retention", RetentionConfig)
 class RetentionOffer:
     """Targeted discounts to at-risk and lapsed customers, within a budget."""
 
-    def __init__(
-        self,
-        firm: FirmSpec,
-        recency_days: float = 30.0,
-        frequency_drop: float | None = None,
-        depth: float = 0.2,
-        duration: int = 14,
-        cooldown: int = 60,
-        daily_cap: int = 100,
-        budget: float = 5000.0,
-        frame: str = "amount_off",
-    ) -> None:
-        if not 0 < depth < 1:
-            raise ValueError(f"depth={depth!r}: must be in (0, 1)")
-        if frequency_drop is not None and frequency_drop <= 1:
-            raise ValueError(f"frequency_drop={frequency_drop!r}: must be > 1 or null")
-        self.firm, self.recency, self.drop, self.depth = firm, recency_days, frequency_drop, depth
-        self.duration, self.cooldown, self.cap, self.budget = duration, cooldown, daily_cap, budget
-        self.frame = frame
+    def __init__(self, firm: FirmSpec, cfg: RetentionConfig | None = None) -> None:
+        cfg = checked(cfg or RetentionConfig(), firm)
+        self.firm, self.cfg = firm, cfg
+        self.recency, self.drop = cfg.recency_days, cfg.frequency_drop
+        self.depth, self.duration, self.cooldown = cfg.depth, cfg.duration, cfg.cooldown
+        self.cap, self.budget, self.frame = cfg.daily_cap, cfg.budget, cfg.frame
         self.spent = 0.0
         self.valid_until: dict[int, int] = {}
         self.last_offered: dict[int, int] = {}

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
-from custsim.sim.rules import bounded, days, first_problem
+from custsim.sim.rules import bounded, days
 
 
 @dataclass
@@ -36,27 +38,21 @@ class StampCardConfig:
         return []
 
 
+@register_policy("stamp_card", StampCardConfig)
 class StampCard:
     """Buy `slots - free_stamps` units, get one free."""
 
-    def __init__(
-        self,
-        firm: FirmSpec,
-        slots: int = 10,
-        free_stamps: int = 0,
-        expiry_days: int | None = None,
-        progress_visible: bool = True,
-    ) -> None:
-        first_problem(StampCardConfig(slots=slots, free_stamps=free_stamps).problems())
-        self.firm = firm
+    def __init__(self, firm: FirmSpec, cfg: StampCardConfig | None = None) -> None:
+        cfg = checked(cfg or StampCardConfig(), firm)
+        self.firm, self.cfg = firm, cfg
         self.terms = LoyaltyTerms(
-            threshold=float(slots),
+            threshold=float(cfg.slots),
             reward_value=firm.regular_price,
             points_per_purchase=1.0,
-            expiry_days=expiry_days,
-            initial_points=float(free_stamps),
+            expiry_days=cfg.expiry_days,
+            initial_points=float(cfg.free_stamps),
             renew_endowment=True,
-            progress_visible=progress_visible,
+            progress_visible=cfg.progress_visible,
         )
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:

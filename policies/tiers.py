@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from custsim.policies.base import checked
+from custsim.policies.registry import register_policy
 from custsim.sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, StepOutcome
-from custsim.sim.rules import MAX_MONEY, days, first_problem
+from custsim.sim.rules import MAX_MONEY, days
 
 
 @dataclass
@@ -45,25 +47,19 @@ def threshold_problems(thresholds: Sequence[float]) -> list[str]:
     return []
 
 
+@register_policy("tiers", TiersConfig)
 class Tiers:
     """Spend-based status tiers with price benefits."""
 
-    def __init__(
-        self,
-        firm: FirmSpec,
-        thresholds: list[float] | tuple[float, ...] = (60.0, 150.0),
-        discounts: list[float] | tuple[float, ...] = (0.05, 0.10),
-        window_days: float = 90.0,
-    ) -> None:
-        thresholds, discounts = tuple(thresholds), tuple(discounts)
-        first_problem(threshold_problems(thresholds))
-        self.firm = firm
+    def __init__(self, firm: FirmSpec, cfg: TiersConfig | None = None) -> None:
+        cfg = checked(cfg or TiersConfig(), firm)
+        self.firm, self.cfg = firm, cfg
         self.terms = LoyaltyTerms(
             threshold=1.0,
             reward_value=0.0,
-            tier_thresholds=thresholds,
-            tier_discounts=discounts,
-            tier_window_days=window_days,
+            tier_thresholds=tuple(cfg.thresholds),
+            tier_discounts=tuple(cfg.discounts),
+            tier_window_days=cfg.window_days,
         )
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:

@@ -1,4 +1,4 @@
-"""A policy config node as its schema's dataclass, so its ranges can be checked before the run.
+"""A policy config node as its schema's dataclass, checked before the run, and the policy it builds.
 
 A policy config is a `_target_` node: the root `policy`, a competitor's
 `market.firms.<name>.policy`, or a part of a composition. Nodes from
@@ -6,6 +6,10 @@ A policy config is a `_target_` node: the root `policy`, a competitor's
 competitor policy and a composition's parts arrive as plain dicts, typed here by
 the schema whose `_target_` they name (`custsim.policies.registry`). A `_target_` of a
 user's own class has no schema: it is checked when instantiated.
+
+`build_policy` makes the policy of a node: a shipped policy gets its typed config
+(`HiLoPromotion(firm, HiLoConfig(...))`), a user's own class is instantiated by
+Hydra with the node's keys as keyword arguments.
 """
 
 from __future__ import annotations
@@ -13,19 +17,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from custsim.policies.registry import policy_class, schema_of
+from custsim.sim.market import FirmSpec
 from custsim.sim.rules import shown
 
-
-def schema_of(target: str) -> type | None:
-    """The shipped policy schema whose `_target_` is `target` (None: not a shipped policy)."""
-    from custsim.policies.registry import POLICY_SCHEMAS  # local: the policies import sim.rules
-
-    for schema in POLICY_SCHEMAS.values():
-        if schema.__dataclass_fields__["_target_"].default == target:
-            return schema
-    return None
+__all__ = ["build_policy", "schema_of", "typed_policy"]
 
 
 def typed_policy(node: Any, key: str) -> tuple[Any, list[str]]:
@@ -58,3 +57,28 @@ def typed_policy(node: Any, key: str) -> tuple[Any, list[str]]:
         msg = str(getattr(err, "msg", err)).splitlines()[0]
         where = f"{key}.{name}={shown(node.get(name))}" if name in node else key
         return None, [f"{where}: {msg}"]
+
+
+def build_policy(node: Any, firm: FirmSpec, key: str = "policy") -> Any:
+    """The policy of config `node` for `firm`; errors name the key ('policy.depth=2: ...').
+
+    Raises:
+        ValueError: the node is not a policy config, or its policy refuses it.
+
+    """
+    typed, problems = typed_policy(node, key)
+    if problems:
+        raise ValueError(problems[0])
+    cls = policy_class(type(typed))
+    try:
+        if cls is not None:
+            return cls(firm, typed)
+        node = OmegaConf.structured(typed) if dataclasses.is_dataclass(typed) else typed
+        return instantiate(node, _partial_=True, _convert_="all", _recursive_=False)(firm=firm)
+    except Exception as err:  # instantiate wraps import errors; configs raise ValueError
+        cause = err.__cause__ or err
+        text = str(cause)
+        raise ValueError(
+            text if text.startswith(f"{key}.") else
+            f"{key}.{text}" if "=" in text else f"{key}: {text}"
+        ) from err  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import asdict, fields, replace
 
@@ -36,6 +37,9 @@ from custsim.experiments.dashboard.readouts import (
     post_deal_dip,
     readouts,
 )
+from custsim.policies.hi_lo import HiLoConfig
+from custsim.policies.loyalty_points import LoyaltyPointsConfig
+from custsim.policies.stamp_card import StampCardConfig
 from custsim.sim.compose import compose_config
 from custsim.sim.network import build_network
 from custsim.sim.runner import build_model
@@ -104,6 +108,20 @@ def test_every_policy_composes(policy: str) -> None:
     assert cfg.policy._target_.startswith("custsim.policies.")
 
 
+def test_policy_defaults_are_the_policies_own() -> None:
+    p = compose_config(to_overrides(Settings(policy="hi_lo"))).policy
+    assert (p.depth, p.every, p.duration, p.frame) == (
+        HiLoConfig.depth, HiLoConfig.every, HiLoConfig.duration, HiLoConfig.frame
+    )  # fmt: skip
+    points = compose_config(to_overrides(Settings(policy="loyalty_points"))).policy
+    assert (points.earn_rate, points.threshold) == (
+        LoyaltyPointsConfig.earn_rate, LoyaltyPointsConfig.threshold
+    )  # fmt: skip
+    assert compose_config(to_overrides(Settings(policy="stamp_card"))).policy.slots == (
+        StampCardConfig.slots
+    )
+
+
 def test_hi_lo_knobs_and_frame() -> None:
     s = Settings(policy="hi_lo", depth=0.3, every=14, duration=3, frame="was_now")
     p = compose_config(to_overrides(s)).policy
@@ -111,8 +129,8 @@ def test_hi_lo_knobs_and_frame() -> None:
 
 
 def test_from_controls_types_and_rounds() -> None:
-    s = Settings.from_controls({"seed": 3.0, "depth": 0.30000000000000004, "policy": "none"})
-    assert (s.seed, s.depth, s.policy) == (3, 0.3, "none")
+    s = Settings.from_controls({"seed": 3.0, "depth": 0.30000000000000004, "policy": "edlp"})
+    assert (s.seed, s.depth, s.policy) == (3, 0.3, "edlp")
     assert isinstance(s.seed, int)
     with pytest.raises(TypeError, match="bogus"):
         Settings.from_controls({"bogus": 1})
@@ -131,10 +149,28 @@ def test_presets_cover_the_issue_and_compose() -> None:
     assert {"loss_aversion", "erosion", "goal_gradient", "herding", "limited_offer"} <= set(
         PRESETS_BY_KEY
     )
+    default = compose_config(to_overrides(Settings()))
+    labels = [spec["label"].lower() for spec in CONTROLS.values()]
     for preset in PRESETS:
-        assert preset.title and preset.finding and preset.look_for and preset.then
+        assert re.search(r"[A-Z][a-z]+.* (19|20)\d\d\b", preset.finding), preset.key  # a source
+        assert len(preset.look_for) > 80 and len(preset.title) > 5, preset.key
+        assert any(label in preset.then.lower() for label in labels), preset.key  # a control
         assert set(preset.changes) <= set(CONTROLS), preset.key
-        compose_config(to_overrides(preset.settings))
+        cfg = compose_config(to_overrides(preset.settings))  # composes and validates
+        assert cfg != default, preset.key
+        for key in preset.changes:  # each control it sets is a config key of this run
+            moved = replace(preset.settings, **{key: _another(key, preset.changes[key])})
+            assert compose_config(to_overrides(moved)) != cfg, (preset.key, key)
+
+
+def _another(control: str, value: object) -> object:
+    """Another allowed value of `control` (the next choice, or one slider step away)."""
+    spec = CONTROLS[control]
+    if spec["type"] == "Select":
+        values = spec["values"]
+        return values[(values.index(value) + 1) % len(values)]
+    step = spec["step"] if value + spec["step"] <= spec["max"] else -spec["step"]
+    return value + step
     assert PRESETS_BY_KEY["goal_gradient"].settings.policy == "stamp_card"
     assert PRESETS_BY_KEY["loss_aversion"].settings.loss_aversion > 2.25
 
@@ -187,7 +223,7 @@ def test_the_run_stops_cleanly_at_its_last_day() -> None:
 
 
 @pytest.mark.parametrize(
-    "controls", [{"policy": "loyalty_points"}, {"policy": "none", "network": "none"}]
+    "controls", [{"policy": "loyalty_points"}, {"policy": "edlp", "network": "none"}]
 )
 def test_every_chart_draws_before_and_after_steps(controls: dict) -> None:
     model = DashboardModel(size=300, days=40, **controls)

@@ -48,7 +48,7 @@ def test_deep_frequent_deals_erode_the_reference_price() -> None:
 
 def test_stamp_card_goal_gradient() -> None:
     near, far = played("goal_gradient"), played("goal_gradient", slots=20)
-    none = played("goal_gradient", policy="none")
+    none = played("goal_gradient", policy="edlp")
     assert first_reward_day(near) < 100 < first_reward_day(far)
     assert focal_share(near) > focal_share(far) > focal_share(none)
 

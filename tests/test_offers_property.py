@@ -4,10 +4,10 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custsim.policies.composed import ComposedPolicy
-from custsim.policies.hi_lo import HiLoPromotion
-from custsim.policies.limited_offer import TimeLimitedOffer
-from custsim.policies.retention import RetentionOffer
+from custsim.policies.composed import ComposedConfig, ComposedPolicy
+from custsim.policies.hi_lo import HiLoConfig, HiLoPromotion
+from custsim.policies.limited_offer import LimitedOfferConfig, TimeLimitedOffer
+from custsim.policies.retention import RetentionConfig, RetentionOffer
 from custsim.sim.market import FirmSpec, MarketObs, Offer, Offers, StepOutcome
 
 FIRM = FirmSpec("A", 0, 8.0, 5.0, ("A", "B"))
@@ -62,7 +62,13 @@ def run_days(policy, seed: int, days: int = 50) -> None:
     seed=st.integers(0, 2**16),
 )
 def test_hi_lo_offers_are_valid(depth, every, duration, start, seed):
-    run_days(HiLoPromotion(FIRM, depth, max(every, duration), duration, start), seed)
+    run_days(
+        HiLoPromotion(
+            FIRM,
+            HiLoConfig(depth=depth, every=max(every, duration), duration=duration, start=start),
+        ),
+        seed,
+    )
 
 
 @given(
@@ -76,7 +82,20 @@ def test_hi_lo_offers_are_valid(depth, every, duration, start, seed):
 )
 def test_limited_offers_are_valid(depth, start, duration, stock, share, countdown, seed):
     stock = None if share is not None else stock
-    run_days(TimeLimitedOffer(FIRM, depth, start, duration, None, countdown, stock, share), seed)
+    run_days(
+        TimeLimitedOffer(
+            FIRM,
+            LimitedOfferConfig(
+                depth=depth,
+                start=start,
+                duration=duration,
+                countdown=countdown,
+                stock=stock,
+                target_share=share,
+            ),
+        ),
+        seed,
+    )
 
 
 @given(
@@ -87,7 +106,9 @@ def test_limited_offers_are_valid(depth, start, duration, stock, share, countdow
     seed=st.integers(0, 2**16),
 )
 def test_retention_offers_are_valid_and_respect_the_cap(recency, depth, cap, budget, seed):
-    policy = RetentionOffer(FIRM, recency_days=recency, depth=depth, daily_cap=cap, budget=budget)
+    policy = RetentionOffer(
+        FIRM, RetentionConfig(recency_days=recency, depth=depth, daily_cap=cap, budget=budget)
+    )
     rng = np.random.default_rng(seed)
     issued = 0
     for day in range(1, 40):
@@ -109,7 +130,7 @@ def test_composed_offers_are_valid(depth, share, seed):
         },
         {"_target_": "custsim.policies.retention.RetentionOffer", "recency_days": 5},
     ]
-    run_days(ComposedPolicy(FIRM, parts), seed)
+    run_days(ComposedPolicy(FIRM, ComposedConfig(parts=parts)), seed)
 
 
 @given(shelf=st.floats(0.5, 20), seed=st.integers(0, 2**16))

@@ -1,5 +1,6 @@
 """Every shipped policy passes the conformance check; policies change the market as designed."""
 
+import dataclasses
 from dataclasses import fields
 from pathlib import Path
 
@@ -7,11 +8,16 @@ import numpy as np
 import pytest
 
 from custsim.policies.check import PolicyCheckError, check_policy
+from custsim.policies.registry import alias_notices, register_policy, registered
+from custsim.sim.compose import compose_config
+from custsim.sim.config import ConfigError
 from custsim.sim.market import MarketObs, Offer
 from custsim.sim.runner import build_model, simulate
 from custsim.sim.testing import small_config
 
-POLICIES = sorted(p.stem for p in (Path(__file__).parent.parent / "conf" / "policy").glob("*.yaml"))
+VARIANTS = sorted(p.stem for p in (Path(__file__).parent.parent / "conf" / "policy").glob("*.yaml"))
+#: every policy option: the registered schemas (policy=hi_lo) and the conf/policy/ variants
+POLICIES = sorted({*registered(), *VARIANTS})
 
 
 def _overrides(name: str) -> list[str]:
@@ -23,6 +29,67 @@ def _overrides(name: str) -> list[str]:
 def test_every_policy_passes_check_policy(name):
     offers = check_policy(_overrides(name), days=40, customers=300)
     assert len(offers) == 40
+
+
+def test_the_policy_options_are_the_registry_and_the_variants():
+    assert set(registered()) == {
+        "composed", "edlp", "hi_lo", "limited_offer", "loyalty_points", "price_change",
+        "reactive", "retention", "stamp_card", "tiers",
+    }  # fmt: skip
+    assert VARIANTS == ["endowed_stamp_card", "points_2x_weekend"]
+
+
+@pytest.mark.parametrize("name", sorted(registered()))
+def test_a_plain_option_is_its_schema_with_its_defaults(name):
+    entry = registered()[name]
+    cfg = compose_config(_overrides(name))
+    assert cfg.policy == entry.schema()  # every default comes from the dataclass, none from YAML
+    assert type(build_model(small_config(*_overrides(name), "population.size=50")).firms[
+        1 if name == "reactive" else 0
+    ].policy) is entry.policy  # fmt: skip
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_a_variant_sets_only_values_its_schema_does_not_default_to(name):
+    import yaml
+
+    text = (Path(__file__).parent.parent / "conf" / "policy" / f"{name}.yaml").read_text()
+    values = {k: v for k, v in yaml.safe_load(text).items() if k != "defaults"}
+    defaults = dataclasses.asdict(type(compose_config([f"policy={name}"]).policy)())
+    assert values and all(defaults[k] != v for k, v in values.items())
+
+
+def test_none_is_an_alias_of_edlp():
+    assert compose_config(["policy=none"]) == compose_config(["policy=edlp"])
+    assert compose_config([]).policy == compose_config(["policy=edlp"]).policy  # the default
+    assert alias_notices(["policy=none,hi_lo", "seed=1", "compare.baseline=none"]) == [
+        "policy=none is an alias of policy=edlp",
+        "compare.baseline=none is an alias of compare.baseline=edlp",
+    ]
+    assert alias_notices(["+policy@market.firms.B.policy=none"]) == [
+        "policy@market.firms.B.policy=none is an alias of policy@market.firms.B.policy=edlp"
+    ]
+    assert alias_notices(["policy=edlp", "network=none"]) == []
+
+
+@pytest.mark.parametrize("option", ["hi_lo_schema", "none_schema", "edlp_schema"])
+def test_schema_names_are_not_options(option):
+    with pytest.raises(ConfigError, match=rf"^policy={option}: must be one of: composed, "):
+        compose_config([f"policy={option}"])
+
+
+def test_register_policy_refuses_a_target_that_is_not_the_class():
+    @dataclasses.dataclass
+    class WrongConfig:
+        _target_: str = "custsim.policies.hi_lo.HiLoPromotion"
+
+    with pytest.raises(TypeError, match=r"WrongConfig\._target_ is"):
+
+        @register_policy("wrong", WrongConfig)
+        class Wrong:
+            pass
+
+    assert "wrong" not in registered()
 
 
 def test_check_policy_catches_a_policy_that_peeks_at_the_model(monkeypatch):
@@ -40,7 +107,7 @@ def test_check_policy_catches_a_policy_that_peeks_at_the_model(monkeypatch):
 
     monkeypatch.setattr(edlp.EverydayPrice, "offers", peeking)
     with pytest.raises(PolicyCheckError, match="holds a CustsimModel"):
-        check_policy(["policy=none"], days=3, customers=50)
+        check_policy(["policy=edlp"], days=3, customers=50)
 
 
 def test_check_policy_catches_nondeterminism(monkeypatch):
@@ -49,7 +116,7 @@ def test_check_policy_catches_nondeterminism(monkeypatch):
     draws = iter(np.linspace(7.0, 8.0, 100))
     monkeypatch.setattr(edlp.EverydayPrice, "offers", lambda self, obs, rng: Offer(next(draws)))
     with pytest.raises(PolicyCheckError, match="different offers"):
-        check_policy(["policy=none"], days=3, customers=50)
+        check_policy(["policy=edlp"], days=3, customers=50)
 
 
 FIRM_OBSERVABLE = {
@@ -161,7 +228,7 @@ def test_margin_is_net_of_rewards_and_points_liability():
 
 def test_loyalty_programme_raises_focal_share_retention_and_repeat_buying():
     over = ["steps=180", "seed=3", "population.size=8000"]
-    base = simulate(small_config("policy=none", *over))
+    base = simulate(small_config("policy=edlp", *over))
     points = simulate(small_config("policy=loyalty_points", *over))
     kpi = lambda r, k: r.firm_kpis.set_index("firm")[k]["A"]  # noqa: E731
     assert kpi(points, "unit_share") > kpi(base, "unit_share")
@@ -184,7 +251,7 @@ def test_limited_offer_peaks_at_the_drop_and_before_the_deadline_and_pulls_forwa
         "policy.duration=14",
     ]
     run = simulate(small_config(*over))
-    base = simulate(small_config("policy=none", *over[1:3]))
+    base = simulate(small_config("policy=edlp", *over[1:3]))
     a, b = _focal(run), _focal(base)
     offer = a.units[29:43].to_numpy()
     middle = offer[4:10].mean()
@@ -223,7 +290,7 @@ def test_bonus_pack_leaves_reference_prices_nearly_intact():
 
 def test_retention_offers_reach_at_risk_customers_within_budget_and_win_some_back():
     over = ["steps=150", "population.size=3000", "seed=2"]
-    base = simulate(small_config("policy=none", *over))
+    base = simulate(small_config("policy=edlp", *over))
     kept = simulate(small_config("policy=retention", "policy.budget=300", *over))
     policy = kept.model.firms[0].policy
     assert policy.spent <= 300 + 100 * 8 * 0.2 * 4  # at most one day's redemptions over budget

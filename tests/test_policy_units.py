@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from custsim.policies.composed import ComposedPolicy, merge_loyalty, merge_targets
-from custsim.policies.hi_lo import HiLoPromotion
-from custsim.policies.limited_offer import TimeLimitedOffer
-from custsim.policies.loyalty_points import LoyaltyPoints
-from custsim.policies.reactive import ReactiveCompetitor
-from custsim.policies.retention import RetentionOffer
-from custsim.policies.stamp_card import StampCard
-from custsim.policies.tiers import Tiers
+from custsim.policies.composed import ComposedConfig, ComposedPolicy, merge_loyalty, merge_targets
+from custsim.policies.hi_lo import HiLoConfig, HiLoPromotion
+from custsim.policies.limited_offer import LimitedOfferConfig, TimeLimitedOffer
+from custsim.policies.loyalty_points import LoyaltyPoints, LoyaltyPointsConfig
+from custsim.policies.reactive import ReactiveCompetitor, ReactiveConfig
+from custsim.policies.retention import RetentionConfig, RetentionOffer
+from custsim.policies.stamp_card import StampCard, StampCardConfig
+from custsim.policies.tiers import Tiers, TiersConfig
 from custsim.sim.market import FirmSpec, LoyaltyTerms, MarketObs, Offer, Offers, StepOutcome
 
 NAMES = ("A", "B", "C")
@@ -92,7 +92,9 @@ def is_plain(offer: Offer, price: float) -> bool:
 
 
 def test_hi_lo_calendar_over_two_cycles():
-    offers = run(HiLoPromotion(FIRM, depth=0.25, every=28, duration=7, start=14), range(60))
+    offers = run(
+        HiLoPromotion(FIRM, HiLoConfig(depth=0.25, every=28, duration=7, start=14)), range(60)
+    )
     promo = {d for d, o in offers.items() if o.promoted}
     assert promo == set(range(14, 21)) | set(range(42, 49))
     for day in promo:
@@ -103,7 +105,9 @@ def test_hi_lo_calendar_over_two_cycles():
 
 
 def test_hi_lo_options():
-    policy = HiLoPromotion(FIRM, depth=0.5, start=1, frame="amount_off", show_list_price=False)
+    policy = HiLoPromotion(
+        FIRM, HiLoConfig(depth=0.5, start=1, frame="amount_off", show_list_price=False)
+    )
     o = policy.offers(obs(1), rng())
     assert (o.price, o.list_price, o.frame, o.deadline) == (4.0, None, "amount_off", 6)
 
@@ -119,14 +123,16 @@ def test_hi_lo_options():
 )
 def test_hi_lo_rejects_bad_parameters(kwargs, key):
     with pytest.raises(ValueError, match=rf"^{key}="):
-        HiLoPromotion(FIRM, **kwargs)
+        HiLoPromotion(FIRM, HiLoConfig(**kwargs))
 
 
 # -- loyalty points, stamp card, tiers ------------------------------------------------------------
 
 
 def test_points_bonus_days_double_the_multiplier():
-    policy = LoyaltyPoints(FIRM, bonus_multiplier=2.0, bonus_every=7, bonus_days=2, bonus_start=6)
+    policy = LoyaltyPoints(
+        FIRM, LoyaltyPointsConfig(bonus_multiplier=2.0, bonus_every=7, bonus_days=2, bonus_start=6)
+    )
     offers = run(policy, range(30))
     bonus = {d for d, o in offers.items() if o.loyalty.multiplier == 2.0}
     assert bonus == {6, 7, 13, 14, 20, 21, 27, 28}
@@ -135,7 +141,9 @@ def test_points_bonus_days_double_the_multiplier():
 
 
 def test_points_terms_and_no_bonus_by_default():
-    policy = LoyaltyPoints(FIRM, earn_rate=2.0, threshold=50.0, reward_value=2.5, expiry_days=90)
+    policy = LoyaltyPoints(
+        FIRM, LoyaltyPointsConfig(earn_rate=2.0, threshold=50.0, reward_value=2.5, expiry_days=90)
+    )
     terms = {o.loyalty for o in run(policy, range(40)).values()}
     assert terms == {
         LoyaltyTerms(threshold=50.0, reward_value=2.5, points_per_currency=2.0, expiry_days=90)
@@ -145,15 +153,17 @@ def test_points_terms_and_no_bonus_by_default():
 
 def test_points_rejects_bad_parameters():
     with pytest.raises(ValueError, match=r"^bonus_days="):
-        LoyaltyPoints(FIRM, bonus_every=3, bonus_days=4)
-    with pytest.raises(ValueError, match=r"^points_per_currency="):
-        LoyaltyPoints(FIRM, earn_rate=-1.0)
+        LoyaltyPoints(FIRM, LoyaltyPointsConfig(bonus_every=3, bonus_days=4))
+    with pytest.raises(ValueError, match=r"^earn_rate=-1.0: must be >= 0"):
+        LoyaltyPoints(FIRM, LoyaltyPointsConfig(earn_rate=-1.0))
     with pytest.raises(ValueError, match=r"^message="):
-        LoyaltyPoints(FIRM, message="whisper")
+        LoyaltyPoints(FIRM, LoyaltyPointsConfig(message="whisper"))
 
 
 def test_stamp_card_terms():
-    o = StampCard(FIRM, slots=10, free_stamps=2, expiry_days=30).offers(obs(5), rng())
+    o = StampCard(FIRM, StampCardConfig(slots=10, free_stamps=2, expiry_days=30)).offers(
+        obs(5), rng()
+    )
     assert o.price == 8.0 and not o.promoted
     t = o.loyalty
     assert (t.threshold, t.reward_value, t.points_per_purchase, t.points_per_currency) == (
@@ -164,11 +174,11 @@ def test_stamp_card_terms():
     )
     assert (t.initial_points, t.expiry_days) == (2.0, 30)
     with pytest.raises(ValueError, match=r"^free_stamps="):
-        StampCard(FIRM, slots=8, free_stamps=8)
+        StampCard(FIRM, StampCardConfig(slots=8, free_stamps=8))
 
 
 def test_tiers_terms_earn_no_points():
-    t = Tiers(FIRM, thresholds=[60, 150], discounts=[0.05, 0.1], window_days=30).terms
+    t = Tiers(FIRM, TiersConfig(thresholds=[60, 150], discounts=[0.05, 0.1], window_days=30)).terms
     assert (t.tier_thresholds, t.tier_discounts, t.tier_window_days) == ((60, 150), (0.05, 0.1), 30)
     assert not t.earns_points and t.reward_value == 0.0
     policy = Tiers(FIRM)
@@ -180,20 +190,22 @@ def test_tiers_terms_earn_no_points():
     [
         ((150, 60), (0.05, 0.1), "thresholds"),
         ((0, 60), (0.05, 0.1), "thresholds"),
-        ((60, 150), (0.05,), "tier_discounts"),
-        ((60,), (1.5,), "tier_discounts"),
+        ((60, 150), (0.05,), "discounts"),
+        ((60,), (1.5,), "discounts"),
     ],
 )
 def test_tiers_reject_bad_parameters(thresholds, discounts, key):
     with pytest.raises(ValueError, match=rf"^{key}="):
-        Tiers(FIRM, thresholds=thresholds, discounts=discounts)
+        Tiers(FIRM, TiersConfig(thresholds=thresholds, discounts=discounts))
 
 
 # -- time-limited offers --------------------------------------------------------------------------
 
 
 def test_limited_offer_window_countdown_and_novelty():
-    offers = run(TimeLimitedOffer(FIRM, depth=0.2, start=30, duration=14), range(60))
+    offers = run(
+        TimeLimitedOffer(FIRM, LimitedOfferConfig(depth=0.2, start=30, duration=14)), range(60)
+    )
     window = range(30, 44)
     for day in window:
         o = offers[day]
@@ -203,7 +215,9 @@ def test_limited_offer_window_countdown_and_novelty():
 
 
 def test_limited_offer_repeats_every_period():
-    offers = run(TimeLimitedOffer(FIRM, start=10, duration=5, every=20), range(80))
+    offers = run(
+        TimeLimitedOffer(FIRM, LimitedOfferConfig(start=10, duration=5, every=20)), range(80)
+    )
     assert {d for d, o in offers.items() if o.promoted} == {
         d for s in (10, 30, 50, 70) for d in range(s, s + 5)
     }
@@ -211,14 +225,14 @@ def test_limited_offer_repeats_every_period():
 
 
 def test_limited_offer_hidden_countdown_shows_no_deadline():
-    o = TimeLimitedOffer(FIRM, start=1, countdown=False).offers(obs(1), rng())
+    o = TimeLimitedOffer(FIRM, LimitedOfferConfig(start=1, countdown=False)).offers(obs(1), rng())
     assert o.deadline == 13 and not o.countdown
     assert Offers.collect([o]).deadline[0] == np.inf
     assert Offers.collect([o]).days_running[0] == 0.0
 
 
 def test_limited_stock_counts_down_through_settle_and_resets_on_repeat():
-    policy = TimeLimitedOffer(FIRM, start=10, duration=5, every=20, stock=100)
+    policy = TimeLimitedOffer(FIRM, LimitedOfferConfig(start=10, duration=5, every=20, stock=100))
     limits, prices = [], []
     for day, units in [(9, 7), (10, 30), (11, 45), (12, 40), (13, 3), (14, 0), (20, 9), (30, 2)]:
         offer = policy.offers(obs(day), rng())
@@ -233,7 +247,9 @@ def test_limited_stock_counts_down_through_settle_and_resets_on_repeat():
 def test_limited_offer_targets_a_share_of_past_buyers():
     counts = np.tile([0, 1, 3, 0, 2, 5, 1, 0, 0, 4], 30)
     past = np.flatnonzero(counts > 0)
-    policy = TimeLimitedOffer(FIRM, depth=0.25, start=5, duration=3, every=10, target_share=0.5)
+    policy = TimeLimitedOffer(
+        FIRM, LimitedOfferConfig(depth=0.25, start=5, duration=3, every=10, target_share=0.5)
+    )
     o = policy.offers(obs(5, purchase_count=counts), rng(7))
     expected = past[rng(7).random(len(past)) < 0.5]
     assert ids(o) == expected.tolist()
@@ -250,7 +266,7 @@ def test_limited_offer_targets_a_share_of_past_buyers():
 
 def test_limited_offer_full_share_targets_every_past_buyer():
     counts = np.array([0, 2, 0, 1, 1], dtype=np.int32)
-    o = TimeLimitedOffer(FIRM, start=1, target_share=1.0).offers(
+    o = TimeLimitedOffer(FIRM, LimitedOfferConfig(start=1, target_share=1.0)).offers(
         obs(1, purchase_count=counts), rng()
     )
     assert ids(o) == [1, 3, 4]
@@ -268,7 +284,7 @@ def test_limited_offer_full_share_targets_every_past_buyer():
 )
 def test_limited_offer_rejects_bad_parameters(kwargs, key):
     with pytest.raises(ValueError, match=rf"^{key}="):
-        TimeLimitedOffer(FIRM, **kwargs)
+        TimeLimitedOffer(FIRM, LimitedOfferConfig(**kwargs))
 
 
 # -- retention ------------------------------------------------------------------------------------
@@ -284,7 +300,7 @@ def at_risk_obs(day: int = 100) -> MarketObs:
 
 
 def retention(**kwargs) -> RetentionOffer:
-    return RetentionOffer(FIRM, **({"depth": 0.2, "duration": 14} | kwargs))
+    return RetentionOffer(FIRM, RetentionConfig(**({"depth": 0.2, "duration": 14} | kwargs)))
 
 
 def test_at_risk_most_overdue_first():
@@ -358,7 +374,8 @@ def test_buyers_at_the_regular_price_cost_nothing():
 def test_composed_promotion_sales_are_not_charged_to_the_retention_budget():
     hi_lo = {"_target_": "custsim.policies.hi_lo.HiLoPromotion", "start": 1}
     policy = ComposedPolicy(
-        FIRM, [hi_lo, {"_target_": "custsim.policies.retention.RetentionOffer"}]
+        FIRM,
+        ComposedConfig(parts=[hi_lo, {"_target_": "custsim.policies.retention.RetentionOffer"}]),
     )
     o = policy.offers(obs(1, n=4, last_purchase_day=np.zeros(4)), rng())  # nobody at risk
     assert o.price == 6.0 and ids(o) == []
@@ -388,7 +405,9 @@ def cut_days(depths: dict) -> list[int]:
 
 
 def test_reactive_copies_the_cut_for_as_long_as_it_lasted():
-    depths = reactive_depths(ReactiveCompetitor(RIVAL, watch="A", lag=3), range(10, 17))
+    depths = reactive_depths(
+        ReactiveCompetitor(RIVAL, ReactiveConfig(watch="A", lag=3)), range(10, 17)
+    )
     days = cut_days(depths)
     assert len(days) == 7 and days == list(range(days[0], days[0] + 7))
     assert days[0] > 10
@@ -396,29 +415,40 @@ def test_reactive_copies_the_cut_for_as_long_as_it_lasted():
 
 
 def test_reactive_lag_shifts_the_response():
-    early = cut_days(reactive_depths(ReactiveCompetitor(RIVAL, lag=2), range(10, 17)))
-    late = cut_days(reactive_depths(ReactiveCompetitor(RIVAL, lag=7), range(10, 17)))
+    early = cut_days(
+        reactive_depths(ReactiveCompetitor(RIVAL, ReactiveConfig(lag=2)), range(10, 17))
+    )
+    late = cut_days(
+        reactive_depths(ReactiveCompetitor(RIVAL, ReactiveConfig(lag=7)), range(10, 17))
+    )
     assert late[0] - early[0] == 5
 
 
 @pytest.mark.parametrize("lag", [1, 3])
 def test_reactive_responds_lag_days_after_the_rivals_cut(lag):
-    depths = reactive_depths(ReactiveCompetitor(RIVAL, lag=lag), range(10, 17))
+    depths = reactive_depths(ReactiveCompetitor(RIVAL, ReactiveConfig(lag=lag)), range(10, 17))
     assert cut_days(depths) == list(range(10 + lag, 17 + lag))
 
 
 def test_reactive_match_and_max_depth():
-    deeper = reactive_depths(ReactiveCompetitor(RIVAL, match=1.5, max_depth=0.5), range(5, 8))
+    deeper = reactive_depths(
+        ReactiveCompetitor(RIVAL, ReactiveConfig(match=1.5, max_depth=0.5)), range(5, 8)
+    )
     assert max(deeper.values()) == pytest.approx(0.375)
-    capped = reactive_depths(ReactiveCompetitor(RIVAL, match=1.5, max_depth=0.3), range(5, 8))
+    capped = reactive_depths(
+        ReactiveCompetitor(RIVAL, ReactiveConfig(match=1.5, max_depth=0.3)), range(5, 8)
+    )
     assert max(capped.values()) == pytest.approx(0.3)
-    assert cut_days(reactive_depths(ReactiveCompetitor(RIVAL, match=0.0), range(5, 8))) == []
+    assert (
+        cut_days(reactive_depths(ReactiveCompetitor(RIVAL, ReactiveConfig(match=0.0)), range(5, 8)))
+        == []
+    )
 
 
 @pytest.mark.parametrize("watch", ["Z", "B"])
 def test_reactive_rejects_a_bad_watch_name(watch):
     with pytest.raises(ValueError, match=r"^watch='.': must be one of: A, C$"):
-        ReactiveCompetitor(RIVAL, watch=watch)
+        ReactiveCompetitor(RIVAL, ReactiveConfig(watch=watch))
 
 
 # -- composition ----------------------------------------------------------------------------------
@@ -438,7 +468,9 @@ class Fixed:
 
 
 def composed(*offers: Offer) -> ComposedPolicy:
-    policy = ComposedPolicy(FIRM, [{"_target_": "custsim.policies.edlp.EverydayPrice"}])
+    policy = ComposedPolicy(
+        FIRM, ComposedConfig(parts=[{"_target_": "custsim.policies.edlp.EverydayPrice"}])
+    )
     policy.parts = [Fixed(o) for o in offers]
     return policy
 
@@ -508,7 +540,7 @@ def test_composed_built_from_dict_parts():
         ),
         {"_target_": "custsim.policies.limited_offer.TimeLimitedOffer", "start": 12, "stock": 50},
     ]
-    policy = ComposedPolicy(FIRM, parts)
+    policy = ComposedPolicy(FIRM, ComposedConfig(parts=parts))
     hi_lo, points, limited = policy.parts
     assert isinstance(hi_lo, HiLoPromotion) and hi_lo.depth == 0.25
     assert isinstance(points, LoyaltyPoints) and points.terms.threshold == 50.0
@@ -538,12 +570,17 @@ def test_composed_built_from_dict_parts():
 
 def test_composed_errors_name_the_part():
     with pytest.raises(ValueError, match=r"^parts=\[\]"):
-        ComposedPolicy(FIRM, [])
+        ComposedPolicy(FIRM, ComposedConfig(parts=[]))
     bad_depth = [
         {"_target_": "custsim.policies.edlp.EverydayPrice"},
         {"_target_": "custsim.policies.hi_lo.HiLoPromotion", "depth": 1.5},
     ]
     with pytest.raises(ValueError, match=r"^parts\.1\.depth=1\.5"):
-        ComposedPolicy(FIRM, bad_depth)
-    with pytest.raises(ValueError, match=r"^parts\.0: .*dept"):
-        ComposedPolicy(FIRM, [{"_target_": "custsim.policies.hi_lo.HiLoPromotion", "dept": 0.2}])
+        ComposedPolicy(FIRM, ComposedConfig(parts=bad_depth))
+    with pytest.raises(ValueError, match=r"^parts\.0\.dept=0\.2: no such key"):
+        ComposedPolicy(
+            FIRM,
+            ComposedConfig(
+                parts=[{"_target_": "custsim.policies.hi_lo.HiLoPromotion", "dept": 0.2}]
+            ),
+        )

@@ -18,11 +18,14 @@ import functools
 from dataclasses import dataclass, fields
 from typing import Any
 
+from custsim.policies.hi_lo import HiLoConfig
+from custsim.policies.loyalty_points import LoyaltyPointsConfig
+from custsim.policies.stamp_card import StampCardConfig
 from custsim.sim import market, network
 from custsim.sim.compose import compose_raw
 
 # the policies whose main knobs have controls (`policy_knobs`); the default first in each list
-POLICIES = ("hi_lo", "none", "limited_offer", "loyalty_points", "stamp_card")
+POLICIES = ("hi_lo", "edlp", "limited_offer", "loyalty_points", "stamp_card")
 NETWORKS = ("watts_strogatz", *(k for k in network.KINDS if k != "watts_strogatz"))
 FRAMES = ("percent_off", *(f for f in market.FRAMES if f != "percent_off"))
 
@@ -33,6 +36,8 @@ class Settings:
 
     Defaults are the CLI's, except a classroom-sized population and a hi-lo
     promotion calendar for firm A, so that pressing play shows something at once.
+    The policy knobs' defaults are the policies' own (`HiLoConfig`, `LoyaltyPointsConfig`,
+    `StampCardConfig`): declared there, never here.
     """
 
     seed: int = 0
@@ -44,13 +49,13 @@ class Settings:
     memory: float = 0.2
     social_weight: float = 0.5
     policy: str = "hi_lo"
-    depth: float = 0.25
-    every: int = 28
-    duration: int = 7
-    frame: str = "percent_off"
-    earn_rate: float = 1.0
-    threshold: float = 50.0
-    slots: int = 10
+    depth: float = HiLoConfig.depth
+    every: int = HiLoConfig.every
+    duration: int = HiLoConfig.duration
+    frame: str = HiLoConfig.frame
+    earn_rate: float = LoyaltyPointsConfig.earn_rate
+    threshold: float = LoyaltyPointsConfig.threshold
+    slots: int = StampCardConfig.slots
 
     @classmethod
     def from_controls(cls, values: dict[str, Any]) -> Settings:
@@ -149,7 +154,7 @@ def trait_overrides(s: Settings) -> list[str]:
 def policy_knobs(s: Settings) -> dict[str, str]:
     """The knobs of the focal firm's chosen policy, as override values."""
     knobs: dict[str, dict[str, str]] = {
-        "none": {},
+        "edlp": {},
         "hi_lo": {"depth": num(s.depth), "every": str(s.every), "duration": str(s.duration)},
         "limited_offer": {"depth": num(s.depth), "duration": str(s.duration)},
         "loyalty_points": {"earn_rate": num(s.earn_rate), "threshold": num(s.threshold)},

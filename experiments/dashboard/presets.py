@@ -93,7 +93,7 @@ PRESETS: tuple[Preset, ...] = (
         then="Change the seed (another world, same rules) and Reset: over seeds 0-3 A ends "
         "the year with 42%, 63%, 72% and 63% of unit sales. Then set social weight to 0.5 "
         "(the default): colours mix and A's share is 36-37% whatever the seed.",
-        changes={"policy": "none", "social_weight": 10.0, "network": "watts_strogatz"},
+        changes={"policy": "edlp", "social_weight": 10.0, "network": "watts_strogatz"},
     ),
     Preset(
         key="limited_offer",
@@ -111,8 +111,8 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         key="framing",
         title="Framing a discount",
-        finding="Was/now framing: a cut shown against the regular price is read as a "
-        "temporary deal, not a new price",
+        finding="Diamond & Campbell 1989: a cut framed as a deal against the regular "
+        "price is read as temporary, not as a new price, and kept out of the reference price",
         look_for="30% off one week in three, each cut shown as 'was 8.00, now 5.60'. "
         "Customers file much of a framed cut as a deal rather than a new price, so in "
         "*Shelf price vs average reference price* (and the numbers line) A's reference "
