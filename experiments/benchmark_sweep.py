@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from custsim.experiments.sweeps.aggregate import aggregate_sweep
 from custsim.sim.compose import compose_config
 from custsim.sim.runner import simulate
-from custsim.sim.sweep import aggregate_sweep
 
 BIN = Path(sys.executable).parent
 

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from custsim.sim.cli_help import exit_on_help, format_help
+from custsim.experiments.cli import exit_on_help, format_help
 
 PROG = "custsim-report"
 
@@ -48,12 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     """Aggregate the sweep directory given on the command line and print its summary."""
     argv = sys.argv[1:] if argv is None else argv
     exit_on_help(argv, help_text)
-    from custsim.sim.sweep import (  # after --help: SciPy, pandas
+    from custsim.experiments.sweeps.aggregate import (  # after --help: SciPy, pandas
         aggregate_sweep,
         format_report,
         job_names,
     )
-    from custsim.sim.sweep_plan import read_plan
+    from custsim.experiments.sweeps.plan import read_plan
 
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="a custsim multirun's hydra.sweep.dir")

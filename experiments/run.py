@@ -22,13 +22,12 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from custsim.sim.cli_help import exit_on_help, format_help
+from custsim.experiments.cli import exit_on_help, format_help, hydra_problems
+from custsim.experiments.run_summary import format_summary
+from custsim.experiments.sweeps.progress import record_job
 from custsim.sim.compose import compose_config
 from custsim.sim.config import ConfigError, CustsimConfig, register_configs, validate
-from custsim.sim.hydra_checks import hydra_problems
-from custsim.sim.report import format_summary
 from custsim.sim.rules import shorten_values
-from custsim.sim.sweep_progress import record_job
 
 register_configs()
 
@@ -47,7 +46,9 @@ def app(cfg: DictConfig) -> None:
     Every job writes status.json. In a multirun a complete job directory is skipped
     (resume) and a failing job is recorded and returns, so the sweep goes on.
     """
-    from custsim.sim import sweep_job  # the engine: imported on running, not for --help
+    from custsim.experiments.sweeps import (
+        job as sweep_job,  # the engine: imported on running, not for --help
+    )
     from custsim.sim.runner import simulate
 
     hc = HydraConfig.get()
@@ -95,15 +96,11 @@ def preflight(
     """Compose and validate a plain single run's overrides before Hydra starts.
 
     First, for every command line, the launcher's plugin and the output
-    directories (`custsim.sim.hydra_checks`). Runs with Hydra flags (-m, --cfg, -cn ...)
+    directories (`custsim.experiments.cli`). Runs with Hydra flags (-m, --cfg, -cn ...)
     and named sweeps (`sweep=...`) then go straight to Hydra; the custsim
     sweeper plans and checks every job. `check(cfg, overrides)`, if given, is a
     command's own further check; it raises ConfigError like the rest.
     """
-    from custsim.policies.registry import alias_notices
-
-    for line in alias_notices(args):  # policy=none is an alias of policy=edlp
-        print(f"{prog}: {line}", file=sys.stderr)
     problems = hydra_problems(args)
     if problems:
         fail(ConfigError("\n".join(problems)), prog)
@@ -180,7 +177,7 @@ def main() -> None:
     """Console-script entry point: help, then one-line config errors, then Hydra."""
     exit_on_help(sys.argv[1:], help_text)
     preflight(sys.argv[1:])
-    from custsim.sim.sweep_plan import (
+    from custsim.experiments.sweeps.plan import (
         one_value_sweeps,  # a multirun plans one-value overrides per job
     )
 

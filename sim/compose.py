@@ -60,7 +60,7 @@ def _group_option(override: str) -> tuple[str, str]:
 @cache
 def group_options() -> dict[str, tuple[str, ...]]:
     """Config group -> its options (conf/<group>/*.yaml, never a `*_schema`)."""
-    from custsim.sim.cli_help import config_groups
+    from custsim.sim.groups import config_groups
 
     return {g.name: g.options for g in config_groups(CONFIG_MODULE)}
 

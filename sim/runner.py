@@ -21,17 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from omegaconf import OmegaConf
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from custsim.policies.base import Policy
 from custsim.sim import results
 from custsim.sim.config import ConfigError, CustsimConfig
+from custsim.sim.faults import fail_if_asked
 from custsim.sim.firm import firm_specs
 from custsim.sim.market import FirmSpec
 from custsim.sim.metrics import customer_kpis, firm_kpis
 from custsim.sim.model import CustsimModel
-from custsim.sim.policy_config import build_policy
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # no "last resort" echo of warnings outside Hydra
@@ -56,13 +57,15 @@ def policy_config_key(cfg: CustsimConfig, firm: str) -> str:
 
 
 def make_policy(cfg: CustsimConfig, spec: FirmSpec) -> Policy:
-    """The policy of firm `spec` (`policy_config.build_policy`), errors as ConfigError."""
+    """Instantiate the policy of firm `spec` (`_target_` config), errors as ConfigError."""
     key = policy_config_key(cfg, spec.name)
     node = cfg.policy if key == "policy" else cfg.market.firms[spec.name].policy
+    node = OmegaConf.structured(node) if not isinstance(node, DictConfig) else node
     try:
-        return build_policy(node, spec, key)
-    except ValueError as err:
-        raise ConfigError(str(err)) from err
+        return instantiate(node, _partial_=True, _convert_="all", _recursive_=False)(firm=spec)
+    except Exception as err:  # instantiate wraps import errors; constructors raise ValueError
+        cause = err.__cause__ or err
+        raise ConfigError(f"{key}.{cause}" if "=" in str(cause) else f"{key}: {cause}") from err
 
 
 def make_policies(cfg: CustsimConfig) -> dict[str, Policy]:
@@ -155,12 +158,7 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None) -> RunResult:
     model = build_model(cfg)
     log.info(describe_run(model))
     log.info("build: %.2f s", time.perf_counter() - start)
-    if cfg.fail_on_seed is not None and cfg.seed == cfg.fail_on_seed:
-        from custsim.sim.sweep_job import (
-            inject_failure,  # testing only: a failing, dying or hanging job
-        )
-
-        inject_failure(cfg.fail_on_seed)
+    fail_if_asked(cfg.seed)  # the test hook ($CUSTSIM_FAIL_ON_SEED): a failing job
     bar = tqdm(
         total=cfg.steps,
         desc="simulating",
@@ -195,7 +193,7 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None) -> RunResult:
 
 def write_run(run: RunResult, cfg: CustsimConfig) -> None:
     """Write every result file; kpis.json last, as the completeness marker."""
-    from custsim.sim.plots import (  # matplotlib is imported only when plotting
+    from custsim.experiments.plots import (  # matplotlib is imported only when plotting
         plot_loyalty,
         plot_run,
     )

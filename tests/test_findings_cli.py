@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from custsim.experiments.findings import finding_modules
+from custsim.experiments.findings.framework import Check, FindingResult
 from custsim.experiments.findings.records import recorded_findings, report_markdown, write_finding
-from custsim.sim.findings import Check, FindingResult
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from custsim.experiments.findings.framework import FindingResult
 from custsim.experiments.findings.records import run_finding
-from custsim.sim.findings import FindingResult
 
 SIZES = [pytest.param(True, id="fast"), pytest.param(False, id="full", marks=pytest.mark.slow)]
 

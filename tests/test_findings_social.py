@@ -14,9 +14,9 @@ from custsim.agents.churn import sbg_retention, sbg_survival
 from custsim.agents.diffusion import bass_innovator_share, bass_peak_time
 from custsim.experiments.findings import bass_diffusion
 from custsim.experiments.findings.bass_diffusion import fit_bass
+from custsim.experiments.findings.framework import estimate
 from custsim.experiments.findings.records import run_finding
 from custsim.experiments.findings.social_influence import gini, grouped_u, rank_share
-from custsim.sim.findings import estimate
 
 SBG = {"regular": (0.704, 1.182), "high_end": (0.668, 3.806)}  # Fader & Hardie 2007
 P, Q = 0.03, 0.38  # Sultan, Farley & Lehmann 1990

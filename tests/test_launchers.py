@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from custsim.experiments.sweeps.plan import plan_jobs
+from custsim.experiments.sweeps.progress import PROGRESS_FILE, read_records, record_job
 from custsim.sim.compose import compose_raw
 from custsim.sim.config import ConfigError
-from custsim.sim.sweep_plan import plan_jobs
-from custsim.sim.sweep_progress import PROGRESS_FILE, read_records, record_job
 
 VENV_BIN = Path(sys.executable).parent
 SMALL = ["population.size=400", "steps=15", "plots=false"]

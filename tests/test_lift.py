@@ -1,10 +1,10 @@
-"""custsim.sim.lift: paired-t lift, its coverage, the value of pairing, the promotion split."""
+"""compare.lift: paired-t lift, its coverage, the value of pairing, the promotion split."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from custsim.sim.lift import (
+from custsim.experiments.compare.lift import (
     TABLE_COLUMNS,
     daily_lift,
     decomposition_table,

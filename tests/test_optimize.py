@@ -10,8 +10,7 @@ import optuna
 import pandas as pd
 import pytest
 
-from custsim.sim.config import ConfigError, OptimizeConfig
-from custsim.sim.optimize import (
+from custsim.experiments.optimize.search import (
     Param,
     best_summary,
     run_study,
@@ -19,6 +18,7 @@ from custsim.sim.optimize import (
     trial_overrides,
     trials_frame,
 )
+from custsim.sim.config import ConfigError, OptimizeConfig
 from custsim.sim.testing import compose_config
 
 VENV_BIN = Path(sys.executable).parent

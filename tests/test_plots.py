@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custsim.sim.plots import PALETTE, firm_colors, plot_run, promo_spans
+from custsim.experiments.plots import PALETTE, firm_colors, plot_run, promo_spans
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXPECTED_NAMES = ["sales_share.png", "reference_price.png", "active_customers.png"]

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custsim.experiments.sensitivity import check_sensitivity
-from custsim.sim import sensitivity as sa
+from custsim.experiments.sensitivity import analysis as sa
+from custsim.experiments.sensitivity.cli import check_sensitivity
 from custsim.sim.config import ConfigError
 from custsim.sim.testing import compose_config
 

@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -10,25 +11,34 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from custsim.experiments.sweeps.aggregate import mean_ci
+from custsim.experiments.sweeps.job import is_complete, write_status
 from custsim.sim.compose import compose_config
+from custsim.sim.faults import FAIL_ON_SEED_ENV
 from custsim.sim.runner import simulate
-from custsim.sim.sweep import mean_ci
-from custsim.sim.sweep_job import is_complete, write_status
 
 VENV_BIN = Path(sys.executable).parent
 SMALL = ["population.size=500", "steps=20", "plots=false"]
 
 
-def run(exe: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+def run(
+    exe: str, *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     cmd = [str(VENV_BIN / exe), *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def sweep(
-    sweep_dir: Path, *args: str, base: list[str] = SMALL, status: int = 0
+    sweep_dir: Path,
+    *args: str,
+    base: list[str] = SMALL,
+    status: int = 0,
+    fail_on_seed: int | None = None,
 ) -> subprocess.CompletedProcess:
+    """`custsim -m ARGS BASE`; with `fail_on_seed`, that seed's job fails (the test hook)."""
     args = (*args, *base, f"hydra.sweep.dir={sweep_dir}")
-    proc = run("custsim", "-m", *args, cwd=sweep_dir.parent)
+    env = None if fail_on_seed is None else {**os.environ, FAIL_ON_SEED_ENV: str(fail_on_seed)}
+    proc = run("custsim", "-m", *args, cwd=sweep_dir.parent, env=env)
     assert proc.returncode == status, proc.stderr
     return proc
 
@@ -95,7 +105,7 @@ def test_multirun_writes_status_aggregates_and_report_rebuilds(tmp_path):
 
 def test_failed_job_is_recorded_and_rerun_on_resume(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    proc = sweep(sweep_dir, "seed=0,1,2", "fail_on_seed=1", status=1)  # a job failed: exit 1
+    proc = sweep(sweep_dir, "seed=0,1,2", status=1, fail_on_seed=1)  # a job failed: exit 1
     assert "[sweep] 3/3 done, 1 failed" in proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == (
         f"custsim: 1 of 3 jobs failed: {sweep_dir / 'failed.csv'}"
@@ -103,7 +113,7 @@ def test_failed_job_is_recorded_and_rerun_on_resume(tmp_path):
     res = pd.read_parquet(sweep_dir / "results.parquet")
     assert sorted(res.status) == ["failed", "ok", "ok"]
     bad = res[res.status == "failed"].iloc[0]
-    assert bad.seed == 1 and bad.error.startswith("RuntimeError: fail_on_seed=1")
+    assert bad.seed == 1 and bad.error.startswith("RuntimeError: CUSTSIM_FAIL_ON_SEED=1")
     assert math.isnan(bad["firm.A.revenue"])
     assert res[res.status == "ok"]["firm.A.revenue"].notna().all()
     failed = pd.read_csv(sweep_dir / "failed.csv")
@@ -147,7 +157,7 @@ def finished_run(tmp_path_factory) -> Path:
 
 
 def test_resume_needs_ok_status_kpis_and_the_same_overrides(finished_run, tmp_path):
-    overrides = ["seed=1", "steps=5", "fail_on_seed=1"]
+    overrides = ["seed=1", "steps=5", "progress=off"]
     assert not is_complete(tmp_path, overrides)
     write_status(tmp_path, error=None, overrides=overrides, seed=1, wall_seconds=1.0, job_num=0)
     assert not is_complete(tmp_path, overrides)  # no kpis.json

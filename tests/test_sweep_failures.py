@@ -14,21 +14,31 @@ import pytest
 from omegaconf import OmegaConf
 
 from custsim.experiments import report
+from custsim.experiments.sweeps.aggregate import SweepCallback, aggregate_sweep
+from custsim.experiments.sweeps.job import (
+    is_complete,
+    remove_partial_files,
+    write_status,
+)
+from custsim.experiments.sweeps.plan import PLAN_FILE, one_value_sweeps, tidy_float, write_plan
 from custsim.sim.compose import compose_config
+from custsim.sim.faults import FAIL_MODE_ENV, FAIL_ON_SEED_ENV
 from custsim.sim.runner import simulate
-from custsim.sim.sweep import SweepCallback, aggregate_sweep
-from custsim.sim.sweep_job import FAIL_MODE_ENV, is_complete, remove_partial_files, write_status
-from custsim.sim.sweep_plan import PLAN_FILE, one_value_sweeps, tidy_float, write_plan
 
 VENV_BIN = Path(sys.executable).parent
 TINY = ["population.size=50", "steps=5", "plots=false", "write_customers=false"]
 BASIC = "hydra/launcher=basic"  # jobs in the sweep's process: no workers to start
 
 
-def custsim(sweep_dir: Path, *args: str, fail_mode: str | None = None) -> subprocess.Popen:
+def custsim(
+    sweep_dir: Path, *args: str, fail_mode: str | None = None, fail_on_seed: int | None = None
+) -> subprocess.Popen:
     """`custsim -m ARGS TINY hydra.sweep.dir=...` started in the background (TINY keys in
-    ARGS replace TINY's)."""
-    env = {**os.environ, FAIL_MODE_ENV: fail_mode} if fail_mode else None
+    ARGS replace TINY's); with `fail_on_seed`, that seed's job fails the `fail_mode` way."""
+    env = None
+    if fail_on_seed is not None:
+        hook = {FAIL_ON_SEED_ENV: str(fail_on_seed), FAIL_MODE_ENV: fail_mode or "raise"}
+        env = {**os.environ, **hook}
     keys = {a.split("=", 1)[0] for a in args}
     base = [o for o in TINY if o.split("=", 1)[0] not in keys]
     cmd = [str(VENV_BIN / "custsim"), "-m", *args, *base, f"hydra.sweep.dir={sweep_dir}"]
@@ -36,9 +46,11 @@ def custsim(sweep_dir: Path, *args: str, fail_mode: str | None = None) -> subpro
     return subprocess.Popen(cmd, cwd=sweep_dir.parent, env=env, text=True, stdout=pipe, stderr=pipe)
 
 
-def sweep(sweep_dir: Path, *args: str, fail_mode: str | None = None) -> subprocess.CompletedProcess:
+def sweep(
+    sweep_dir: Path, *args: str, fail_mode: str | None = None, fail_on_seed: int | None = None
+) -> subprocess.CompletedProcess:
     """Run the sweep to the end; its exit status, stdout and stderr."""
-    proc = custsim(sweep_dir, *args, fail_mode=fail_mode)
+    proc = custsim(sweep_dir, *args, fail_mode=fail_mode, fail_on_seed=fail_on_seed)
     out, err = proc.communicate(timeout=600)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
@@ -59,7 +71,7 @@ def results_by_seed(sweep_dir: Path) -> pd.DataFrame:
 
 def test_a_killed_worker_fails_its_job_only_and_the_sweep_exits_1(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    proc = sweep(sweep_dir, "seed=0,1", "fail_on_seed=1", fail_mode="kill")  # SIGKILL in seed 1
+    proc = sweep(sweep_dir, "seed=0,1", fail_mode="kill", fail_on_seed=1)  # SIGKILL in seed 1
     assert proc.returncode == 1, proc.stderr
     last = proc.stdout.strip().splitlines()[-1]
     assert last == f"custsim: 1 of 2 jobs failed: {sweep_dir / 'failed.csv'}"
@@ -203,9 +215,9 @@ def wait_for(condition, timeout: float) -> None:
 def test_sigterm_stops_every_worker_and_the_sweep_resumes(tmp_path):
     sweep_dir = tmp_path / "sweep"
     # batches of 3 on 2 workers: seeds 0 and 2 finish, seed 1 hangs, seed 3 waits for batch 2
-    grid = ["seed=0,1,2,3", "fail_on_seed=1", "hydra.sweeper.max_batch_size=3"]
+    grid = ["seed=0,1,2,3", "hydra.sweeper.max_batch_size=3"]
     grid.append("hydra.launcher.n_jobs=2")
-    proc = custsim(sweep_dir, *grid, fail_mode="hang")
+    proc = custsim(sweep_dir, *grid, fail_mode="hang", fail_on_seed=1)
     try:
         done = [job(sweep_dir, seed=s) / "status.json" for s in (0, 2)]
         hanging = job(sweep_dir, seed=1) / ".hydra"

@@ -2,7 +2,7 @@
 
 Each chart is a function `model -> matplotlib Figure` that reads only the
 model's public state (`recorder`, `state`, `cfg`, `specs`), never the engine's
-internals, and uses the CLI plots' firm colours (`custsim.sim.plots.firm_colors`). The
+internals, and uses the CLI plots' firm colours (`custsim.experiments.plots.firm_colors`). The
 x axis spans the whole run, so a chart fills up as the days pass. Figures are
 built with `matplotlib.figure.Figure` (no pyplot), safe in the server's threads.
 """
@@ -19,7 +19,7 @@ from matplotlib.ticker import PercentFormatter
 from numpy.typing import NDArray
 
 from custsim.experiments.dashboard.network_view import draw_network
-from custsim.sim.plots import firm_colors
+from custsim.experiments.plots import firm_colors
 
 if TYPE_CHECKING:
     from custsim.experiments.dashboard.model import DashboardModel

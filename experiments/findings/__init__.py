@@ -14,7 +14,7 @@ import pkgutil
 from importlib import resources
 from types import ModuleType
 
-NOT_FINDINGS = frozenset({"cli", "records"})  # the command and its records, not analyses
+NOT_FINDINGS = frozenset({"arms", "cli", "framework", "records"})  # the machinery, not analyses
 
 
 def finding_names() -> list[str]:

@@ -37,8 +37,8 @@ from numpy.typing import NDArray
 from scipy.optimize import curve_fit
 
 from custsim.agents.diffusion import bass_cumulative, bass_peak_time
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
-from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
+from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.runner import RunResult
 
 NUMBER = 10

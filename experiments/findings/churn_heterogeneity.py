@@ -33,8 +33,8 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from custsim.agents.churn import sbg_retention, sbg_survival
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
-from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
+from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.runner import RunResult
 
 NUMBER = 11

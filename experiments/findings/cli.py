@@ -21,8 +21,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from custsim.experiments.cli import exit_on_help, format_help
 from custsim.experiments.findings import finding_titles
-from custsim.sim.cli_help import exit_on_help, format_help
 
 PROG = "custsim-findings"
 DESCRIPTION = """

@@ -23,7 +23,7 @@ Measures (same seed, common random numbers, against the everyday price):
   +-x step: e = ln(q+ / q-) / ln((1 + x) / (1 - x));
 - promotional elasticity over the promotion week, as in multiplicative
   (SCAN*PRO-type) store models: e = ln(q_promo / q_0) / ln(1 - d);
-- decomposition (`custsim.sim.lift.promotion_decomposition`): bump B, switching S,
+- decomposition (`custsim.experiments.compare.lift.promotion_decomposition`): bump B, switching S,
   pulled forward T, expansion E = B - S - T over the whole run; shares S/B, T/B, E/B.
 """
 
@@ -36,12 +36,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from custsim.experiments.compare.lift import promotion_decomposition
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
 from custsim.policies.edlp import EverydayPriceConfig
 from custsim.policies.price_change import PriceChangeConfig
 from custsim.sim import arms
 from custsim.sim.config import CustsimConfig
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
-from custsim.sim.lift import promotion_decomposition
 
 NUMBER = 4
 TITLE = "Price and promotion elasticities"
@@ -157,7 +157,7 @@ def summary_table(values: dict[str, np.ndarray]) -> pd.DataFrame:
 
 def plot_figure(summary: pd.DataFrame, path: Path) -> Path:
     """Left: the two elasticities against the meta-analysis; right: the bump's sources."""
-    from custsim.sim.plots import PALETTE, closing_figure, save_png
+    from custsim.experiments.plots import PALETTE, closing_figure, save_png
 
     s = summary.set_index("quantity")
     with closing_figure(ncols=2, figsize=(12, 4.8), width_ratios=(1, 1.2)) as (fig, (left, right)):

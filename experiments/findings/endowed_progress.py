@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
-from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
+from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.purchases import card_purchases, completion
 from custsim.sim.runner import RunResult
 

@@ -36,9 +36,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from custsim.agents import framing
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
+from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.config import CustsimConfig
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
-from custsim.sim.plots import PALETTE, closing_figure, save_png
 from custsim.sim.runner import RunResult
 
 NUMBER = 8

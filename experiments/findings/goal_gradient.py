@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
-from custsim.sim.plots import PALETTE, closing_figure, save_png
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
+from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.purchases import card_purchases, first_card_gaps
 from custsim.sim.runner import RunResult
 

@@ -35,10 +35,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
 from custsim.policies.edlp import EverydayPriceConfig
 from custsim.sim import arms
 from custsim.sim.config import CustsimConfig
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
 from custsim.sim.runner import RunResult
 
 NUMBER = 3
@@ -181,7 +181,7 @@ def plot_figure(sweep: pd.DataFrame, crossing: float, path: Path) -> Path:
     """Revenue and margin of hi-lo relative to EDLP across lambda, with 95% CIs."""
     from matplotlib.ticker import PercentFormatter
 
-    from custsim.sim.plots import PALETTE, closing_figure, save_png
+    from custsim.experiments.plots import PALETTE, closing_figure, save_png
 
     colors = {"reference_only": PALETTE[0], "full_model": PALETTE[1]}
     with closing_figure(ncols=2, figsize=(12, 4.8), sharex=True) as (fig, axes):

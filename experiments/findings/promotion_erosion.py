@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
 from custsim.policies.edlp import EverydayPriceConfig
 from custsim.sim import arms
 from custsim.sim.config import CustsimConfig
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -211,7 +211,7 @@ def calendar_label(name: str, p: Params) -> str:
 
 def plot_references(ax: Axes, daily: pd.DataFrame, regular: float, p: Params) -> None:
     """Shelf price of the frequent deep calendar and the reference prices it leaves."""
-    from custsim.sim.plots import PALETTE
+    from custsim.experiments.plots import PALETTE
 
     freq = daily[daily["arm"] == "frequent_deep"]
     label = f"shelf price, {calendar_label('frequent_deep', p)}"
@@ -228,7 +228,7 @@ def plot_references(ax: Axes, daily: pd.DataFrame, regular: float, p: Params) ->
 
 def plot_wake(ax: Axes, weekly: pd.DataFrame) -> None:
     """Weekly units after a single promotion vs none: the dip and the return to baseline."""
-    from custsim.sim.plots import PALETTE
+    from custsim.experiments.plots import PALETTE
 
     ax.axhline(0, color="0.3", lw=1)
     for part in (weekly[weekly["week"] < 0], weekly[weekly["week"] > 0]):
@@ -249,7 +249,7 @@ def plot_figure(
     daily: pd.DataFrame, weekly: pd.DataFrame, regular: float, p: Params, path: Path
 ) -> Path:
     """Left: shelf vs reference prices under two calendars; right: one promotion's wake."""
-    from custsim.sim.plots import closing_figure, save_png
+    from custsim.experiments.plots import closing_figure, save_png
 
     with closing_figure(ncols=2, figsize=(13, 4.8)) as (fig, (left, right)):
         plot_references(left, daily, regular, p)

@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from custsim.experiments.findings import finding_modules
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult
 from custsim.sim import results
-from custsim.sim.findings import Check, Experiment, FindingResult
 
 RECORD = "finding.json"  # a finding's section of the report, in its folder
 

@@ -38,10 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
 from custsim.policies.price_change import PriceChangeConfig
 from custsim.sim import arms
 from custsim.sim.config import CustsimConfig
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
 
 NUMBER = 1
 TITLE = "Reference-price asymmetry"
@@ -182,7 +182,7 @@ def checks(
 
 def plot_figure(summary: pd.DataFrame, daily: pd.DataFrame, p: Params, path: Path) -> Path:
     """Left: purchases lost (rise) and gained (cut) per day; right: the ratio with CIs."""
-    from custsim.sim.plots import PALETTE, closing_figure, save_png
+    from custsim.experiments.plots import PALETTE, closing_figure, save_png
 
     colors = {"rise": PALETTE[5], "cut": PALETTE[0]}
     styles = {"default": "-", "lambda_1": ":"}
@@ -218,7 +218,7 @@ def plot_figure(summary: pd.DataFrame, daily: pd.DataFrame, p: Params, path: Pat
 
 def run(experiment: Experiment) -> FindingResult:
     """Simulate the six arms, measure the asymmetry and check it against the literature."""
-    base = experiment.config("policy=none")
+    base = experiment.config("policy=edlp")
     p = Params(**base.finding.params)
     series = simulate_arms(experiment, base, p)
     summary, daily = summary_table(series, p), daily_table(series, p)

@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
+from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.config import CustsimConfig
-from custsim.sim.findings import Check, Experiment, FindingResult, estimate
-from custsim.sim.plots import PALETTE, closing_figure, save_png
 from custsim.sim.runner import RunResult
 
 NUMBER = 9

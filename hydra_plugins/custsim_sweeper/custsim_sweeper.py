@@ -1,12 +1,12 @@
 """`hydra/sweeper=custsim`: Hydra's basic sweeper with planned jobs and a launch that survives.
 
 Hydra instantiates sweepers only from the `hydra_plugins` namespace, so this thin
-class lives here. The sweep: every job is planned first (`custsim.sim.sweep_plan`: float
+class lives here. The sweep: every job is planned first (`custsim.experiments.sweeps.plan`: float
 ranges tidied, inapplicable overrides dropped, uncomposable jobs recorded, a typo
 stops everything with one line and exit 2, an empty sweep exits 1), before any
 directory is made; then the sweep directory gets `multirun.yaml` and `plan.json`,
 loses the previous attempt's tables and partial files, and each job gets its
-directory; then the jobs are launched in batches (`custsim.sim.sweep_launch`: a dead
+directory; then the jobs are launched in batches (`custsim.experiments.sweeps.launch`: a dead
 worker fails its job only; SIGTERM and Ctrl-C stop every worker).
 """
 
@@ -23,12 +23,17 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ValueType
 from omegaconf import OmegaConf
 
+from custsim.experiments.sweeps.aggregate import remove_tables
+from custsim.experiments.sweeps.job import remove_partial_files, seed_of, write_status
+from custsim.experiments.sweeps.launch import (
+    BatchLauncher,
+    SweepInterrupted,
+    make_job_dirs,
+    stop_on_signals,
+)
+from custsim.experiments.sweeps.plan import Plan, plan_jobs, tidy_ranges, write_plan
+from custsim.experiments.sweeps.progress import record_job, set_total
 from custsim.sim.config import ConfigError
-from custsim.sim.sweep import remove_tables
-from custsim.sim.sweep_job import remove_partial_files, seed_of, write_status
-from custsim.sim.sweep_launch import BatchLauncher, SweepInterrupted, make_job_dirs, stop_on_signals
-from custsim.sim.sweep_plan import Plan, plan_jobs, tidy_ranges, write_plan
-from custsim.sim.sweep_progress import record_job, set_total
 
 
 @dataclass

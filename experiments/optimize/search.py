@@ -27,6 +27,7 @@ from omegaconf import OmegaConf
 from optuna.trial import FrozenTrial, Trial, TrialState
 from tqdm import tqdm
 
+from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.compose import override_key
 from custsim.sim.config import (
     DEFAULT_OPTIMIZE_PARAMS,
@@ -35,7 +36,6 @@ from custsim.sim.config import (
     CustsimConfig,
     OptimizeConfig,
 )
-from custsim.sim.plots import PALETTE, closing_figure, save_png
 
 PARAMS_KEY = "optimize.params"
 CONSTRAINT = "min_retention"

@@ -13,14 +13,18 @@ Only the standard library and PyYAML are imported here: help must be fast.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from importlib import resources
-from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import yaml
+
+from custsim.sim.groups import Group, config_groups
+from custsim.sim.rules import cut
 
 HELP_FLAGS = frozenset({"-h", "--help"})
 WIDTH = 100
@@ -31,87 +35,6 @@ HYDRA_FLAGS = (
     ("--info", "print Hydra's search path, defaults tree and config sources"),
     ("--hydra-help", "Hydra's own help (flags, launcher and sweeper)"),
 )
-
-
-@dataclass(frozen=True)
-class Group:
-    """A config group: its options, its default (None: none) and how it is selected."""
-
-    name: str
-    options: tuple[str, ...]
-    default: str | None
-    in_defaults: bool  # listed in conf/config.yaml's defaults (else added with +name=)
-
-
-def _yaml_options(folder: Traversable) -> tuple[str, ...]:
-    """The options of a group folder: its *.yaml names, never a `*_schema`."""
-    names = (p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
-    return tuple(sorted(n for n in names if not n.endswith("_schema")))
-
-
-def _stored_options(group: str) -> tuple[str, ...]:
-    """The options of `group` stored in Hydra's ConfigStore: the policies (`policy=hi_lo`).
-
-    Hydra's own groups (`hydra/...`) are left out: what its plugins store there depends
-    on which plugins were imported.
-    """
-    from hydra.core.config_store import ConfigStore
-
-    from custsim.sim.config import register_configs  # the schemas, not the engine
-
-    if group.startswith("hydra/"):
-        return ()
-    register_configs()
-    try:
-        names = ConfigStore.instance().list(group)
-    except OSError:  # no such group in the store
-        return ()
-    return tuple(n.removesuffix(".yaml") for n in names)
-
-
-def _options(group: str, folder: Traversable) -> tuple[str, ...]:
-    """A group's options: its YAML files and the schemas stored under it, never a `*_schema`."""
-    names = {*_yaml_options(folder), *_stored_options(group)}
-    return tuple(sorted(n for n in names if not n.endswith("_schema")))
-
-
-def _group_folders(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
-    """(group name, folder) of every folder below `folder` that holds YAML options."""
-    found = []
-    for child in sorted(folder.iterdir(), key=lambda p: p.name):
-        if child.is_dir() and not child.name.startswith(("_", ".")):
-            name = f"{prefix}{child.name}"
-            if _yaml_options(child):
-                found.append((name, child))
-            found.extend(_group_folders(child, f"{name}/"))
-    return found
-
-
-def _defaults(root: Traversable) -> dict[str, str | None]:
-    """Group -> default option of the primary config's defaults list."""
-    config = yaml.safe_load(root.joinpath("config.yaml").read_text()) or {}
-    chosen: dict[str, str | None] = {}
-    for entry in config.get("defaults", []):
-        if isinstance(entry, dict):
-            for key, value in entry.items():
-                group = key.removeprefix("override ").removeprefix("optional ").strip()
-                chosen[group] = value
-    return chosen
-
-
-def config_groups(package: str = "custsim.conf") -> list[Group]:
-    """Every config group of `package` with its options and default.
-
-    In the order of the defaults list, then the groups it does not name, by name.
-    """
-    root = resources.files(package)
-    defaults = _defaults(root)
-    order = {name: i for i, name in enumerate(defaults)}
-    groups = [
-        Group(name, _options(name, folder), defaults.get(name), name in defaults)
-        for name, folder in _group_folders(root)
-    ]
-    return sorted(groups, key=lambda g: (order.get(g.name, len(order)), g.name))
 
 
 def _wrap(text: str, indent: str, hanging: str) -> list[str]:
@@ -195,3 +118,82 @@ def exit_on_help(argv: Sequence[str], text: Callable[[], str]) -> None:
     if wants_help(argv):
         sys.stdout.write(text())
         sys.exit(0)
+
+
+# Checks of the Hydra overrides on a command line: the launcher plugin and the output
+# directories. Both would otherwise fail inside Hydra with a traceback: a launcher whose
+# plugin is not installed when the sweep starts, an output directory that cannot be
+# created when the run starts. Nothing is created here.
+
+#: Hydra launcher options that plugins provide -> (the plugin's module, custsim's extra)
+LAUNCHER_PLUGINS = {
+    "submitit_slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    "submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    "ray": ("hydra_plugins.hydra_ray_launcher", "ray"),
+    "ray_aws": ("hydra_plugins.hydra_ray_launcher", "ray"),
+}
+OUTPUT_DIRS = ("hydra.run.dir", "hydra.sweep.dir")
+
+
+def _plugin_option(name: str) -> str:
+    """The plugin option a launcher option builds on: the first entry of its defaults list."""
+    path = resources.files("custsim.conf").joinpath("hydra", "launcher", f"{name}.yaml")
+    if not path.is_file():
+        return name  # a plugin's own option, e.g. hydra/launcher=ray
+    defaults = (yaml.safe_load(path.read_text()) or {}).get("defaults", [])
+    return next((d for d in defaults if isinstance(d, str) and d != "_self_"), name)
+
+
+def launcher_problem(name: str) -> str | None:
+    """'hydra/launcher=NAME: ... pip install ...' when the launcher's plugin is not installed."""
+    module, extra = LAUNCHER_PLUGINS.get(_plugin_option(name), (None, None))
+    if module is None or importlib.util.find_spec(module) is not None:
+        return None
+    return (
+        f"hydra/launcher={name}: its plugin ({module.split('.')[-1]}) is not installed; "
+        f"pip install 'custsim[{extra}]'"
+    )
+
+
+def directory_problem(key: str, value: str) -> str | None:
+    """Why the output directory `value` (of `key`) cannot be made, or None.
+
+    An empty path is refused (Hydra would write into the current directory).
+    Otherwise the deepest existing ancestor must be a directory, and its first
+    missing child must be creatable (tried, then removed) or, when the whole
+    path exists, writable. Paths with interpolations (${now:...}) are Hydra's.
+    """
+    if not value.strip():
+        return f"{key}='': must be a directory path (empty writes into the current directory)"
+    if "${" in value:
+        return None
+    path = Path(value)
+    base = path
+    while not base.exists() and base.parent != base:
+        base = base.parent
+    if not base.is_dir():
+        return f"{key}={cut(value)}: {cut(str(base))} is a file, not a directory"
+    if base == path:
+        ok = os.access(path, os.W_OK | os.X_OK)
+        return None if ok else f"{key}={cut(value)}: the directory is not writable"
+    first = base / path.relative_to(base).parts[0]
+    try:
+        first.mkdir()
+        first.rmdir()
+    except OSError as err:
+        return f"{key}={cut(value)}: cannot create {cut(str(first))} ({err.strerror})"
+    return None
+
+
+def hydra_problems(args: Sequence[str]) -> list[str]:
+    """Problems of the launcher and output-directory overrides among `args`, the last given."""
+    given: dict[str, str] = {}
+    for arg in args:
+        key, sep, value = arg.lstrip("+~").partition("=")
+        if sep and (key == "hydra/launcher" or key in OUTPUT_DIRS):
+            given[key] = value
+    problems = []
+    if "hydra/launcher" in given:
+        problems.append(launcher_problem(given.pop("hydra/launcher")))
+    problems += [directory_problem(key, value) for key, value in given.items()]
+    return [p for p in problems if p is not None]

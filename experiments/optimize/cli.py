@@ -7,7 +7,7 @@ python -m custsim.experiments.optimize policy=hi_lo    # the same entry point
 
 Each trial composes the config with the trial's values added to the command's
 overrides and runs `optimize.replications` simulations (seeds seed, ...,
-seed + R - 1); its objective is the mean focal KPI (`custsim.sim.optimize`). Writes
+seed + R - 1); its objective is the mean focal KPI (`custsim.experiments.optimize.search`). Writes
 config.yaml, trials.parquet, plots/history.png and, last, best.json into the
 Hydra run directory.
 """
@@ -26,21 +26,9 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from custsim.experiments.compare import app_hydra_set_aside
-from custsim.experiments.run import fail, preflight
-from custsim.sim import results
-from custsim.sim.cli_help import exit_on_help, format_help
-from custsim.sim.compose import compose_config
-from custsim.sim.config import (
-    DEFAULT_OPTIMIZE_PARAMS,
-    FOCAL_KPIS,
-    ConfigError,
-    CustsimConfig,
-    OptimizeConfig,
-    register_configs,
-    validate,
-)
-from custsim.sim.optimize import (
+from custsim.experiments.cli import exit_on_help, format_help
+from custsim.experiments.compare.cli import app_hydra_set_aside
+from custsim.experiments.optimize.search import (
     Evaluate,
     Param,
     Value,
@@ -52,6 +40,18 @@ from custsim.sim.optimize import (
     search_space,
     trial_overrides,
     trials_frame,
+)
+from custsim.experiments.run import fail, preflight
+from custsim.sim import results
+from custsim.sim.compose import compose_config
+from custsim.sim.config import (
+    DEFAULT_OPTIMIZE_PARAMS,
+    FOCAL_KPIS,
+    ConfigError,
+    CustsimConfig,
+    OptimizeConfig,
+    register_configs,
+    validate,
 )
 from custsim.sim.runner import show_progress, simulate
 

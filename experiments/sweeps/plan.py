@@ -1,6 +1,6 @@
 """Planning a sweep's jobs before they launch, so one job's config never aborts the sweep.
 
-`custsim -m policy=none,loyalty_points policy.earn_rate=0.01,0.05 seed='range(0,10)'`
+`custsim -m policy=edlp,loyalty_points policy.earn_rate=0.01,0.05 seed='range(0,10)'`
 asks for `policy.earn_rate` on EDLP too, which has no earn rate. Hydra's basic
 sweeper composes every job first and stops the whole sweep at the first that
 fails. The custsim sweeper (`hydra_plugins/custsim_sweeper`) plans instead:
@@ -13,7 +13,7 @@ fails. The custsim sweeper (`hydra_plugins/custsim_sweeper`) plans instead:
 - a key that no job's config has is a typo, and a value that no job can take is
   bad input: the sweep stops before launching, with one line naming it.
 
-Overrides given one value (`policy.earn_rate=2.0` beside `policy=none,loyalty_points`)
+Overrides given one value (`policy.earn_rate=2.0` beside `policy=edlp,loyalty_points`)
 are planned like swept ones (`one_value_sweeps` makes them one-value sweeps before
 Hydra composes the sweep's own config, which would otherwise fail on the baseline).
 Values of float `range(...)` sweeps are tidied (`tidy_float`: 0.30000000000000004
@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from custsim.experiments.sweeps.job import IGNORED_KEYS
 from custsim.sim import results
 from custsim.sim.compose import describe_composition_error, override_key
 from custsim.sim.config import ConfigError
-from custsim.sim.sweep_job import IGNORED_KEYS
 
 NOT_APPLICABLE = re.compile(r"Could not override '([^']+)'")
 PLAN_FILE = "plan.json"
@@ -198,7 +198,7 @@ def one_value_sweeps(args: list[str]) -> list[str]:
 
     Hydra composes a multirun's own config with the one-value overrides applied to
     the default options, so `policy.earn_rate=2.0` fails there when the sweep's
-    baseline `policy=none` has no earn rate (and a misspelt key fails with a
+    baseline `policy=edlp` has no earn rate (and a misspelt key fails with a
     traceback). When they do not compose so, they become sweeps and are planned
     per job (`plan_jobs`): left out where they do not apply, one line and exit 2
     when no job has them. Command lines that compose are left as they are.

@@ -2,7 +2,7 @@
 
 Config variants (a trait set in every segment, a focal-policy parameter
 changed), reducers that keep only the focal firm's daily series of a run (what
-`custsim.sim.findings.simulate_many` sends back from its workers), and the small
+`custsim.experiments.findings.framework.simulate_many` sends back from its workers), and the small
 statistics the pricing findings share: log responses against a paired baseline
 and where a curve crosses zero.
 
@@ -26,7 +26,7 @@ from custsim.sim.runner import RunResult
 
 #: the focal firm's daily series kept by `focal_daily`, in this row order
 DAILY = ("units", "buyers", "revenue", "shelf_price", "mean_reference_price")
-#: the columns `market_units` keeps (what `custsim.sim.lift.promotion_decomposition` reads)
+#: the columns `market_units` keeps (what `compare.lift.promotion_decomposition` reads)
 MARKET_COLUMNS = ("day", "firm", "units", "promo")
 
 

@@ -1,6 +1,6 @@
 """Hydra multiruns of `custsim` that survive failures, resume, aggregate and say how they went.
 
-Every job writes `status.json` into its job directory (`custsim.sim.sweep_job`); a rerun
+Every job writes `status.json` into its job directory (`custsim.experiments.sweeps.job`); a rerun
 into the same `hydra.sweep.dir` skips the complete ones, so only missing, failed
 or damaged jobs run again. Job directories are named by
 `hydra.job.override_dirname` (conf/config.yaml), which Hydra builds from the
@@ -9,7 +9,7 @@ reordered or extended. The sweeper (`hydra_plugins/custsim_sweeper`) writes
 `plan.json`, the list of every planned job, when the sweep starts.
 
 `SweepCallback` (registered under `hydra.callbacks`) shows the sweep's progress
-(`custsim.sim.sweep_progress`) and, at the end, calls `aggregate_sweep`, which
+(`custsim.experiments.sweeps.progress`) and, at the end, calls `aggregate_sweep`, which
 `custsim-report` also runs on stored results, prints the summary and exits with
 status 1 when a job failed, did not run, or the aggregation failed:
 
@@ -42,10 +42,8 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from custsim.sim import results
-from custsim.sim.lift import estimate
-from custsim.sim.runner import show_progress
-from custsim.sim.sweep_job import (
+from custsim.experiments.compare.lift import estimate
+from custsim.experiments.sweeps.job import (
     STATUS_FILE,
     as_seed,
     describe_error,
@@ -53,8 +51,10 @@ from custsim.sim.sweep_job import (
     read_status,
     seed_of,
 )
-from custsim.sim.sweep_plan import PLAN_FILE, read_plan
-from custsim.sim.sweep_progress import SweepProgress
+from custsim.experiments.sweeps.plan import PLAN_FILE, read_plan
+from custsim.experiments.sweeps.progress import SweepProgress
+from custsim.sim import results
+from custsim.sim.runner import show_progress
 
 FIXED_COLUMNS = ["job", "status", "error", "seed", "wall_seconds", "job_num"]
 FOCAL_KPIS = ("revenue", "margin", "units")
@@ -238,7 +238,7 @@ def summarise(table: pd.DataFrame, override_cols: list[str]) -> pd.DataFrame:
 
 def plot_summary(summary: pd.DataFrame, path: Path) -> Path:
     """Focal firm revenue, margin and units per configuration: mean and 95% CI error bars."""
-    from custsim.sim.plots import PALETTE, closing_figure, save_png
+    from custsim.experiments.plots import PALETTE, closing_figure, save_png
 
     n = max(len(summary), 1)
     with closing_figure(ncols=len(FOCAL_KPIS), figsize=(4.2 * len(FOCAL_KPIS), 2.2 + 0.35 * n)) as (

@@ -28,11 +28,12 @@ from joblib import Parallel, delayed
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from custsim.experiments.compare import app_hydra_set_aside
+from custsim.experiments.cli import exit_on_help, format_help
+from custsim.experiments.compare.cli import app_hydra_set_aside
 from custsim.experiments.run import fail, preflight
+from custsim.experiments.sensitivity import analysis as sa
+from custsim.experiments.sweeps.aggregate import describe_error
 from custsim.sim import results
-from custsim.sim import sensitivity as sa
-from custsim.sim.cli_help import exit_on_help, format_help
 from custsim.sim.compose import compose_config
 from custsim.sim.config import (
     DEFAULT_SENSITIVITY_PARAMS,
@@ -43,7 +44,6 @@ from custsim.sim.config import (
     validate,
 )
 from custsim.sim.runner import show_progress, simulate
-from custsim.sim.sweep import describe_error
 
 PROG = "custsim-sensitivity"
 COMPLETE_MARKER = "indices.parquet"  # written last: a directory holding it is complete
@@ -139,8 +139,8 @@ def plot_indices(indices: pd.DataFrame, method: str, path: Path) -> Path:
     """One panel per output: Sobol ST and S1 bars with CI whiskers, or Morris mu* and sigma."""
     import matplotlib.pyplot as plt  # only when plotting
 
-    from custsim.sim.compare_plots import STYLE
-    from custsim.sim.plots import PALETTE, closing_figure, save_png
+    from custsim.experiments.compare.plots import STYLE
+    from custsim.experiments.plots import PALETTE, closing_figure, save_png
 
     outputs = list(dict.fromkeys(indices["output"]))
     params = list(dict.fromkeys(indices["parameter"]))
@@ -299,6 +299,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     # run the importable module, so loky workers unpickle `run_sample` by reference
-    from custsim.experiments.sensitivity import main as entry
+    from custsim.experiments.sensitivity.cli import main as entry
 
     entry()

@@ -1,10 +1,10 @@
 """Figures of a policy-versus-baseline comparison (`custsim-compare`).
 
-Three PNGs from the tables of :mod:`custsim.sim.lift`: the relative lift of every firm
-and market KPI with its 95% interval, the promotion bump split into switching,
+Three PNGs from the tables of :mod:`custsim.experiments.compare.lift`: the relative lift
+of every firm and market KPI with its 95% interval, the promotion bump split into switching,
 pulled-forward and category-expansion units (van Heerde, Leeflang & Wittink
 2004), and the focal firm's mean daily units under both arms. Figures use the
-object API and the Okabe-Ito palette of :mod:`custsim.sim.plots`, and are closed once saved.
+object API and the Okabe-Ito palette of :mod:`custsim.experiments.plots`, and are closed once saved.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import StrMethodFormatter
 
-from custsim.sim.lift import METRIC_NAMES
-from custsim.sim.plots import PALETTE, PROMO_ALPHA, closing_figure, promo_spans, save_png
+from custsim.experiments.compare.lift import METRIC_NAMES
+from custsim.experiments.plots import PALETTE, PROMO_ALPHA, closing_figure, promo_spans, save_png
 
 UP, DOWN, NEUTRAL = PALETTE[0], PALETTE[5], "0.6"  # blue, vermillion, grey
 POLICY_COLOR, BASELINE_COLOR = PALETTE[0], PALETTE[1]
@@ -62,8 +62,8 @@ def plot_comparison(
     """Write lift.png, decomposition.png and focal_units.png into `out_dir`.
 
     Args:
-        table: the comparison table (`custsim.sim.lift.lift_table` + `decomposition_table`).
-        daily: `custsim.sim.lift.daily_lift` of the focal firm's units, plus a ``promo``
+        table: the comparison table (`lift.lift_table` + `decomposition_table`).
+        daily: `lift.daily_lift` of the focal firm's units, plus a ``promo``
             column (share of replications in which the policy arm promoted that day).
         labels: names for titles and legends.
         out_dir: created if missing.

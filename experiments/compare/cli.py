@@ -5,8 +5,8 @@ python -m custsim.experiments.compare policy=hi_lo population.size=50000   # the
 
 Replication r runs both arms with seed `seed + r` (common random numbers: the
 same population, network and initial draws), and the lift of every KPI is the
-mean paired difference with a paired-t 95% interval (`custsim.sim.lift`). The baseline
-arm is composed from the same overrides with every `policy` override replaced
+mean paired difference with a paired-t 95% interval (`custsim.experiments.compare.lift`).
+The baseline arm is composed from the same overrides with every `policy` override replaced
 by `policy=<compare.baseline>`.
 """
 
@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 
 import hydra
@@ -28,13 +29,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from custsim.experiments.run import fail, preflight
-from custsim.sim import results
-from custsim.sim.cli_help import exit_on_help, format_help
-from custsim.sim.compare_plots import Labels, plot_comparison
-from custsim.sim.compose import compose_config
-from custsim.sim.config import CompareConfig, ConfigError, CustsimConfig, register_configs, validate
-from custsim.sim.lift import (
+from custsim.experiments.cli import exit_on_help, format_help
+from custsim.experiments.compare.lift import (
     METRIC_NAMES,
     Metrics,
     daily_lift,
@@ -43,6 +39,11 @@ from custsim.sim.lift import (
     promotion_decomposition,
     run_metrics,
 )
+from custsim.experiments.compare.plots import Labels, plot_comparison
+from custsim.experiments.run import fail, preflight
+from custsim.sim import results
+from custsim.sim.compose import compose_config
+from custsim.sim.config import CompareConfig, ConfigError, CustsimConfig, register_configs, validate
 from custsim.sim.runner import make_policies, show_progress, simulate
 
 PROG = "custsim-compare"
@@ -60,10 +61,11 @@ register_configs()
 
 
 def policy_options() -> list[str]:
-    """The options of the `policy` config group (registered schemas and conf/policy/ variants)."""
-    from custsim.policies.registry import policy_options as options
-
-    return options()
+    """The options of the `policy` config group (conf/policy/*.yaml)."""
+    folder = resources.files("custsim.conf").joinpath("policy")
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def baseline_overrides(overrides: Sequence[str], baseline: str) -> list[str]:

@@ -24,9 +24,9 @@ from typing import Any
 import pandas as pd
 from joblib import Parallel, delayed
 
+from custsim.experiments.compare.lift import estimate  # noqa: F401  (the analyses' mean and CI)
 from custsim.sim.compose import compose_config
 from custsim.sim.config import CustsimConfig
-from custsim.sim.lift import estimate  # noqa: F401  (the analyses' mean and CI)
 from custsim.sim.runner import RunResult, simulate
 
 

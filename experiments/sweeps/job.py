@@ -11,9 +11,6 @@ shape: `timeseries.parquet` with steps x firms rows and, when the run wrote it,
 from __future__ import annotations
 
 import json
-import os
-import signal
-import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -22,26 +19,7 @@ from custsim.sim import results
 
 STATUS_FILE = "status.json"
 #: overrides that do not change a job's results: not columns, not part of the job's identity
-IGNORED_KEYS: tuple[str, ...] = ("fail_on_seed", "progress", "sweep")
-#: the testing hook's failure mode (`inject_failure`): raise, kill or hang
-FAIL_MODE_ENV = "CUSTSIM_FAIL_MODE"
-
-
-def inject_failure(seed: int) -> None:
-    """The testing hook behind `fail_on_seed`: fail the job the way `$CUSTSIM_FAIL_MODE` says.
-
-    `raise` (the default) raises RuntimeError; `kill` sends SIGKILL to the job's own
-    process (a worker that dies, as in an OOM kill); `hang` sleeps for an hour (a job
-    to interrupt).
-    """
-    mode = os.environ.get(FAIL_MODE_ENV, "raise")
-    if mode == "kill":
-        os.kill(os.getpid(), signal.SIGKILL)
-    if mode == "hang":
-        time.sleep(3600)
-    raise RuntimeError(f"fail_on_seed={seed}: injected failure (testing)")
-
-
+IGNORED_KEYS: tuple[str, ...] = ("progress", "sweep")
 def override_items(overrides: list[str]) -> dict[str, str]:
     """Task overrides as {key: value string}; `+`/`++`/`~` prefixes dropped from the key."""
     items = {}

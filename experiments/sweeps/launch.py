@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from custsim.sim.sweep_job import describe_error, seed_of, write_status
-from custsim.sim.sweep_progress import PROGRESS_FILE, read_records, record_job
+from custsim.experiments.sweeps.job import describe_error, seed_of, write_status
+from custsim.experiments.sweeps.progress import PROGRESS_FILE, read_records, record_job
 
 #: seconds a child process gets to exit after SIGTERM before it is killed
 CHILD_GRACE_SECONDS = 2.0

@@ -1,0 +1,4 @@
+"""`custsim-sensitivity`: global sensitivity analysis.
+
+`analysis`: the pure logic around SALib; `cli`: the command.
+"""
