@@ -101,6 +101,10 @@ def preflight(
     sweeper plans and checks every job. `check(cfg, overrides)`, if given, is a
     command's own further check; it raises ConfigError like the rest.
     """
+    from custsim.policies.registry import alias_notices
+
+    for line in alias_notices(args):  # policy=none is an alias of policy=edlp
+        print(f"{prog}: {line}", file=sys.stderr)
     problems = hydra_problems(args)
     if problems:
         fail(ConfigError("\n".join(problems)), prog)
@@ -157,7 +161,7 @@ def help_text() -> str:
         examples=[
             ("custsim policy=hi_lo policy.depth=0.3", "firm A runs a deeper hi-lo promotion"),
             ("custsim seed=3 steps=180 population.size=50000 network=none", "bigger, shorter"),
-            ("custsim -m policy=none,hi_lo seed=0,1,2", "a multirun: 6 jobs and their table"),
+            ("custsim -m policy=edlp,hi_lo seed=0,1,2", "a multirun: 6 jobs and their table"),
             ("custsim sweep=promo_depth steps=180", "a named sweep (conf/sweep/promo_depth)"),
             ("custsim +experiment=framing", "a published finding's setting"),
         ],

@@ -247,7 +247,7 @@ class NetworkConfig:
 class CompareConfig:
     """Settings of `custsim-compare`: the baseline policy and the number of paired replications."""
 
-    baseline: str = "none"  # a conf/policy option
+    baseline: str = "edlp"  # a policy option (conf/policy/ or a registered schema)
     replications: int = bounded(10, 2, cap=100_000)
 
 
@@ -350,12 +350,12 @@ class CustsimConfig:
 
 def register_configs() -> None:
     """Register the schemas in Hydra's ConfigStore (idempotent)."""
-    from custsim.policies.registry import POLICY_SCHEMAS  # local: policies import sim
+    from custsim.policies.registry import policy_schemas  # local: policies import sim
 
     cs = ConfigStore.instance()
     cs.store(name="custsim_schema", node=CustsimConfig)
-    for name, schema in POLICY_SCHEMAS.items():
-        cs.store(group="policy", name=f"{name}_schema", node=schema)
+    for name, schema in policy_schemas().items():  # policy=hi_lo: the schema's defaults
+        cs.store(group="policy", name=name, node=schema)
 
 
 def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:

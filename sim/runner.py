@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from custsim.policies.base import Policy
@@ -33,6 +32,7 @@ from custsim.sim.firm import firm_specs
 from custsim.sim.market import FirmSpec
 from custsim.sim.metrics import customer_kpis, firm_kpis
 from custsim.sim.model import CustsimModel
+from custsim.sim.policy_config import build_policy
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # no "last resort" echo of warnings outside Hydra
@@ -57,15 +57,13 @@ def policy_config_key(cfg: CustsimConfig, firm: str) -> str:
 
 
 def make_policy(cfg: CustsimConfig, spec: FirmSpec) -> Policy:
-    """Instantiate the policy of firm `spec` (`_target_` config), errors as ConfigError."""
+    """The policy of firm `spec` (`policy_config.build_policy`), errors as ConfigError."""
     key = policy_config_key(cfg, spec.name)
     node = cfg.policy if key == "policy" else cfg.market.firms[spec.name].policy
-    node = OmegaConf.structured(node) if not isinstance(node, DictConfig) else node
     try:
-        return instantiate(node, _partial_=True, _convert_="all", _recursive_=False)(firm=spec)
-    except Exception as err:  # instantiate wraps import errors; constructors raise ValueError
-        cause = err.__cause__ or err
-        raise ConfigError(f"{key}.{cause}" if "=" in str(cause) else f"{key}: {cause}") from err
+        return build_policy(node, spec, key)
+    except ValueError as err:
+        raise ConfigError(str(err)) from err
 
 
 def make_policies(cfg: CustsimConfig) -> dict[str, Policy]:

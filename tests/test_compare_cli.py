@@ -186,4 +186,5 @@ def test_baseline_overrides_replace_only_the_focal_policy():
 
 def test_policy_options_are_the_policy_group():
     options = policy_options()
-    assert {"none", "hi_lo"} <= set(options) and options == sorted(options)
+    assert {"edlp", "none", "hi_lo", "points_2x_weekend"} <= set(options)
+    assert options == sorted(options) and not any(o.endswith("_schema") for o in options)

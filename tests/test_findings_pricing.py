@@ -21,7 +21,7 @@ from custsim.experiments.findings import (
 from custsim.experiments.findings.framework import FindingResult
 from custsim.experiments.findings.records import run_finding
 from custsim.policies.check import check_policy
-from custsim.policies.price_change import PriceChange
+from custsim.policies.price_change import PriceChange, PriceChangeConfig
 from custsim.sim import arms
 from custsim.sim.market import FirmSpec
 from custsim.sim.testing import compose_config
@@ -34,13 +34,13 @@ FIRM = FirmSpec(name="A", index=0, regular_price=8.0, unit_cost=5.0, market=("A"
 
 @pytest.mark.parametrize("change,after", [(0.1, 8.8), (-0.25, 6.0), (0.0, 8.0)])
 def test_price_change_steps_the_price_on_its_day_and_keeps_it(change, after):
-    policy = PriceChange(FIRM, change=change, day=5)
+    policy = PriceChange(FIRM, PriceChangeConfig(change=change, day=5))
     prices = [policy.price(day) for day in (1, 4, 5, 6, 365)]
     assert prices == pytest.approx([8.0, 8.0, after, after, after])
 
 
 def test_price_change_is_not_advertised_as_a_deal():
-    offer = PriceChange(FIRM, change=-0.1, day=1).offers(
+    offer = PriceChange(FIRM, PriceChangeConfig(change=-0.1, day=1)).offers(
         SimpleNamespace(day=3), np.random.default_rng(0)
     )
     assert (offer.price, offer.promoted, offer.list_price, offer.frame) == (
@@ -54,7 +54,7 @@ def test_price_change_is_not_advertised_as_a_deal():
 @pytest.mark.parametrize("kwargs", [{"change": -1.0}, {"change": -1.5}, {"day": 0}])
 def test_price_change_rejects_impossible_parameters(kwargs):
     with pytest.raises(ValueError, match="must be"):
-        PriceChange(FIRM, **kwargs)
+        PriceChange(FIRM, PriceChangeConfig(**kwargs))
 
 
 def test_price_change_passes_check_policy_across_its_step():

@@ -54,7 +54,7 @@ def test_help_says_what_the_command_does_with_examples(command):
 @pytest.mark.parametrize("command", HYDRA_COMMANDS)
 def test_hydra_commands_list_the_config_groups(command):
     text = long_help(command)[0].stdout
-    assert "  policy: composed, endowed_stamp_card, hi_lo, limited_offer," in text
+    assert "  policy: composed, edlp, endowed_stamp_card, hi_lo, limited_offer," in text
     assert "  population: grocery, subscribers (default: grocery)" in text
     assert "  network: barabasi_albert, erdos_renyi, none, watts_strogatz" in text
     assert "  sweep: loss_aversion, loyalty_earn_rate, promo_depth" in text
@@ -101,14 +101,17 @@ def test_custsim_help_imports_no_heavy_module(tmp_path):
 
 
 def test_config_groups_are_the_conf_package_folders():
+    from custsim.policies.registry import policy_schemas
+
     groups = {g.name: g for g in config_groups()}
     conf = resources.files("custsim.conf")
     for name in ("population", "market", "network", "policy", "sweep", "experiment"):
         names = [p.name for p in conf.joinpath(name).iterdir()]
         files = sorted(n.removesuffix(".yaml") for n in names if n.endswith(".yaml"))
-        assert list(groups[name].options) == files
+        stored = policy_schemas() if name == "policy" else ()  # policy=hi_lo: a registered schema
+        assert list(groups[name].options) == sorted({*files, *stored})
     assert groups["hydra/launcher"].options == ("local", "ray_cluster", "slurm")
-    assert groups["policy"].default == "none" and groups["network"].default == "watts_strogatz"
+    assert groups["policy"].default == "edlp" and groups["network"].default == "watts_strogatz"
     assert groups["sweep"].default is None and groups["sweep"].in_defaults
     assert not groups["experiment"].in_defaults
     assert not any(o.endswith("_schema") for g in groups.values() for o in g.options)

@@ -6,7 +6,6 @@ redeemed; the run header names every firm's policy; a day without shoppers
 keeps the last mean reference price.
 """
 
-from importlib import resources
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,17 +13,14 @@ import pandas as pd
 import pytest
 
 from custsim.experiments.run_summary import format_summary
+from custsim.policies.registry import policy_options
 from custsim.sim.market import Offer, Offers
 from custsim.sim.runner import simulate
 from custsim.sim.stages.arrival import receive_offers
 from custsim.sim.testing import compose_config
 
 CENT = 0.005
-POLICIES = sorted(
-    p.name.removesuffix(".yaml")
-    for p in resources.files("custsim.conf").joinpath("policy").iterdir()
-    if p.name.endswith(".yaml")
-)
+POLICIES = policy_options(with_aliases=False)  # every registered policy and conf/policy variant
 # 130 days: retention offers (at risk after 30 days) and the composed policy's
 # day-120 limited offer both happen
 SMALL = ("population.size=600", "steps=130", "progress=off")
@@ -40,7 +36,7 @@ def run(request):
 
 
 def test_every_policy_file_is_covered():
-    assert {"none", "loyalty_points", "points_2x_weekend", "retention", "composed"} <= set(POLICIES)
+    assert {"edlp", "loyalty_points", "points_2x_weekend", "retention", "composed"} <= set(POLICIES)
 
 
 def test_firm_margin_and_clv_are_the_sums_over_customers(run):

@@ -1,6 +1,6 @@
 """`custsim-compare`: the lift of the focal firm's policy over a baseline policy.
 
-custsim-compare policy=hi_lo compare.baseline=none compare.replications=10
+custsim-compare policy=hi_lo compare.baseline=edlp compare.replications=10
 python -m custsim.experiments.compare policy=hi_lo population.size=50000   # the same entry point
 
 Replication r runs both arms with seed `seed + r` (common random numbers: the
@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 import hydra
@@ -61,11 +60,10 @@ register_configs()
 
 
 def policy_options() -> list[str]:
-    """The options of the `policy` config group (conf/policy/*.yaml)."""
-    folder = resources.files("custsim.conf").joinpath("policy")
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    """The options of the `policy` config group (registered schemas and conf/policy/ variants)."""
+    from custsim.policies.registry import policy_options as options
+
+    return options()
 
 
 def baseline_overrides(overrides: Sequence[str], baseline: str) -> list[str]:
@@ -331,7 +329,7 @@ def help_text() -> str:
         ],
         examples=[
             (f"{PROG} policy=hi_lo", "hi-lo promotions against everyday pricing"),
-            (f"{PROG} policy=hi_lo compare.baseline=none compare.replications=5", "5 pairs"),
+            (f"{PROG} policy=hi_lo compare.baseline=edlp compare.replications=5", "5 pairs"),
             (f"{PROG} policy=loyalty_points population.size=50000", "a points programme"),
         ],
         notes=[
