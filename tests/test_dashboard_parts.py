@@ -19,7 +19,6 @@ from custsim.experiments.dashboard.controls import (
     POLICIES,
     Settings,
     cli_command,
-    segment_names,
     to_overrides,
     value_label,
 )
@@ -43,6 +42,7 @@ from custsim.policies.stamp_card import StampCardConfig
 from custsim.sim.compose import compose_config
 from custsim.sim.network import build_network
 from custsim.sim.runner import build_model
+from custsim.sim.traits import population_spec
 
 PNG_MAGIC = b"\x89PNG"
 SLIDERS = {name: spec for name, spec in CONTROLS.items() if spec["type"] != "Select"}
@@ -73,13 +73,19 @@ def test_every_slider_label_shows_its_value_and_unit() -> None:
 def test_trait_sliders_set_the_mean_in_every_segment() -> None:
     s = Settings(loss_aversion=1.0, curvature=0.5, memory=0.4, social_weight=3.0)
     cfg = compose_config(to_overrides(s))
-    assert set(cfg.population.segments) == set(segment_names())
-    for seg in cfg.population.segments.values():
-        assert seg.loss_aversion.mean == 1.0
-        assert seg.gain_curvature == seg.loss_curvature == 0.5
-        assert seg.memory.mean == 0.4
-        assert seg.social_weight.mean == 3.0
-    assert cfg.population.segments["brand_loyal"].loss_aversion.sd == 0.5  # spread kept
+    spec = {t.name: t for t in population_spec(cfg.population).traits}
+    assert len(spec["loss_aversion"].moments) == len(cfg.population.segments) == 4
+    for name, value in [
+        ("loss_aversion", 1.0),
+        ("gain_curvature", 0.5),
+        ("loss_curvature", 0.5),
+        ("memory", 0.4),
+        ("social_weight", 3.0),
+    ]:
+        assert [m.mean for m in spec[name].moments] == [value] * 4, name
+    # the spread is each segment's own: brand_loyal's lambda sd 0.5, memory sds from the preset
+    assert spec["loss_aversion"].moments[3] == (1.0, 0.5)
+    assert [m.sd for m in spec["memory"].moments] == [0.05, 0.08, 0.08, 0.03]
 
 
 def test_run_controls_map_to_the_config() -> None:

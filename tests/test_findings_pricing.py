@@ -25,6 +25,7 @@ from custsim.policies.price_change import PriceChange, PriceChangeConfig
 from custsim.sim import arms
 from custsim.sim.market import FirmSpec
 from custsim.sim.testing import compose_config
+from custsim.sim.traits import population_spec
 
 FIRM = FirmSpec(name="A", index=0, regular_price=8.0, unit_cost=5.0, market=("A", "B"))
 
@@ -79,9 +80,9 @@ def test_log_response_and_window_sum():
 
 def test_with_trait_sets_every_segment_and_validates():
     cfg = arms.with_trait(compose_config("population.size=100"), "loss_aversion", 1.0)
-    assert {
-        (s.loss_aversion.mean, s.loss_aversion.sd) for s in cfg.population.segments.values()
-    } == {(1.0, 0.0)}
+    spec = {t.name: t for t in population_spec(cfg.population).traits}
+    assert spec["loss_aversion"].moments == ((1.0, 0.0),) * len(cfg.population.segments)
+    assert spec["memory"].moments[1] == (0.3, 0.08)  # the other traits keep the segments' values
     with pytest.raises(ValueError, match="must be >= 0"):
         arms.with_trait(cfg, "loss_aversion", -1.0)
 

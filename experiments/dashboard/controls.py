@@ -8,13 +8,13 @@ value and unit), and `to_overrides` turns the values into the overrides
 and builds exactly the model the command line would. The commands are printable
 (`cli_command`) so a run seen in class can be repeated from a terminal.
 
-Population traits are per segment (`conf/population/*.yaml`); a trait slider
-sets that trait's mean in every segment (its spread, the sd, is kept).
+Population traits are per segment (`conf/population/*.yaml`); a trait slider sets
+that trait's mean for the whole population, `population.traits.<trait>.mean` (each
+segment keeps its spread, the sd).
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -22,7 +22,6 @@ from custsim.policies.hi_lo import HiLoConfig
 from custsim.policies.loyalty_points import LoyaltyPointsConfig
 from custsim.policies.stamp_card import StampCardConfig
 from custsim.sim import market, network
-from custsim.sim.compose import compose_raw
 
 # the policies whose main knobs have controls (`policy_knobs`); the default first in each list
 POLICIES = ("hi_lo", "edlp", "limited_offer", "loyalty_points", "stamp_card")
@@ -125,30 +124,21 @@ def value_label(name: str, value: Any) -> str:
     return f"{spec['label']}: {spec['shown'].format(number)}"
 
 
-@functools.cache
-def segment_names() -> tuple[str, ...]:
-    """The segments of the default population, whose traits the sliders set."""
-    return tuple(compose_raw().population.segments)
-
-
 def num(value: float) -> str:
     """A number as a short Hydra override value (no float noise such as 0.30000000000000004)."""
     return f"{value:.6g}"
 
 
 def trait_overrides(s: Settings) -> list[str]:
-    """Set each behavioural trait slider in every segment."""
-    out = []
-    for seg in segment_names():
-        key = f"population.segments.{seg}"
-        out += [
-            f"{key}.loss_aversion.mean={num(s.loss_aversion)}",
-            f"{key}.gain_curvature={num(s.curvature)}",
-            f"{key}.loss_curvature={num(s.curvature)}",
-            f"{key}.memory.mean={num(s.memory)}",
-            f"{key}.social_weight.mean={num(s.social_weight)}",
-        ]
-    return out
+    """Set each behavioural trait slider for the whole population (every segment keeps its sd)."""
+    key = "population.traits"
+    return [
+        f"{key}.loss_aversion.mean={num(s.loss_aversion)}",
+        f"{key}.gain_curvature.mean={num(s.curvature)}",
+        f"{key}.loss_curvature.mean={num(s.curvature)}",
+        f"{key}.memory.mean={num(s.memory)}",
+        f"{key}.social_weight.mean={num(s.social_weight)}",
+    ]
 
 
 def policy_knobs(s: Settings) -> dict[str, str]:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from custsim.sim.config import CustsimConfig, Dist, validate
+from custsim.sim.config import CustsimConfig, TraitOverride, validate
 from custsim.sim.runner import RunResult
 
 #: the focal firm's daily series kept by `focal_daily`, in this row order
@@ -33,14 +33,12 @@ MARKET_COLUMNS = ("day", "firm", "units", "promo")
 def with_trait(cfg: CustsimConfig, trait: str, mean: float, sd: float = 0.0) -> CustsimConfig:
     """`cfg` with the distribution of `trait` set to (mean, sd) in every segment, validated.
 
-    Example: ``with_trait(cfg, "loss_aversion", 1.0)`` switches loss aversion
-    off for everyone (lambda = 1 exactly).
+    Sets the population-wide value (`population.traits.<trait>`, which wins over
+    the segments'). Example: ``with_trait(cfg, "loss_aversion", 1.0)`` switches
+    loss aversion off for everyone (lambda = 1 exactly).
     """
-    segments = {
-        name: replace(seg, **{trait: Dist(mean, sd)})
-        for name, seg in cfg.population.segments.items()
-    }
-    return validate(replace(cfg, population=replace(cfg.population, segments=segments)))
+    traits = replace(cfg.population.traits, **{trait: TraitOverride(mean, sd)})
+    return validate(replace(cfg, population=replace(cfg.population, traits=traits)))
 
 
 def with_policy(cfg: CustsimConfig, **params: Any) -> CustsimConfig:

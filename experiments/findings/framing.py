@@ -83,8 +83,7 @@ def rescaled(cfg: CustsimConfig, scale: float) -> list[str]:
 
 def no_loss_aversion(cfg: CustsimConfig) -> list[str]:
     """Overrides giving every customer lambda = 1."""
-    keys = [f"population.segments.{name}.loss_aversion" for name in cfg.population.segments]
-    return [o for k in keys for o in (f"{k}.mean=1.0", f"{k}.sd=0.0")]
+    return ["population.traits.loss_aversion.mean=1.0", "population.traits.loss_aversion.sd=0.0"]
 
 
 def arm_overrides(cfg: CustsimConfig) -> dict[str, list[str]]:

@@ -36,6 +36,7 @@ from custsim.sim.config import (
     CustsimConfig,
     OptimizeConfig,
 )
+from custsim.sim.traits import population_wide
 
 PARAMS_KEY = "optimize.params"
 CONSTRAINT = "min_retention"
@@ -101,6 +102,8 @@ def _check_param(node: Any, key: str, bounds: Any) -> Param | str:
     current = OmegaConf.select(node, key, default=_ABSENT)
     if current is _ABSENT:
         return f"{where}: no such key in the composed config (is its policy=... selected?)"
+    if current is None and population_wide(key):
+        current = 0.0  # population.traits.<trait>.mean: a number, unset by default
     if isinstance(current, bool) or not isinstance(current, int | float):
         return f"{where}: {key} is not a number (it is {current!r})"
     numbers = isinstance(bounds, Sequence) and not isinstance(bounds, str) and len(bounds) == 2

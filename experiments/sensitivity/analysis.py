@@ -25,6 +25,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from custsim.sim.config import DEFAULT_SENSITIVITY_PARAMS, FOCAL_KPIS, SensitivityConfig
+from custsim.sim.traits import population_wide
 
 METHODS = ("sobol", "morris")
 INDEX_COLUMNS = {
@@ -75,6 +76,8 @@ def _check_param(key: str, bounds: list[float], current: Any) -> list[str]:
     where = f"sensitivity.params.{key}"
     if current is _ABSENT:
         return [f"{where}: no such key in the composed config (is its policy=... selected?)"]
+    if current is None and population_wide(key):
+        current = 0.0  # population.traits.<trait>.mean: a number, unset by default
     if isinstance(current, bool) or not isinstance(current, int | float):
         return [f"{where}: {key}={current!r} is not a number"]
     if len(bounds) != 2 or not all(math.isfinite(b) for b in bounds):
@@ -180,7 +183,7 @@ def _indices(
 def short_names(keys: Sequence[str]) -> dict[str, str]:
     """Readable labels: each key's last two parts, more where two labels would clash.
 
-    'population.segments.balanced.loss_aversion.mean' -> 'loss_aversion.mean'.
+    'population.traits.loss_aversion.mean' -> 'loss_aversion.mean'.
     """
     parts = 2
     while True:

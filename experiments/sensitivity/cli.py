@@ -279,7 +279,7 @@ def help_text() -> str:
             (f"{PROG} policy=hi_lo sensitivity.method=morris", "Morris screening under hi-lo"),
             (
                 f"{PROG} policy=hi_lo 'sensitivity.params={{policy.depth:[0.05,0.5],"
-                "population.segments.balanced.loss_aversion.mean:[1,3]}'",
+                "population.traits.loss_aversion.mean:[1,3]}'",
                 "promotion depth against loss aversion",
             ),
         ],
