@@ -321,7 +321,9 @@ def test_long_values_are_cut_with_an_ellipsis():
 @pytest.mark.parametrize("option", ["nosuch", "hi_lo_schema"])
 def test_policy_options_never_list_schemas_and_a_schema_is_no_policy(option):
     line = error_line(f"policy={option}")
-    assert line.startswith(f"policy={option}: must be one of: composed, edlp, endowed_stamp_card, hi_lo,")
+    assert line.startswith(
+        f"policy={option}: must be one of: composed, edlp, endowed_stamp_card, hi_lo,"
+    )
     assert "_schema" not in line.removeprefix(f"policy={option}")
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from custsim.experiments.findings import (
+    arms,
     elasticities,
     hilo_vs_edlp,
     promotion_erosion,
@@ -22,7 +23,6 @@ from custsim.experiments.findings.framework import FindingResult
 from custsim.experiments.findings.records import run_finding
 from custsim.policies.check import check_policy
 from custsim.policies.price_change import PriceChange, PriceChangeConfig
-from custsim.sim import arms
 from custsim.sim.market import FirmSpec
 from custsim.sim.testing import compose_config
 from custsim.sim.traits import population_spec

@@ -16,8 +16,8 @@ from custsim.experiments.run_summary import format_summary
 from custsim.policies.registry import policy_options
 from custsim.sim.market import Offer, Offers
 from custsim.sim.runner import simulate
-from custsim.sim.testing import compose_config
 from custsim.sim.stages.arrival import receive_offers
+from custsim.sim.testing import compose_config
 
 CENT = 0.005
 POLICIES = policy_options(with_aliases=False)  # every registered policy and conf/policy variant

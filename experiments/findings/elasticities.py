@@ -13,7 +13,7 @@ Wittink 2004, *Marketing Science* 23(3), 317-334; van Heerde, Gupta & Wittink
 1988 *elasticity* decomposition is about one third of *unit sales*).
 
 Mechanism: logit choice on a_ij - b_i p_ij + reference and deal terms
-(`custsim.sim.utility`); a temporary cut adds a felt gain against the reference and a
+(`custsim.sim.stages.terms`); a temporary cut adds a felt gain against the reference and a
 visible deal, and fills pantries (`custsim.agents.inventory`), so a promotion is more
 elastic than a regular price change whose reference has adapted.
 
@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 
 from custsim.experiments.compare.lift import promotion_decomposition
+from custsim.experiments.findings import arms
 from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
 from custsim.policies.edlp import EverydayPriceConfig
 from custsim.policies.price_change import PriceChangeConfig
-from custsim.sim import arms
 from custsim.sim.config import CustsimConfig
 
 NUMBER = 4

@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from custsim.experiments.findings import arms
 from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
 from custsim.policies.edlp import EverydayPriceConfig
-from custsim.sim import arms
 from custsim.sim.config import CustsimConfig
 from custsim.sim.runner import RunResult
 

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from custsim.experiments.findings import arms
 from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
 from custsim.policies.edlp import EverydayPriceConfig
-from custsim.sim import arms
 from custsim.sim.config import CustsimConfig
 
 if TYPE_CHECKING:

@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from custsim.experiments.findings import arms
 from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
 from custsim.policies.price_change import PriceChangeConfig
-from custsim.sim import arms
 from custsim.sim.config import CustsimConfig
 
 NUMBER = 1

@@ -20,6 +20,8 @@ from custsim.sim import results
 STATUS_FILE = "status.json"
 #: overrides that do not change a job's results: not columns, not part of the job's identity
 IGNORED_KEYS: tuple[str, ...] = ("progress", "sweep")
+
+
 def override_items(overrides: list[str]) -> dict[str, str]:
     """Task overrides as {key: value string}; `+`/`++`/`~` prefixes dropped from the key."""
     items = {}
