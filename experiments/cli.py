@@ -113,6 +113,16 @@ def wants_help(argv: Sequence[str]) -> bool:
     return any(arg in HELP_FLAGS for arg in argv)
 
 
+def name_the_job(argv: list[str], name: str) -> None:
+    """Name Hydra's job after the command (its log is then `<name>.log`), unless given.
+
+    Hydra names a job after the file of its `@hydra.main` function, `cli` for the
+    tools that live in a package's `cli.py`.
+    """
+    if not any(a.startswith("hydra.job.name=") for a in argv[1:]):
+        argv.append(f"hydra.job.name={name}")
+
+
 def exit_on_help(argv: Sequence[str], text: Callable[[], str]) -> None:
     """Print `text()` and exit 0 when `argv` asks for help; otherwise return."""
     if wants_help(argv):

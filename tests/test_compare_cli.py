@@ -42,6 +42,7 @@ def test_hi_lo_writes_every_result(hi_lo):
     assert proc.returncode == 0, proc.stderr
     for name in ("comparison.parquet", "replications.parquet", "config.yaml"):
         assert (out / name).is_file(), name
+    assert "overrides:" in (out / "compare.log").read_text()  # the log is named after the tool
     assert sorted(p.name for p in (out / "plots").glob("*.png")) == [
         "decomposition.png",
         "focal_units.png",

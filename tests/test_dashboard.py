@@ -236,7 +236,7 @@ def test_dashboard_in_a_browser(dashboard_url: str, tmp_path: Path) -> None:
         page.get_by_role("link", name="Herding with strong social influence").click()
         page.wait_for_url(re.compile(r"\?preset=herding$"))
         text = wait_for_status(page, r"Day 0 of 365.*social 10 ")
-        assert "policy none" in text
+        assert "policy edlp" in text
         assert "λ 2.25" in text  # the experiment resets what the teacher had changed
         assert slider_value(page, "Social weight") == 10
         assert slider_value(page, "Loss aversion λ") == 2.25
@@ -262,7 +262,7 @@ def test_dashboard_in_a_browser(dashboard_url: str, tmp_path: Path) -> None:
 
         # Reset starts the experiment over: day 0, still the experiment's settings
         page.get_by_role("button", name="Reset").click()
-        wait_for_status(page, r"Day 0 of 365.*policy none.*social 10 ")
+        wait_for_status(page, r"Day 0 of 365.*policy edlp.*social 10 ")
 
         # the last day of a run: the page says the run is complete (no index error)
         check_run_ends_cleanly(page)

@@ -168,7 +168,7 @@ def test_named_sweep_runs_its_grid(tmp_path):
     assert proc.returncode == 0, proc.stderr
     res = pd.read_parquet(sweep_dir / "results.parquet")
     grid = res[["policy", "policy.depth"]].fillna("-").apply(tuple, axis=1)
-    assert sorted(grid) == [("hi_lo", "0.2"), ("hi_lo", "0.4"), ("none", "-")]
+    assert sorted(grid) == [("edlp", "-"), ("hi_lo", "0.2"), ("hi_lo", "0.4")]
     assert all(job.startswith("plots=") and "sweep" not in job for job in res.job)
     assert "sweep" not in res.columns  # naming the sweep does not change a job's results
 

@@ -28,7 +28,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from custsim.experiments.cli import exit_on_help, format_help
+from custsim.experiments.cli import exit_on_help, format_help, name_the_job
 from custsim.experiments.compare.lift import (
     METRIC_NAMES,
     Metrics,
@@ -343,6 +343,7 @@ def main() -> None:
     """Console-script entry point: help, one-line config errors (baseline too), then Hydra."""
     exit_on_help(sys.argv[1:], help_text)
     preflight(sys.argv[1:], prog=PROG, check=baseline_config)
+    name_the_job(sys.argv, "compare")
     app()
 
 

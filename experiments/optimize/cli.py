@@ -26,7 +26,7 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from custsim.experiments.cli import exit_on_help, format_help
+from custsim.experiments.cli import exit_on_help, format_help, name_the_job
 from custsim.experiments.compare.cli import app_hydra_set_aside
 from custsim.experiments.optimize.search import (
     Evaluate,
@@ -170,6 +170,7 @@ def main() -> None:
     """Console-script entry point: help, one-line config errors (search space too), Hydra."""
     exit_on_help(sys.argv[1:], help_text)
     preflight(sys.argv[1:], prog=PROG, check=search_space)
+    name_the_job(sys.argv, "optimize")
     app()
 
 

@@ -28,7 +28,7 @@ from joblib import Parallel, delayed
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from custsim.experiments.cli import exit_on_help, format_help
+from custsim.experiments.cli import exit_on_help, format_help, name_the_job
 from custsim.experiments.compare.cli import app_hydra_set_aside
 from custsim.experiments.run import fail, preflight
 from custsim.experiments.sensitivity import analysis as sa
@@ -294,6 +294,7 @@ def main() -> None:
     """Console-script entry point: help, one-line config errors, then Hydra."""
     exit_on_help(sys.argv[1:], help_text)
     preflight(sys.argv[1:], prog=PROG, check=check_sensitivity)
+    name_the_job(sys.argv, "sensitivity")
     app()
 
 
