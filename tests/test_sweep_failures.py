@@ -130,7 +130,10 @@ def test_one_value_overrides_are_planned_like_swept_ones_and_float_ranges_tidied
     ("typo", "line"),
     [
         ("populaton.size=5", "populaton.size: no job's config has this key (misspelt?)"),
-        ("policy=hi_low", "policy=hi_low: must be one of: composed, edlp, endowed_stamp_card, hi_lo, "),
+        (
+            "policy=hi_low",
+            "policy=hi_low: must be one of: composed, edlp, endowed_stamp_card, hi_lo, ",
+        ),
     ],
 )
 def test_an_unswept_typo_is_one_line_exit_2_and_nothing_is_created(tmp_path, typo, line):
