@@ -81,32 +81,6 @@ def _defaults(root: Traversable) -> dict[str, str | None]:
     return chosen
 
 
-def _stored_options(group: str) -> tuple[str, ...]:
-    """The options of `group` stored in Hydra's ConfigStore: the policies (`policy=hi_lo`).
-
-    Hydra's own groups (`hydra/...`) are left out: what its plugins store there depends
-    on which plugins were imported.
-    """
-    from hydra.core.config_store import ConfigStore
-
-    from custsim.sim.config import register_configs  # the schemas, not the engine
-
-    if group.startswith("hydra/"):
-        return ()
-    register_configs()
-    try:
-        names = ConfigStore.instance().list(group)
-    except OSError:  # no such group in the store
-        return ()
-    return tuple(n.removesuffix(".yaml") for n in names)
-
-
-def _options(group: str, folder: Traversable) -> tuple[str, ...]:
-    """A group's options: its YAML files and the schemas stored under it, never a `*_schema`."""
-    names = {*_yaml_options(folder), *_stored_options(group)}
-    return tuple(sorted(n for n in names if not n.endswith("_schema")))
-
-
 def config_groups(package: str = "custsim.conf") -> list[Group]:
     """Every config group of `package` with its options and default.
 
