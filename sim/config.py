@@ -17,6 +17,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig
 
 from custsim.agents.population import FAMILIES
+from custsim.sim.kpis import FOCAL_KPIS
 from custsim.sim.rules import (
     MAX_DAYS,
     MAX_INT64,
@@ -249,17 +250,6 @@ class CompareConfig:
 
     baseline: str = "edlp"  # a policy option (conf/policy/ or a registered schema)
     replications: int = bounded(10, 2, cap=100_000)
-
-
-FOCAL_KPIS = (
-    "revenue",
-    "margin",
-    "units",
-    "unit_share",
-    "repeat_rate",
-    "retention",
-    "clv_per_customer",
-)
 
 
 #: searched when `optimize.params` is not given: the focal firm's best everyday price
