@@ -29,7 +29,7 @@ EXPORTS = {
     "compose_config": "custsim.sim.compose",
     "ConfigError": "custsim.sim.config",
     "CustsimConfig": "custsim.sim.config",
-    "simulate": "custsim.sim.runner",
+    "simulate": "custsim.experiments.run",
     "build_model": "custsim.sim.runner",
     "RunResult": "custsim.sim.runner",
     "CustsimModel": "custsim.sim.model",
@@ -43,13 +43,14 @@ EXPORTS = {
 __all__ = sorted(EXPORTS)
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from custsim.experiments.run import simulate  # noqa: F401
     from custsim.policies.base import Policy  # noqa: F401
     from custsim.policies.check import check_policy  # noqa: F401
     from custsim.sim.compose import compose_config  # noqa: F401
     from custsim.sim.config import ConfigError, CustsimConfig  # noqa: F401
     from custsim.sim.market import MarketObs, Offer, StepOutcome  # noqa: F401
     from custsim.sim.model import CustsimModel  # noqa: F401
-    from custsim.sim.runner import RunResult, build_model, simulate  # noqa: F401
+    from custsim.sim.runner import RunResult, build_model  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -120,6 +120,16 @@ def plot_run(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 7) -
         ]
 
 
+def draw_run_figures(timeseries: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Every figure of one run: `plot_run`'s three, and `loyalty.png` when a firm runs points.
+
+    The figures a run draws (`custsim.sim.runner.simulate(..., figures=draw_run_figures)`).
+    """
+    drawn = plot_run(timeseries, out_dir)
+    loyalty = plot_loyalty(timeseries, out_dir)
+    return drawn + ([loyalty] if loyalty is not None else [])
+
+
 @contextmanager
 def closing_figure(**subplots_kwargs: Any) -> Iterator[tuple[Figure, Any]]:
     """Create a figure with ``plt.subplots`` and always close it afterwards."""

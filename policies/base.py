@@ -36,7 +36,7 @@ def checked[C](cfg: C, firm: FirmSpec) -> C:
     """`cfg` itself if every field is in its declared range and its cross-field rules hold.
 
     The ranges are the fields' `custsim.sim.rules.Rule`s and the cross-field rules the
-    config's `problems(firm, firms)`, the same ones `custsim.sim.config.validate` reports
+    config's `problems(firm, firms)`, the same ones `custsim.sim.validation.validate` reports
     for a whole run; a policy built directly from Python is checked by them too.
 
     Raises:

@@ -24,7 +24,15 @@ from custsim.policies.registry import policy_class, schema_of
 from custsim.sim.market import FirmSpec
 from custsim.sim.rules import shown
 
-__all__ = ["build_policy", "schema_of", "typed_policy"]
+__all__ = ["build_policy", "policy_key", "schema_of", "typed_policy"]
+
+
+def policy_key(firm: str, focal: str) -> str:
+    """Where the policy of `firm` is configured: `policy` or `market.firms.<firm>.policy`.
+
+    The focal firm's (`market.focal`) is the root `policy`; a competitor's is its own.
+    """
+    return "policy" if firm == focal else f"market.firms.{firm}.policy"
 
 
 def typed_policy(node: Any, key: str) -> tuple[Any, list[str]]:

@@ -3,7 +3,7 @@
 Every numeric field declares its range next to its default: a lower end, an
 upper end (`hi`, or `cap`, a sanity limit for a quantity without a natural
 maximum, named only when exceeded), open or closed, and whether null is
-allowed. No range admits NaN or an infinity. `custsim.sim.config.validate` checks them
+allowed. No range admits NaN or an infinity. `custsim.sim.validation.validate` checks them
 all before a run; each failure is one line, 'key=value: what is allowed'.
 """
 

@@ -14,7 +14,7 @@ import logging
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from custsim.sim.firm import firm_specs
 from custsim.sim.market import FirmSpec
 from custsim.sim.metrics import customer_kpis, firm_kpis
 from custsim.sim.model import CustsimModel
-from custsim.sim.policy_config import build_policy
+from custsim.sim.policy_config import build_policy, policy_key
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # no "last resort" echo of warnings outside Hydra
@@ -51,14 +51,9 @@ class RunResult:
     out_dir: Path | None
 
 
-def policy_config_key(cfg: CustsimConfig, firm: str) -> str:
-    """Where the policy of `firm` is configured."""
-    return "policy" if firm == cfg.market.focal else f"market.firms.{firm}.policy"
-
-
 def make_policy(cfg: CustsimConfig, spec: FirmSpec) -> Policy:
     """The policy of firm `spec` (`policy_config.build_policy`), errors as ConfigError."""
-    key = policy_config_key(cfg, spec.name)
+    key = policy_key(spec.name, cfg.market.focal)
     node = cfg.policy if key == "policy" else cfg.market.firms[spec.name].policy
     try:
         return build_policy(node, spec, key)
@@ -71,9 +66,9 @@ def make_policies(cfg: CustsimConfig) -> dict[str, Policy]:
     return {spec.name: make_policy(cfg, spec) for spec in firm_specs(cfg.market.firms)}
 
 
-def build_model(cfg: CustsimConfig) -> CustsimModel:
-    """The model for `cfg`."""
-    return CustsimModel(cfg, make_policies(cfg))
+def build_model(cfg: CustsimConfig, policies: dict[str, Policy] | None = None) -> CustsimModel:
+    """The model for `cfg`, with `policies` (default: `make_policies(cfg)`)."""
+    return CustsimModel(cfg, make_policies(cfg) if policies is None else policies)
 
 
 def show_progress(setting: str) -> bool:
@@ -95,13 +90,11 @@ def hydra_job_lines() -> list[str]:
     ]
 
 
-def describe_run(model: CustsimModel) -> str:
+def describe_run(cfg: CustsimConfig, policies: dict[str, Policy]) -> str:
     """One line: seed, days, customers, network, precision, every firm's price and policy."""
-    cfg = model.cfg
     firms = "; ".join(
-        f"{f.name} price {f.spec.regular_price:g} cost {f.spec.unit_cost:g} "
-        f"policy {type(f.policy).__name__}"
-        for f in model.firms
+        f"{name} price {firm.price:g} cost {firm.cost:g} policy {type(policies[name]).__name__}"
+        for name, firm in cfg.market.firms.items()
     )
     return (
         f"run: seed {cfg.seed}, {cfg.steps} days, {cfg.population.size:,} customers in "
@@ -126,13 +119,22 @@ def logged_warnings() -> Iterator[None]:
         warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
 
 
-def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
+#: draws a finished run's figures into a directory (`custsim.experiments.plots.draw_run_figures`)
+Figures = Callable[[pd.DataFrame, Path], object]
+
+
+def simulate(
+    cfg: CustsimConfig, out_dir: Path | None = None, figures: Figures | None = None
+) -> RunResult:
     """Run `cfg` to the end; write results into `out_dir` if given; log the run (module doc).
 
     Args:
         cfg: a validated configuration.
         out_dir: where to write config.yaml, timeseries.parquet, customers.parquet,
             plots/ and (last) kpis.json; None writes nothing.
+        figures: draws the run's figures from its timeseries into `out_dir/plots`
+            when `cfg.plots` is not False (the engine draws none itself:
+            `custsim.experiments.plots.draw_run_figures`, which `custsim.simulate` passes).
 
     Returns:
         The model at the end and its results.
@@ -143,18 +145,19 @@ def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
     start = time.perf_counter()
     with logged_warnings():
         try:
-            return _simulate(cfg, out_dir)
+            return _simulate(cfg, out_dir, figures)
         except Exception as err:
             seconds = time.perf_counter() - start
             log.error("failed after %.2f s: %s: %s", seconds, type(err).__name__, err)
             raise
 
 
-def _simulate(cfg: CustsimConfig, out_dir: Path | None) -> RunResult:
+def _simulate(cfg: CustsimConfig, out_dir: Path | None, figures: Figures | None) -> RunResult:
     """Build, step to the end, collect the results, write them: `simulate` without the log."""
     start = time.perf_counter()
-    model = build_model(cfg)
-    log.info(describe_run(model))
+    policies = make_policies(cfg)
+    log.info(describe_run(cfg, policies))
+    model = build_model(cfg, policies)
     log.info("build: %.2f s", time.perf_counter() - start)
     fail_if_asked(cfg.seed)  # the test hook ($CUSTSIM_FAIL_ON_SEED): a failing job
     bar = tqdm(
@@ -183,27 +186,21 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None) -> RunResult:
     )
     if out_dir is not None:
         writing = time.perf_counter()
-        write_run(run, cfg)
+        write_run(run, cfg, figures)
         log.info("write: %.2f s", time.perf_counter() - writing)
         log.info("results: %s", out_dir)
     return run
 
 
-def write_run(run: RunResult, cfg: CustsimConfig) -> None:
-    """Write every result file; kpis.json last, as the completeness marker."""
-    from custsim.experiments.plots import (  # matplotlib is imported only when plotting
-        plot_loyalty,
-        plot_run,
-    )
-
+def write_run(run: RunResult, cfg: CustsimConfig, figures: Figures | None = None) -> None:
+    """Write every result file and the figures if asked; kpis.json last (completeness marker)."""
     out = run.out_dir
     results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
     results.write_parquet(run.timeseries, out / "timeseries.parquet")
     if cfg.write_customers:
         results.write_parquet(run.customers, out / "customers.parquet")
-    if cfg.plots is not False:  # None (auto) reaches here only for single runs
-        plot_run(run.timeseries, out / "plots")
-        plot_loyalty(run.timeseries, out / "plots")
+    if figures is not None and cfg.plots is not False:  # None (auto): single runs only
+        figures(run.timeseries, out / "plots")
     kpis = {
         "seed": cfg.seed,
         "steps": cfg.steps,

@@ -18,7 +18,7 @@ from custsim.sim.config import ConfigError, CustsimConfig, Dist, TraitOverride
 from custsim.sim.market import FRAMES
 from custsim.sim.memory import memory_problem
 from custsim.sim.network import network_problem
-from custsim.sim.policy_config import typed_policy
+from custsim.sim.policy_config import policy_key, typed_policy
 from custsim.sim.rules import Rule, shorten_values, shown
 from custsim.sim.traits import trait_problems
 
@@ -97,8 +97,6 @@ def _policy_relations(node: Any, key: str, firm: str, firms: tuple[str, ...]) ->
 
 def _market_checks(cfg: CustsimConfig) -> list[str]:
     """Firms, the focal firm, the launched brand and every firm's policy."""
-    from custsim.sim.runner import policy_config_key  # local: the runner imports the engine
-
     firms, focal = cfg.market.firms, cfg.market.focal
     names = tuple(firms)
     if not firms:
@@ -110,7 +108,7 @@ def _market_checks(cfg: CustsimConfig) -> list[str]:
     if launched is not None and launched not in firms:
         problems.append(f"market.launch.brand={launched!r}: must be one of: {', '.join(firms)}")
     for name, firm in firms.items():
-        key = policy_config_key(cfg, name)
+        key = policy_key(name, focal)
         node = cfg.policy if key == "policy" else firm.policy
         problems += _policy_relations(node, key, name, names)
     own = firms[focal].policy if focal in firms else None
@@ -193,7 +191,7 @@ def _typed(cfg: DictConfig) -> CustsimConfig:
         raise ConfigError(shorten_values(f"{key}: {msg}")) from err
 
 
-def check(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
+def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
     """Check every range and cross-field rule, and that the run fits in memory; return it typed.
 
     Order: firms missing their facts; then ranges and unknown keys (every field,

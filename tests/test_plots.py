@@ -1,7 +1,8 @@
-"""Tests for sim.plots: files, PNG validity, edge cases, helpers."""
+"""Tests for custsim.experiments.plots: files, PNG validity, edge cases, helpers; who draws them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -187,3 +188,19 @@ def test_firm_colors_fixed_and_sorted() -> None:
     assert list(colors.values()) == list(PALETTE[:3])
     assert firm_colors(["B", "C", "A"]) == colors
     assert len(set(firm_colors([f"f{i:02d}" for i in range(12)]).values())) == len(PALETTE)
+
+
+def test_the_front_door_draws_a_runs_figures_and_the_engine_draws_none(tmp_path):
+    import custsim
+    from custsim.sim import runner
+    from custsim.sim.testing import small_config
+
+    cfg = small_config("steps=20", "policy=loyalty_points")
+    custsim.simulate(cfg, tmp_path / "front")
+    drawn = sorted(p.name for p in (tmp_path / "front" / "plots").glob("*.png"))
+    assert drawn == sorted([*EXPECTED_NAMES, "loyalty.png"])
+    runner.simulate(cfg, tmp_path / "engine")  # the engine alone: data files, no figures
+    assert (tmp_path / "engine" / "kpis.json").is_file()
+    assert not (tmp_path / "engine" / "plots").exists()
+    custsim.simulate(replace(cfg, plots=False), tmp_path / "off")
+    assert not (tmp_path / "off" / "plots").exists()
