@@ -30,7 +30,7 @@ default); all parameters with a time dimension (alpha) are in that unit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Self
 
@@ -207,8 +207,21 @@ def count_transactions(
 # --------------------------------------------------------------------------- parameters
 
 
+class _Params:
+    """A model's parameters as a frozen dataclass that converts to and from an array."""
+
+    def as_array(self) -> FloatArray:
+        """The parameters as an array in declaration order."""
+        return np.array([getattr(self, f.name) for f in fields(self)], dtype=float)
+
+    @classmethod
+    def from_array(cls, values: ArrayLike) -> Self:
+        """Parameters from an array in declaration order."""
+        return cls(*(float(v) for v in np.asarray(values, dtype=float)))
+
+
 @dataclass(frozen=True)
-class BGNBDParams:
+class BGNBDParams(_Params):
     """BG/NBD parameters (FHL 2005a): lambda ~ Gamma(r, alpha), p ~ Beta(a, b).
 
     Attributes:
@@ -224,18 +237,9 @@ class BGNBDParams:
     a: float
     b: float
 
-    def as_array(self) -> FloatArray:
-        """The parameters as an array in declaration order."""
-        return np.array([getattr(self, f.name) for f in fields(self)], dtype=float)
-
-    @classmethod
-    def from_array(cls, values: ArrayLike) -> Self:
-        """Parameters from an array in declaration order."""
-        return cls(*(float(v) for v in np.asarray(values, dtype=float)))
-
 
 @dataclass(frozen=True)
-class GammaGammaParams:
+class GammaGammaParams(_Params):
     """Gamma-Gamma parameters (Fader & Hardie 2013): z ~ Gamma(p, nu), nu ~ Gamma(q, gamma).
 
     Attributes:
@@ -248,15 +252,6 @@ class GammaGammaParams:
     p: float
     q: float
     gamma: float
-
-    def as_array(self) -> FloatArray:
-        """The parameters as an array in declaration order."""
-        return np.array([getattr(self, f.name) for f in fields(self)], dtype=float)
-
-    @classmethod
-    def from_array(cls, values: ArrayLike) -> Self:
-        """Parameters from an array in declaration order."""
-        return cls(*(float(v) for v in np.asarray(values, dtype=float)))
 
 
 @dataclass(frozen=True)
@@ -340,13 +335,25 @@ def numerical_hessian(
     return hess
 
 
-def _fit_log_params(
-    nll: Callable[[FloatArray], float], x0: Sequence[float]
-) -> tuple[FloatArray, float, bool, FloatArray]:
-    """Minimise a negative log-likelihood over log-parameters; return estimates and cov."""
-    start = np.log(np.asarray(x0, dtype=float))
-    bounds = [(-20.0, 20.0)] * len(start)
-    first = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
+def _fit_by_ml[P: (BGNBDParams, GammaGammaParams)](
+    model: str, log_likelihood: Callable[[P], float], start: P, n: int
+) -> FitResult[P]:
+    """Maximise `log_likelihood` over log-parameters from `start`; estimates with their SEs.
+
+    L-BFGS-B on the log-parameters (so every parameter stays positive), then a
+    Nelder-Mead polish; the covariance of the log-parameters is the inverse
+    numerical Hessian of the negative log-likelihood, carried to the natural
+    scale by the delta method (`_se_natural`).
+    """
+    kind = type(start)
+
+    def nll(theta: FloatArray) -> float:
+        value = -log_likelihood(kind.from_array(np.exp(theta)))
+        return value if np.isfinite(value) else 1e300
+
+    first = optimize.minimize(
+        nll, np.log(start.as_array()), method="L-BFGS-B", bounds=[(-20.0, 20.0)] * len(fields(kind))
+    )
     polish = optimize.minimize(
         nll,
         first.x,
@@ -354,13 +361,20 @@ def _fit_log_params(
         options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000, "maxfev": 8000},
     )
     best = polish if polish.fun <= first.fun else first
-    converged = bool(first.success or polish.success)
     hess = numerical_hessian(nll, best.x)
     try:
         cov = np.linalg.inv(hess)
     except np.linalg.LinAlgError:
         cov = np.full_like(hess, np.nan)
-    return best.x, float(best.fun), converged, cov
+    return FitResult(
+        model=model,
+        params=kind.from_array(np.exp(best.x)),
+        std_errors=kind.from_array(_se_natural(best.x, cov)),
+        log_likelihood=-float(best.fun),
+        n=n,
+        converged=bool(first.success or polish.success),
+        cov_log=cov,
+    )
 
 
 def _se_natural(log_values: FloatArray, cov_log: FloatArray) -> FloatArray:
@@ -469,21 +483,11 @@ def fit_bgnbd(
     rows, counts = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
     ux, ut, uT = rows.T
     w = counts.astype(float)
-
-    def nll(theta: FloatArray) -> float:
-        value = -bgnbd_log_likelihood(BGNBDParams.from_array(np.exp(theta)), ux, ut, uT, w)
-        return value if np.isfinite(value) else 1e300
-
-    x0 = start.as_array() if start is not None else np.ones(4)
-    theta, fun, converged, cov = _fit_log_params(nll, x0)
-    return FitResult(
-        model="BG/NBD",
-        params=BGNBDParams.from_array(np.exp(theta)),
-        std_errors=BGNBDParams.from_array(_se_natural(theta, cov)),
-        log_likelihood=-fun,
-        n=int(x.size),
-        converged=converged,
-        cov_log=cov,
+    return _fit_by_ml(
+        "BG/NBD",
+        lambda params: bgnbd_log_likelihood(params, ux, ut, uT, w),
+        start or BGNBDParams(1.0, 1.0, 1.0, 1.0),
+        int(x.size),
     )
 
 
@@ -744,20 +748,11 @@ def fit_gamma_gamma(
     if np.any(m_x <= 0):
         raise ValueError("Gamma-Gamma needs m_x > 0 for every customer with x >= 1")
 
-    def nll(theta: FloatArray) -> float:
-        value = -gamma_gamma_log_likelihood(GammaGammaParams.from_array(np.exp(theta)), x, m_x)
-        return value if np.isfinite(value) else 1e300
-
-    x0 = start.as_array() if start is not None else np.ones(3)
-    theta, fun, converged, cov = _fit_log_params(nll, x0)
-    return FitResult(
-        model="Gamma-Gamma",
-        params=GammaGammaParams.from_array(np.exp(theta)),
-        std_errors=GammaGammaParams.from_array(_se_natural(theta, cov)),
-        log_likelihood=-fun,
-        n=int(x.size),
-        converged=converged,
-        cov_log=cov,
+    return _fit_by_ml(
+        "Gamma-Gamma",
+        lambda params: gamma_gamma_log_likelihood(params, x, m_x),
+        start or GammaGammaParams(1.0, 1.0, 1.0),
+        int(x.size),
     )
 
 
