@@ -4,39 +4,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from custsim.sim.kpis import kpi, label, names
+
 if TYPE_CHECKING:
     from custsim.sim.config import CustsimConfig
     from custsim.sim.runner import RunResult
 
+#: the per-firm table: KPI name (`custsim.sim.kpis`, which gives header and format), alignment
 COLUMNS = (
-    ("firm", "{}", "<6"),
-    ("revenue", "{:,.0f}", ">11"),
-    ("margin", "{:,.0f}", ">10"),
-    ("units", "{:,}", ">8"),
-    ("unit_share", "{:.1%}", ">7"),
-    ("customers", "{:,}", ">10"),
-    ("repeat_rate", "{:.1%}", ">7"),
-    ("retention", "{:.1%}", ">10"),
-    ("clv_per_customer", "{:.2f}", ">9"),
-)
-HEADERS = (
-    "firm",
-    "revenue",
-    "margin",
-    "units",
-    "share",
-    "customers",
-    "repeat",
-    "retention",
-    "CLV/cust",
+    ("revenue", ">11"),
+    ("margin", ">10"),
+    ("units", ">8"),
+    ("unit_share", ">7"),
+    ("customers", ">10"),
+    ("repeat_rate", ">7"),
+    ("retention", ">10"),
+    ("clv_per_customer", ">9"),
 )
 #: shown when some firm sent personal offers: sent, redeemed, money given away
 OFFER_COLUMNS = (
-    ("offers_sent", "{:,}", ">8"),
-    ("offers_redeemed", "{:,}", ">9"),
-    ("discount_cost", "{:,.0f}", ">10"),
+    ("offers_sent", ">8"),
+    ("offers_redeemed", ">9"),
+    ("discount_cost", ">10"),
 )
-OFFER_HEADERS = ("offers", "redeemed", "discount")
+FIRM_WIDTH = 6
 
 
 def format_summary(run: RunResult) -> str:
@@ -48,24 +39,27 @@ def format_summary(run: RunResult) -> str:
     cfg = run.model.cfg
     c = run.customer_kpis
     kpis = run.firm_kpis
-    columns, headers = COLUMNS, HEADERS
+    columns = COLUMNS
     if "offers_sent" in kpis and kpis["offers_sent"].sum() > 0:
-        columns, headers = COLUMNS + OFFER_COLUMNS, HEADERS + OFFER_HEADERS
+        columns = COLUMNS + OFFER_COLUMNS
+    firm_kpi = {name: kpi(name, "firm") for name, _ in columns}
     lines = [
         f"custsim: {cfg.steps} days, {cfg.population.size:,} customers, "
         f"{len(cfg.market.firms)} firms, network {cfg.network.kind}, seed {cfg.seed}; "
         f"focal firm {cfg.market.focal}; policies: {_policies(cfg)} ({run.seconds:.1f} s)",
         "",
-        "  ".join(f"{h:{spec[2]}}" for h, spec in zip(headers, columns, strict=True)),
+        "  ".join([f"{'firm':<{FIRM_WIDTH}}", *(f"{firm_kpi[n].short:{a}}" for n, a in columns)]),
     ]
     for row in kpis.to_dict(orient="records"):
-        cells = [f"{fmt.format(row[key]):{align}}" for key, fmt, align in columns]
+        cells = [f"{row['firm']:<{FIRM_WIDTH}}"]
+        cells += [f"{firm_kpi[n].format(row[n]):{a}}" for n, a in columns]
         lines.append("  ".join(cells))
+    market = {name: kpi(name, "market").format(c[name]) for name in names("market")}
     lines += [
         "",
-        f"customers: {c['active_at_end']:,} of {c['customers']:,} still active "
-        f"(retention {c['retention']:.1%}); repeat-purchase rate {c['repeat_purchase_rate']:.1%}; "
-        f"mean CLV {c['mean_clv']:.2f}",
+        f"customers: {market['active_at_end']} of {market['customers']} still active "
+        f"(retention {market['retention']}); {label('repeat_purchase_rate')} "
+        f"{market['repeat_purchase_rate']}; {label('mean_clv')} {market['mean_clv']}",
     ]
     if run.out_dir is not None:
         lines.append(f"results: {run.out_dir}")

@@ -30,7 +30,6 @@ from tqdm import tqdm
 
 from custsim.experiments.cli import exit_on_help, format_help, name_the_job
 from custsim.experiments.compare.lift import (
-    METRIC_NAMES,
     Metrics,
     daily_lift,
     decomposition_table,
@@ -43,12 +42,11 @@ from custsim.experiments.run import fail, preflight
 from custsim.sim import results
 from custsim.sim.compose import compose_config
 from custsim.sim.config import CompareConfig, ConfigError, CustsimConfig, register_configs, validate
+from custsim.sim.kpis import kpi
 from custsim.sim.runner import make_policies, show_progress, simulate
 
 PROG = "custsim-compare"
 COMPLETE_MARKER = "comparison.parquet"  # written last: a directory holding it is complete
-RATES = frozenset({"unit_share", "repeat_rate", "retention", "repeat_purchase_rate"})
-PER_CUSTOMER = frozenset({"clv_per_customer", "mean_clv"})
 PART_NAMES = {
     "bump": "bump B",
     "switching": "switching S",
@@ -210,14 +208,6 @@ def policy_label(choice: str, overrides: Sequence[str]) -> str:
     return f"{choice}({', '.join(params)})" if params else choice
 
 
-def _number(metric: str, value: float, signed: bool = False) -> str:
-    """A level (rates in %) or, signed, a change (rates in percentage points)."""
-    sign = "+" if signed else ""
-    if metric in RATES:
-        return f"{100 * value:{sign}.1f}" + (" pp" if signed else "%")
-    return f"{value:{sign},.{2 if metric in PER_CUSTOMER else 0}f}"
-
-
 def _cells(*cells: str) -> str:
     """Cells padded to `WIDTHS`, the first left-aligned."""
     head, *rest = cells
@@ -226,16 +216,19 @@ def _cells(*cells: str) -> str:
     )
 
 
-def _kpi_row(row: pd.Series, name: str) -> str:
-    """'A revenue  baseline  policy  lift  [low, high]  lift%'."""
-    m = row["metric"]
-    low, high = (_number(m, row[k], True).removesuffix(" pp") for k in ("ci_low", "ci_high"))
+def _kpi_row(row: pd.Series, owner: str) -> str:
+    """'A revenue  baseline  policy  lift  [low, high]  lift%'.
+
+    Numbers and the label come from the KPI registry (`custsim.sim.kpis`): a
+    rate's level in %, its lift and interval in percentage points.
+    """
+    k = kpi(row["metric"], row["scope"])
+    low, high = (k.format(row[c], signed=True).removesuffix(" pp") for c in ("ci_low", "ci_high"))
     ci = f"[{low}, {high}]"
     pct = f"{row['lift_pct']:+.1f}%" if np.isfinite(row["lift_pct"]) else "n/a"
-    lift = _number(m, row["lift"], True)
-    return _cells(
-        name, _number(m, row["baseline_mean"]), _number(m, row["policy_mean"]), lift, ci, pct
-    )
+    lift = k.format(row["lift"], signed=True)
+    base, policy = k.format(row["baseline_mean"]), k.format(row["policy_mean"])
+    return _cells(f"{owner} {k.label}", base, policy, lift, ci, pct)
 
 
 def _decomposition_lines(table: pd.DataFrame, parts: pd.DataFrame, focal: str) -> list[str]:
@@ -274,7 +267,7 @@ def format_comparison(result: Comparison, labels: Labels, cfg: CustsimConfig, ou
     ]
     for _, row in result.table[result.table["scope"].isin(["firm", "market"])].iterrows():
         owner = labels.focal if row["scope"] == "firm" else "market"
-        lines.append(_kpi_row(row, f"{owner} {METRIC_NAMES.get(row['metric'], row['metric'])}"))
+        lines.append(_kpi_row(row, owner))
     decomposition = _decomposition_lines(result.table, result.replications, labels.focal)
     lines += ["", *decomposition] if decomposition else []
     lines += [

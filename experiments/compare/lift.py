@@ -29,29 +29,16 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from custsim.sim.config import FOCAL_KPIS
+from custsim.sim.kpis import FOCAL_KPIS, names
 
 Key = tuple[str, str]  # (scope, metric), e.g. ("firm", "revenue"), ("segment:balanced", "spend")
 Metrics = dict[Key, float]
 
 LEVEL = 0.95
 FIRM_METRICS = FOCAL_KPIS
+#: the market KPIs a comparison reports (`custsim.sim.kpis`, scope market)
 MARKET_METRICS = ("active_at_end", "retention", "repeat_purchase_rate", "mean_clv")
-SEGMENT_METRICS = ("spend", "margin", "clv", "retention", "repeat_rate")
-METRIC_NAMES = {
-    "revenue": "revenue",
-    "margin": "margin",
-    "units": "units",
-    "unit_share": "unit share",
-    "repeat_rate": "repeat rate",
-    "retention": "retention",
-    "clv_per_customer": "CLV per customer",
-    "active_at_end": "active at end",
-    "repeat_purchase_rate": "repeat-purchase rate",
-    "mean_clv": "mean CLV",
-    "spend": "spend",
-    "clv": "mean CLV",
-}
+SEGMENT_METRICS = names("segment")
 COMPONENTS = ("bump", "switching", "pulled_forward", "expansion")
 TABLE_COLUMNS = (
     "scope",

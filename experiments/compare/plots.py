@@ -21,8 +21,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import StrMethodFormatter
 
-from custsim.experiments.compare.lift import METRIC_NAMES
 from custsim.experiments.plots import PALETTE, PROMO_ALPHA, closing_figure, promo_spans, save_png
+from custsim.sim.kpis import kpi
 
 UP, DOWN, NEUTRAL = PALETTE[0], PALETTE[5], "0.6"  # blue, vermillion, grey
 POLICY_COLOR, BASELINE_COLOR = PALETTE[0], PALETTE[1]
@@ -92,7 +92,7 @@ def plot_lift(table: pd.DataFrame, labels: Labels, path: Path) -> Path:
     scale = 100 / rows["baseline_mean"].abs()
     pct, low, high = rows["lift_pct"], rows["ci_low"] * scale, rows["ci_high"] * scale
     names = [
-        f"{labels.focal if s == 'firm' else 'market'} {METRIC_NAMES.get(m, m)}"
+        f"{labels.focal if s == 'firm' else 'market'} {kpi(m, s).label}"
         for s, m in zip(rows.scope, rows.metric, strict=True)
     ]
     colors = [UP if v > 0 else DOWN if v < 0 else NEUTRAL for v in pct]

@@ -24,10 +24,23 @@ import hydra
 import optuna
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from custsim.experiments.cli import exit_on_help, format_help, name_the_job
+from custsim.experiments.cli import (
+    exit_on_help,
+    fail,
+    format_help,
+    name_the_job,
+    preflight,
+    write_config,
+)
 from custsim.experiments.compare.cli import app_hydra_set_aside
+from custsim.experiments.optimize.config import (
+    CONFIG_NAME,
+    DEFAULT_OPTIMIZE_PARAMS,
+    OptimizeConfig,
+    OptimizeRun,
+)
 from custsim.experiments.optimize.search import (
     Evaluate,
     Param,
@@ -41,19 +54,12 @@ from custsim.experiments.optimize.search import (
     trial_overrides,
     trials_frame,
 )
-from custsim.experiments.run import fail, preflight
 from custsim.sim import results
 from custsim.sim.compose import compose_config
-from custsim.sim.config import (
-    DEFAULT_OPTIMIZE_PARAMS,
-    FOCAL_KPIS,
-    ConfigError,
-    CustsimConfig,
-    OptimizeConfig,
-    register_configs,
-    validate,
-)
+from custsim.sim.config import ConfigError, register_configs
+from custsim.sim.kpis import FOCAL_KPIS, format_value
 from custsim.sim.runner import show_progress, simulate
+from custsim.sim.validation import validate
 
 PROG = "custsim-optimize"
 COMPLETE_MARKER = "best.json"  # written last: a directory holding it is complete
@@ -70,7 +76,7 @@ def make_evaluator(base: Sequence[str], replications: int) -> Evaluate:
 
     def evaluate(values: dict[str, Value]) -> dict[str, float]:
         with app_hydra_set_aside():
-            cfg = compose_config(trial_overrides(base, values))
+            cfg = compose_config(trial_overrides(base, values), CONFIG_NAME)
         runs = [
             simulate(replace(cfg, seed=cfg.seed + r, progress="off"), None)
             for r in range(replications)
@@ -80,10 +86,11 @@ def make_evaluator(base: Sequence[str], replications: int) -> Evaluate:
     return evaluate
 
 
-def header(cfg: CustsimConfig, space: Sequence[Param], seconds: float) -> str:
+def header(cfg: OptimizeRun, space: Sequence[Param], seconds: float) -> str:
     """What was searched, for what, under which constraint, and how long it took."""
     opt, reps = cfg.optimize, cfg.optimize.replications
-    floor = "" if opt.min_retention is None else f" subject to retention >= {opt.min_retention:.1%}"
+    retention = "" if opt.min_retention is None else format_value("retention", opt.min_retention)
+    floor = retention and f" subject to retention >= {retention}"
     return (
         f"{PROG}: maximise firm {cfg.market.focal}'s {opt.objective} over "
         f"{', '.join(p.describe() for p in space)}{floor}; {opt.trials} trials x {reps} "
@@ -92,16 +99,16 @@ def header(cfg: CustsimConfig, space: Sequence[Param], seconds: float) -> str:
     )
 
 
-def write_optimization(table: pd.DataFrame, summary: dict, cfg: CustsimConfig, out: Path) -> None:
+def write_optimization(table: pd.DataFrame, summary: dict, cfg: OptimizeRun, out: Path) -> None:
     """config.yaml, trials.parquet, plots/history.png and (last) best.json."""
-    results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
+    write_config(cfg, out)
     results.write_parquet(table, out / "trials.parquet")
     if cfg.plots is not False:
         plot_history(table, cfg.optimize.objective, cfg.market.focal, out / "plots" / "history.png")
     results.write_json(summary, out / COMPLETE_MARKER)
 
 
-@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=CONFIG_NAME)
 def app(cfg: DictConfig) -> None:
     """Validate the search, run the study, write the results and print the best trials."""
     hc = HydraConfig.get()
@@ -169,7 +176,7 @@ def help_text() -> str:
 def main() -> None:
     """Console-script entry point: help, one-line config errors (search space too), Hydra."""
     exit_on_help(sys.argv[1:], help_text)
-    preflight(sys.argv[1:], prog=PROG, check=search_space)
+    preflight(sys.argv[1:], prog=PROG, check=search_space, config_name=CONFIG_NAME)
     name_the_job(sys.argv, "optimize")
     app()
 

@@ -27,20 +27,16 @@ from omegaconf import OmegaConf
 from optuna.trial import FrozenTrial, Trial, TrialState
 from tqdm import tqdm
 
+from custsim.experiments.optimize.config import DEFAULT_OPTIMIZE_PARAMS, OptimizeConfig, OptimizeRun
 from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.compose import override_key
-from custsim.sim.config import (
-    DEFAULT_OPTIMIZE_PARAMS,
-    FOCAL_KPIS,
-    ConfigError,
-    CustsimConfig,
-    OptimizeConfig,
-)
+from custsim.sim.config import ConfigError
+from custsim.sim.kpis import FOCAL_KPIS
+from custsim.sim.kpis import format_value as format_kpi
 from custsim.sim.traits import population_wide
 
 PARAMS_KEY = "optimize.params"
 CONSTRAINT = "min_retention"
-RATES = frozenset({"unit_share", "repeat_rate", "retention"})
 TOP_TRIALS = 5
 _ABSENT = object()
 
@@ -72,7 +68,7 @@ class Param:
         return f"{self.key} in [{format_value(self.low)}, {format_value(self.high)}]"
 
 
-def search_space(cfg: CustsimConfig, overrides: Sequence[str] = ()) -> list[Param]:
+def search_space(cfg: OptimizeRun, overrides: Sequence[str] = ()) -> list[Param]:
     """The validated search space and settings of `cfg.optimize`.
 
     `overrides` is accepted for the CLI's preflight check and not needed here.
@@ -312,15 +308,6 @@ def best_message(summary: Mapping[str, Any]) -> str:
         f"no feasible trial: none of the {summary['complete']} complete trials kept "
         f"{summary['focal_firm']}'s retention >= {floor}"
     )
-
-
-def format_kpi(metric: str, value: float) -> str:
-    """Rates in %, CLV per customer with cents, money and units whole."""
-    if not np.isfinite(value):
-        return "n/a"
-    if metric in RATES:
-        return f"{100 * value:.1f}%"
-    return f"{value:,.{2 if metric == 'clv_per_customer' else 0}f}"
 
 
 def format_report(table: pd.DataFrame, summary: Mapping[str, Any], space: Sequence[Param]) -> str:

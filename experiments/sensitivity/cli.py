@@ -28,22 +28,29 @@ from joblib import Parallel, delayed
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from custsim.experiments.cli import exit_on_help, format_help, name_the_job
+from custsim.experiments.cli import (
+    exit_on_help,
+    fail,
+    format_help,
+    name_the_job,
+    preflight,
+    write_config,
+)
 from custsim.experiments.compare.cli import app_hydra_set_aside
-from custsim.experiments.run import fail, preflight
 from custsim.experiments.sensitivity import analysis as sa
+from custsim.experiments.sensitivity.config import (
+    CONFIG_NAME,
+    DEFAULT_SENSITIVITY_PARAMS,
+    SensitivityConfig,
+    SensitivityRun,
+)
 from custsim.experiments.sweeps.aggregate import describe_error
 from custsim.sim import results
 from custsim.sim.compose import compose_config
-from custsim.sim.config import (
-    DEFAULT_SENSITIVITY_PARAMS,
-    ConfigError,
-    CustsimConfig,
-    SensitivityConfig,
-    register_configs,
-    validate,
-)
+from custsim.sim.config import ConfigError, register_configs
+from custsim.sim.kpis import label
 from custsim.sim.runner import show_progress, simulate
+from custsim.sim.validation import validate
 
 PROG = "custsim-sensitivity"
 COMPLETE_MARKER = "indices.parquet"  # written last: a directory holding it is complete
@@ -51,7 +58,7 @@ SHOWN_ERRORS = 5
 register_configs()
 
 
-def check_sensitivity(cfg: CustsimConfig, overrides: Sequence[str] = ()) -> None:
+def check_sensitivity(cfg: SensitivityRun, overrides: Sequence[str] = ()) -> None:
     """Validate `cfg.sensitivity` against the composed config (preflight `check`).
 
     Raises:
@@ -78,7 +85,7 @@ def run_sample(overrides: Sequence[str], values: dict[str, float], outputs: Sequ
     """Compose and simulate one sample row; its focal KPIs, or NaNs and the error text."""
     try:
         with app_hydra_set_aside():
-            cfg = compose_config([*overrides, *sa.row_overrides(values)])
+            cfg = compose_config([*overrides, *sa.row_overrides(values)], CONFIG_NAME)
         run = simulate(replace(cfg, progress="off"), None)
     except Exception as err:  # a bad sample is recorded and reported, never fatal
         return dict.fromkeys(outputs, np.nan) | {"error": describe_error(err)}
@@ -87,7 +94,7 @@ def run_sample(overrides: Sequence[str], values: dict[str, float], outputs: Sequ
 
 
 def run_samples(
-    overrides: Sequence[str], rows: list[dict], cfg: CustsimConfig
+    overrides: Sequence[str], rows: list[dict], cfg: SensitivityRun
 ) -> list[dict[str, Any]]:
     """Every row's outputs, in sample order, on `sensitivity.n_jobs` local cores."""
     outputs = list(cfg.sensitivity.outputs)
@@ -105,7 +112,7 @@ def run_samples(
         return list(bar)
 
 
-def study(cfg: CustsimConfig, overrides: Sequence[str]) -> Study:
+def study(cfg: SensitivityRun, overrides: Sequence[str]) -> Study:
     """Sample, run every sample, and (when every run succeeded) compute the indices."""
     start = time.perf_counter()
     s = cfg.sensitivity
@@ -124,9 +131,9 @@ def study(cfg: CustsimConfig, overrides: Sequence[str]) -> Study:
     return Study(samples, indices, failed, time.perf_counter() - start)
 
 
-def write_study(result: Study, cfg: CustsimConfig, out: Path) -> None:
+def write_study(result: Study, cfg: SensitivityRun, out: Path) -> None:
     """config.yaml, samples.parquet, plots/indices.png and (last) indices.parquet."""
-    results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
+    write_config(cfg, out)
     results.write_parquet(result.samples, out / "samples.parquet")
     if result.indices is None:
         return
@@ -160,7 +167,7 @@ def plot_indices(indices: pd.DataFrame, method: str, path: Path) -> Path:
                 _sobol_panel(ax, rows, y, PALETTE)
             else:
                 _morris_panel(ax, rows, y, PALETTE)
-            ax.set_title(name)
+            ax.set_title(label(name, "firm"))
             ax.set_yticks(y, [labels[p] for p in params])
             ax.grid(axis="y", visible=False)
         np.atleast_1d(axes)[0].legend(loc="lower right", fontsize=8)
@@ -207,7 +214,7 @@ def format_indices(indices: pd.DataFrame, method: str) -> list[str]:
     return lines
 
 
-def header(result: Study, cfg: CustsimConfig) -> str:
+def header(result: Study, cfg: SensitivityRun) -> str:
     """What was analysed: method, parameters and ranges, runs, population, seed, time."""
     s = cfg.sensitivity
     params = sa.given_params(s)
@@ -230,7 +237,7 @@ def report_failures(result: Study) -> None:
     sys.exit(1)
 
 
-@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=CONFIG_NAME)
 def app(cfg: DictConfig) -> None:
     """Validate, run every sample, write the results and print the indices."""
     hc = HydraConfig.get()
@@ -293,7 +300,7 @@ def help_text() -> str:
 def main() -> None:
     """Console-script entry point: help, one-line config errors, then Hydra."""
     exit_on_help(sys.argv[1:], help_text)
-    preflight(sys.argv[1:], prog=PROG, check=check_sensitivity)
+    preflight(sys.argv[1:], prog=PROG, check=check_sensitivity, config_name=CONFIG_NAME)
     name_the_job(sys.argv, "sensitivity")
     app()
 

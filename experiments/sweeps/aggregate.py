@@ -54,10 +54,12 @@ from custsim.experiments.sweeps.job import (
 from custsim.experiments.sweeps.plan import PLAN_FILE, read_plan
 from custsim.experiments.sweeps.progress import SweepProgress
 from custsim.sim import results
+from custsim.sim.kpis import format_value
+from custsim.sim.kpis import label as kpi_label
 from custsim.sim.runner import show_progress
 
 FIXED_COLUMNS = ["job", "status", "error", "seed", "wall_seconds", "job_num"]
-FOCAL_KPIS = ("revenue", "margin", "units")
+PLOT_KPIS = ("revenue", "margin", "units")
 REPORT_KPIS = ("revenue", "margin", "units", "unit_share")
 CONFIDENCE = 0.95
 #: the sweep-level files `aggregate_sweep` writes (removed when a sweep (re)starts)
@@ -241,12 +243,12 @@ def plot_summary(summary: pd.DataFrame, path: Path) -> Path:
     from custsim.experiments.plots import PALETTE, closing_figure, save_png
 
     n = max(len(summary), 1)
-    with closing_figure(ncols=len(FOCAL_KPIS), figsize=(4.2 * len(FOCAL_KPIS), 2.2 + 0.35 * n)) as (
+    with closing_figure(ncols=len(PLOT_KPIS), figsize=(4.2 * len(PLOT_KPIS), 2.2 + 0.35 * n)) as (
         fig,
         axes,
     ):
         y = np.arange(len(summary))
-        for ax, kpi in zip(axes, FOCAL_KPIS, strict=True):
+        for ax, kpi in zip(axes, PLOT_KPIS, strict=True):
             col = f"focal.{kpi}"
             if f"{col}.mean" in summary:
                 mean = summary[f"{col}.mean"].to_numpy(dtype=float)
@@ -254,8 +256,8 @@ def plot_summary(summary: pd.DataFrame, path: Path) -> Path:
                 high = (summary[f"{col}.ci_high"].to_numpy(dtype=float) - mean).clip(min=0)
                 err = np.nan_to_num(np.vstack([low, high]))
                 ax.errorbar(mean, y, xerr=err, fmt="o", color=PALETTE[0], capsize=4)
-            ax.set_title(f"focal firm {kpi}")
-            ax.set_yticks(y, summary["config"] if kpi == FOCAL_KPIS[0] else [""] * len(y))
+            ax.set_title(f"focal firm {kpi_label(kpi, 'firm')}")
+            ax.set_yticks(y, summary["config"] if kpi == PLOT_KPIS[0] else [""] * len(y))
             ax.set_ylim(-0.6, len(y) - 0.4)
             ax.invert_yaxis()
         fig.suptitle(f"Mean per configuration with {CONFIDENCE:.0%} CI across seeds")
@@ -293,14 +295,6 @@ def aggregate_sweep(sweep_dir: Path) -> dict[str, Any]:
     }
 
 
-def _fmt(value: float, kpi: str) -> str:
-    if math.isnan(value):
-        return "-"
-    if kpi.endswith(("share", "rate", "retention")):
-        return f"{value:.1%}"
-    return f"{value:,.0f}"
-
-
 def format_report(agg: dict[str, Any], sweep_dir: Path) -> str:
     """Configurations x the focal firm's key KPIs (mean [95% CI]) and the failed jobs."""
     summary = agg["summary"]
@@ -314,7 +308,8 @@ def format_report(agg: dict[str, Any], sweep_dir: Path) -> str:
             mean, low, high = (
                 row.get(f"focal.{kpi}.{s}", math.nan) for s in ("mean", "ci_low", "ci_high")
             )
-            cells += f"  {f'{_fmt(mean, kpi)} [{_fmt(low, kpi)}, {_fmt(high, kpi)}]':>30}"
+            mean, low, high = (format_value(kpi, v, missing="-") for v in (mean, low, high))
+            cells += f"  {f'{mean} [{low}, {high}]':>30}"
         lines.append(cells)
     table, failed = agg["results"], agg["failed"]
     lines += ["", job_counts(table)]
