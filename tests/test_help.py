@@ -133,3 +133,18 @@ def test_format_help_layout():
     assert examples(text) == ["  tool x=1", "  tool x=2", "  tool x=3"]
     assert text.endswith("Outputs: nowhere.\n")
     assert "Config groups" not in text and "Hydra flags" not in text
+
+
+def test_dashboard_help_has_examples_and_every_guided_experiment(tmp_path):
+    from custsim.experiments.dashboard.presets import PRESETS
+
+    proc = help_of("custsim-dashboard", "--help", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert text.startswith("usage: custsim-dashboard ")
+    block = text.split("\nexamples:\n", 1)[1].split("\n\n", 1)[0]
+    assert len(block.splitlines()) >= 3
+    assert all(line.startswith("  custsim-dashboard") for line in block.splitlines())
+    for preset in PRESETS:
+        assert f"?preset={preset.key} " in text and preset.title in text
+    assert list(tmp_path.iterdir()) == []  # help serves nothing and writes nothing

@@ -1,6 +1,7 @@
 """`custsim-dashboard`: the classroom dashboard in the browser (Mesa SolaraViz on a Solara server).
 
     custsim-dashboard                     # serves http://localhost:8765 and opens a browser
+    custsim-dashboard --help              # options, examples, the guided experiments
     custsim-dashboard --port 9000 --no-open
     custsim-dashboard --host 0.0.0.0      # reachable from the students' machines
 
@@ -27,11 +28,32 @@ SERVER_ENV = {  # defaults; a value already in the environment wins
 }
 
 
+EXAMPLES = (
+    ("custsim-dashboard", "serve http://localhost:8765 and open it in a browser"),
+    ("custsim-dashboard --port 9000 --no-open", "another port, no browser"),
+    ("custsim-dashboard --host 0.0.0.0", "reachable from the students' machines"),
+)
+
+
+def epilog() -> str:
+    """Examples, and the guided experiments with the address that opens each one."""
+    from custsim.experiments.dashboard.presets import PRESETS
+
+    width = max(len(cmd) for cmd, _ in EXAMPLES) + 2
+    lines = ["examples:", *(f"  {cmd:<{width}}{what}" for cmd, what in EXAMPLES)]
+    lines += ["", "guided experiments (the page's 'Things to try'; open one directly):"]
+    lines += [f"  http://HOST:PORT/?preset={p.key:<14} {p.title}" for p in PRESETS]
+    return "\n".join(lines)
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line: host, port, whether to open a browser."""
     parser = argparse.ArgumentParser(
         prog="custsim-dashboard",
-        description="custsim in the browser: sliders, live charts and guided experiments.",
+        description="custsim in the browser: sliders, live charts and guided experiments.\n"
+        "Each browser tab runs its own model; every control shows its value and unit.",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="localhost", help="interface to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
