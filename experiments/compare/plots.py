@@ -22,7 +22,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import StrMethodFormatter
 
 from custsim.experiments.plots import PALETTE, PROMO_ALPHA, closing_figure, promo_spans, save_png
-from custsim.sim.kpis import kpi
+from custsim.sim.kpis import UNIT_FORMATS, kpi
 
 UP, DOWN, NEUTRAL = PALETTE[0], PALETTE[5], "0.6"  # blue, vermillion, grey
 POLICY_COLOR, BASELINE_COLOR = PALETTE[0], PALETTE[1]
@@ -128,7 +128,7 @@ def plot_decomposition(table: pd.DataFrame, labels: Labels, path: Path) -> Path:
         ax.axhline(0, color="0.2", lw=0.9)
         ax.set_xticks([0, 1], ["bump B", "B = S + T + E"])
         ax.set_xlim(-0.6, 2.4)
-        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+        ax.yaxis.set_major_formatter(StrMethodFormatter(f"{{x:{UNIT_FORMATS['units']}}}"))
         ax.set_ylabel(f"extra units of firm {labels.focal}")
         ax.set_title(
             f"Where firm {labels.focal}'s promotion units came from "

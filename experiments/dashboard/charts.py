@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from custsim.experiments.dashboard.network_view import draw_network
 from custsim.experiments.plots import firm_colors
+from custsim.sim.kpis import label
 
 if TYPE_CHECKING:
     from custsim.experiments.dashboard.model import DashboardModel
@@ -81,7 +82,7 @@ def sales_share(model: CustsimModel) -> Figure:
     shade_promotions(units_ax, model, focal, colours[names[focal]])
     units_ax.set_ylim(0, max(10.0, float(units.max(initial=0.0)) * 1.1))
     units_ax.set_ylabel("units / day", fontsize=8)
-    share_ax.set_ylabel("unit share", fontsize=8)
+    share_ax.set_ylabel(label("unit_share"), fontsize=8)
     share_ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     share_ax.set_ylim(0, 1)
     units_ax.legend(fontsize=7, ncols=len(names), loc="upper right")

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from custsim.sim.kpis import label
+
 if TYPE_CHECKING:
     from custsim.sim.model import CustsimModel
 
@@ -73,7 +75,7 @@ def readouts(model: CustsimModel) -> list[str]:
     focal = model.cfg.market.focal
     out = []
     if (share := focal_share(model)) is not None:
-        out.append(f"{focal}'s unit share so far {share:.0%}")
+        out.append(f"{focal}'s {label('unit_share')} so far {share:.0%}")
     if (ref := focal_reference(model)) is not None:
         regular = model.regular_prices[focal_index(model)]
         out.append(f"{focal}'s reference price {ref:.2f} (regular {regular:.2f})")
