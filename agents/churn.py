@@ -15,7 +15,7 @@ Dropout: after each shopping occasion an active customer leaves for good with
 the BG/NBD dropout probability p_i (Fader, Hardie & Lee 2005) raised by
 dissatisfaction; kappa = 0 gives BG/NBD exactly.
 
-In a contract setting (one renewal per period: `population.occasion_timing =
+In a contract setting (one renewal per period: `population.occasions.timing =
 regular`) with p_i ~ Beta(alpha, beta) and kappa = 0 this is the shifted-beta-
 geometric model of Fader & Hardie (2007, J. Interactive Marketing 21(1): 76):
 each customer's churn probability is constant, yet the cohort's retention rate

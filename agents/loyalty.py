@@ -43,7 +43,7 @@ Kivetz et al. 2006: members defect most right after a reward, when the goal
 is far): on a shopping trip that earns nothing with firm j, a member holding
 points gives up collecting with probability q * (1 - g), in proportion to the
 distance left (g = 0 when progress is hidden), and the points lapse.
-q is `population.goal_abandonment` (default 0: never).
+q is `population.loyalty.goal_abandonment` (default 0: never).
 
 Switching cost: points at stake make leaving a loss; the dropout hazard is
 divided by 1 + psi * lambda_i * (money value of the balance) / (mean regular price).
@@ -97,6 +97,7 @@ def points_utility(
     traits: dict[str, NDArray],
     daily_discount: float,
     loss_framed: bool,
+    probability_weighting: float = TK92_GAMMA_GAINS,
 ) -> NDArray[np.float64]:
     """V_points of the module docstring for one firm's programme.
 
@@ -111,6 +112,8 @@ def points_utility(
             dropout probability p), 'loss_aversion'.
         daily_discount: delta per day.
         loss_framed: whether messages frame unredeemed points as a loss.
+        probability_weighting: gamma of the weighting w (default: T&K 1992's median
+            for gains, `custsim.agents.prospect.TK92_GAMMA_GAINS` = 0.61).
 
     Returns:
         Utility of the points, per customer.
@@ -124,7 +127,7 @@ def points_utility(
         log_reach = log_reach - tau / expiry_days
     delay = np.where(tau > 0, traits["present_bias"], 1.0) * np.exp(tau * np.log(daily_discount))
     money = traits["points_value"] * np.asarray(earn) * (reward_value / threshold)
-    chance = weight_of_log(log_reach, TK92_GAMMA_GAINS)
+    chance = weight_of_log(log_reach, probability_weighting)
     value = traits["price_sensitivity"] * money * chance * delay
     if loss_framed:
         value = value * np.where(np.asarray(balance) > 0, traits["loss_aversion"], 1.0)

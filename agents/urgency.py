@@ -19,11 +19,18 @@ SCARCITY_SCALE = 10.0  # K0: "only 10 left" is half the maximal scarcity pull
 
 
 def offer_pull(
-    days_running: ArrayLike, deadline: ArrayLike, stock_left: ArrayLike, novelty_days: float
+    days_running: ArrayLike,
+    deadline: ArrayLike,
+    stock_left: ArrayLike,
+    novelty_days: float,
+    scarcity_scale: float = SCARCITY_SCALE,
 ) -> NDArray[np.float64]:
-    """Per firm: novelty + deadline urgency + scarcity (0 for firms with no running offer)."""
+    """Per firm: novelty + deadline urgency + scarcity (0 for firms with no running offer).
+
+    `novelty_days` is tau_n, `scarcity_scale` K0 (default `SCARCITY_SCALE`).
+    """
     days_running = np.asarray(days_running, dtype=float)
     novelty = np.exp(-days_running / novelty_days)  # exp(-inf) = 0 where nothing runs
     countdown = 1.0 / (1.0 + np.asarray(deadline, dtype=float))
-    scarcity = SCARCITY_SCALE / (SCARCITY_SCALE + np.asarray(stock_left, dtype=float))
+    scarcity = scarcity_scale / (scarcity_scale + np.asarray(stock_left, dtype=float))
     return novelty + countdown + scarcity

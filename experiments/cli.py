@@ -8,7 +8,13 @@ Hydra's own `--help` prints the whole composed config, hundreds of lines; the
 Hydra commands print this text instead, before Hydra starts (`exit_on_help`),
 and keep Hydra's `--hydra-help`.
 
-Only the standard library and PyYAML are imported here: help must be fast.
+Also what every command shares around a run: `fail` (the one-line error and
+exit status), `preflight` (compose and check a command line before Hydra starts),
+the Hydra override checks, and the completion-marker convention (`write_config`
+first, the command's marker file last: a directory holding the marker is complete).
+
+Only the standard library and PyYAML are imported here (the engine is imported
+inside `preflight` and `write_config`): help must be fast.
 """
 
 from __future__ import annotations
@@ -20,11 +26,15 @@ import textwrap
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import yaml
 
 from custsim.sim.groups import Group, config_groups
-from custsim.sim.rules import cut
+from custsim.sim.rules import cut, shorten_values
+
+if TYPE_CHECKING:
+    from custsim.sim.config import CustsimConfig
 
 HELP_FLAGS = frozenset({"-h", "--help"})
 WIDTH = 100
@@ -207,3 +217,70 @@ def hydra_problems(args: Sequence[str]) -> list[str]:
         problems.append(launcher_problem(given.pop("hydra/launcher")))
     problems += [directory_problem(key, value) for key, value in given.items()]
     return [p for p in problems if p is not None]
+
+
+# What the commands share around a run: the error line, the check before Hydra, the outputs.
+
+
+def fail(
+    err: Exception | str, prog: str = "custsim", what: str = "config error", status: int = 2
+) -> NoReturn:
+    """Print each line of `err` as '<prog>: <what>: <line>' (long values cut); exit `status`.
+
+    Exit status 2 is bad input (nothing ran), 1 a run or a job that failed.
+    """
+    prefix = f"{prog}: {what}: " if what else f"{prog}: "
+    for line in str(err).splitlines() or [""]:
+        print(prefix + shorten_values(line), file=sys.stderr)
+    sys.exit(status)
+
+
+def preflight(
+    args: list[str],
+    prog: str = "custsim",
+    check: Callable[[CustsimConfig, list[str]], object] | None = None,
+    config_name: str = "config",
+) -> None:
+    """Compose and validate a plain single run's overrides before Hydra starts.
+
+    First, for every command line, the launcher's plugin and the output
+    directories (`hydra_problems`). Runs with Hydra flags (-m, --cfg, -cn ...)
+    and named sweeps (`sweep=...`) then go straight to Hydra; the custsim
+    sweeper plans and checks every job. `config_name` is the command's root
+    config (`conf/<config_name>.yaml`). `check(cfg, overrides)`, if given, is a
+    command's own further check; it raises ConfigError like the rest.
+    """
+    from custsim.policies.registry import alias_notices
+    from custsim.sim.config import ConfigError
+
+    for line in alias_notices(args):  # policy=none is an alias of policy=edlp
+        print(f"{prog}: {line}", file=sys.stderr)
+    problems = hydra_problems(args)
+    if problems:
+        fail("\n".join(problems), prog)
+    if any(a.startswith("-") or a.lstrip("+").startswith("sweep=") for a in args):
+        return  # Hydra flags and named sweeps: Hydra and the sweeper check each job
+    from custsim.sim.compose import compose_config  # the engine: on running, not for --help
+    from custsim.sim.runner import make_policies
+
+    overrides = [a for a in args if not a.lstrip("+~").startswith("hydra")]
+    try:
+        cfg = compose_config(overrides, config_name)
+        make_policies(cfg)
+        if check is not None:
+            check(cfg, overrides)
+    except ConfigError as err:
+        fail(err, prog)
+
+
+def write_config(cfg: CustsimConfig, out: Path) -> None:
+    """`out/config.yaml`: the command's validated root config, the first file it writes.
+
+    Every command writes its marker file (its `COMPLETE_MARKER`) last, so a directory
+    holding the marker is complete.
+    """
+    from omegaconf import OmegaConf
+
+    from custsim.sim import results
+
+    results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")

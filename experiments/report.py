@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from custsim.experiments.cli import exit_on_help, format_help
+from custsim.experiments.cli import exit_on_help, fail, format_help
 
 PROG = "custsim-report"
 
@@ -38,7 +38,11 @@ def help_text() -> str:
             (f"{PROG} $(ls -d multirun/*/* | tail -1)", "the latest sweep"),
             (f"custsim -m seed=0,1 hydra.sweep.dir=sw && {PROG} sw", "a sweep, then its report"),
         ],
-        notes=["Exit status 2 when SWEEP_DIR is not a directory or holds no custsim jobs."],
+        notes=[
+            "Exit status: 0 when every job of the sweep is ok, 1 when a job failed or did not "
+            "finish (the last line names failed.csv, as the sweep's own), 2 when SWEEP_DIR is "
+            "not a directory or holds no custsim jobs."
+        ],
         groups=False,
         hydra=False,
     )
@@ -60,13 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sweep_dir: Path = args.sweep_dir
     if not sweep_dir.is_dir():
-        print(f"{PROG}: error: {sweep_dir}: not a directory", file=sys.stderr)
-        return 2
+        fail(f"{sweep_dir}: not a directory", PROG, "error")
     if not job_names(sweep_dir, read_plan(sweep_dir)):  # neither planned nor found
-        print(f"{PROG}: error: {sweep_dir}: no custsim job directories", file=sys.stderr)
-        return 2
-    print(format_report(aggregate_sweep(sweep_dir), sweep_dir))
-    return 0
+        fail(f"{sweep_dir}: no custsim job directories", PROG, "error")
+    agg = aggregate_sweep(sweep_dir)
+    print(format_report(agg, sweep_dir))  # a failed job's last line names failed.csv
+    return 1 if len(agg["failed"]) else 0
 
 
 def cli() -> None:

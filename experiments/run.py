@@ -13,30 +13,40 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from custsim.experiments.cli import exit_on_help, format_help, hydra_problems
+from custsim.experiments.cli import exit_on_help, fail, format_help, preflight
 from custsim.experiments.run_summary import format_summary
 from custsim.experiments.sweeps.progress import record_job
-from custsim.sim.compose import compose_config
-from custsim.sim.config import ConfigError, CustsimConfig, register_configs, validate
-from custsim.sim.rules import shorten_values
+from custsim.sim.config import ConfigError, CustsimConfig, register_configs
+from custsim.sim.validation import validate
+
+if TYPE_CHECKING:
+    from custsim.sim.runner import RunResult
 
 register_configs()
 
 
-def fail(err: ConfigError, prog: str = "custsim") -> None:
-    """Print each problem on one line (long values cut), prefixed with the command, exit 2."""
-    for line in str(err).splitlines():
-        print(f"{prog}: config error: {shorten_values(line)}", file=sys.stderr)
-    sys.exit(2)
+def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
+    """Run `cfg`; write its results and figures into `out_dir` if given (`custsim.simulate`).
+
+    The engine's `custsim.sim.runner.simulate` with the run's figures
+    (`custsim.experiments.plots.draw_run_figures`, drawn unless `plots=false`).
+    """
+    from custsim.sim import runner  # the engine: imported on running, not for --help
+
+    if out_dir is None:
+        return runner.simulate(cfg)
+    from custsim.experiments.plots import draw_run_figures  # matplotlib: only when drawing
+
+    return runner.simulate(cfg, out_dir, figures=draw_run_figures)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")
@@ -49,7 +59,6 @@ def app(cfg: DictConfig) -> None:
     from custsim.experiments.sweeps import (
         job as sweep_job,  # the engine: imported on running, not for --help
     )
-    from custsim.sim.runner import simulate
 
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
@@ -86,40 +95,6 @@ def app(cfg: DictConfig) -> None:
         record_job(Path(hc.sweep.dir), hc.sweep.subdir, "ok", seconds)
         return
     print(format_summary(run))
-
-
-def preflight(
-    args: list[str],
-    prog: str = "custsim",
-    check: Callable[[CustsimConfig, list[str]], object] | None = None,
-) -> None:
-    """Compose and validate a plain single run's overrides before Hydra starts.
-
-    First, for every command line, the launcher's plugin and the output
-    directories (`custsim.experiments.cli`). Runs with Hydra flags (-m, --cfg, -cn ...)
-    and named sweeps (`sweep=...`) then go straight to Hydra; the custsim
-    sweeper plans and checks every job. `check(cfg, overrides)`, if given, is a
-    command's own further check; it raises ConfigError like the rest.
-    """
-    from custsim.policies.registry import alias_notices
-
-    for line in alias_notices(args):  # policy=none is an alias of policy=edlp
-        print(f"{prog}: {line}", file=sys.stderr)
-    problems = hydra_problems(args)
-    if problems:
-        fail(ConfigError("\n".join(problems)), prog)
-    if any(a.startswith("-") or a.lstrip("+").startswith("sweep=") for a in args):
-        return  # Hydra flags and named sweeps: Hydra and the sweeper check each job
-    from custsim.sim.runner import make_policies  # the engine: imported on running, not for --help
-
-    overrides = [a for a in args if not a.lstrip("+~").startswith("hydra")]
-    try:
-        cfg = compose_config(overrides)
-        make_policies(cfg)
-        if check is not None:
-            check(cfg, overrides)
-    except ConfigError as err:
-        fail(err, prog)
 
 
 def help_text() -> str:

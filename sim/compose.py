@@ -13,11 +13,12 @@ from functools import cache
 from hydra import compose, initialize_config_module
 from hydra.errors import MissingConfigException
 from omegaconf import DictConfig
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from custsim.sim.config import ConfigError, CustsimConfig, register_configs, validate
+from custsim.sim.config import MOVED_KEYS, ConfigError, CustsimConfig, register_configs
 from custsim.sim.rules import cut, shorten_values
 from custsim.sim.traits import unknown_trait
+from custsim.sim.validation import validate
 
 CONFIG_MODULE = "custsim.conf"
 CONFIG_NAME = "config"
@@ -28,22 +29,31 @@ def override_key(override: str) -> str:
     return override.lstrip("+~").split("=", 1)[0]
 
 
-def compose_raw(overrides: Sequence[str] = ()) -> DictConfig:
-    """The composed (unvalidated) config for `overrides`, as `custsim` would build it."""
+def compose_raw(overrides: Sequence[str] = (), config_name: str = CONFIG_NAME) -> DictConfig:
+    """The composed (unvalidated) config for `overrides`, as the command would build it.
+
+    `config_name`: the root config, `conf/<config_name>.yaml`: `config` for a run
+    (`CustsimConfig`), or a tool's own root (`compare`, `optimize`, `sensitivity`,
+    `findings`: the run's config plus the tool's block), whose schema the tool's
+    config module registers when imported.
+    """
     register_configs()
     with initialize_config_module(CONFIG_MODULE, version_base="1.3"):
-        return compose(CONFIG_NAME, overrides=list(overrides))
+        return compose(config_name, overrides=list(overrides))
 
 
-def compose_config(overrides: Sequence[str] = ()) -> CustsimConfig:
-    """Compose and validate; every failure is a `ConfigError` with one line per problem."""
+def compose_config(overrides: Sequence[str] = (), config_name: str = CONFIG_NAME) -> CustsimConfig:
+    """Compose `conf/<config_name>.yaml` with `overrides` and validate it (any root's schema).
+
+    Every failure is a `ConfigError` with one line per problem.
+    """
     schema = next((o for o in overrides if _group_option(o)[1].endswith("_schema")), None)
     if schema is not None:  # the policies' schemas are in the policy group, but not options
         raise ConfigError(_options_line(schema, _group_option(schema)[0]))
     try:
-        cfg = compose_raw(overrides)
+        cfg = compose_raw(overrides, config_name)
     except Exception as err:  # Hydra and OmegaConf raise several exception types
-        raise ConfigError(describe_composition_error(err, overrides)) from err
+        raise ConfigError(describe_composition_error(err, overrides, config_name)) from err
     return validate(cfg)
 
 
@@ -83,7 +93,9 @@ def _last_given(overrides: Sequence[str], key: str) -> str:
     return key
 
 
-def describe_composition_error(err: Exception, overrides: Sequence[str]) -> str:
+def describe_composition_error(
+    err: Exception, overrides: Sequence[str], config_name: str = CONFIG_NAME
+) -> str:
     """One line naming the override used (key and value) and what is allowed."""
     if isinstance(err, MissingConfigException) and err.options:
         group, _, option = (err.missing_cfg_file or "").rpartition("/")
@@ -94,18 +106,44 @@ def describe_composition_error(err: Exception, overrides: Sequence[str]) -> str:
         cause = cause.__cause__
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
         given = _last_given(overrides, cause.full_key)
-        firm = _unknown_firm(override_key(given), overrides)
+        firm = _unknown_firm(override_key(given), overrides, config_name)
         if firm is not None:
             return firm
         trait = unknown_trait(given)  # population.traits.<no such trait>
         if trait is not None:
             return trait
+        moved = moved_key(given)  # a key that moved into a mechanism's block
+        if moved is not None:
+            return moved
+        if isinstance(cause, ConfigKeyError | ConfigAttributeError):  # compare.* in a plain run
+            return shorten_values(_no_such_key(given, cause))
         first = str(cause.msg if hasattr(cause, "msg") else cause).splitlines()[0]
         return shorten_values(f"{cut(given)}: {first}")
     return shorten_values(" ".join(str(err).split()))
 
 
-def _unknown_firm(key: str, overrides: Sequence[str]) -> str | None:
+def _no_such_key(given: str, cause: OmegaConfBaseException) -> str:
+    """'KEY=VALUE: no such key; <parent> keys are: ...', as validation words an unknown key."""
+    node = getattr(cause, "parent_node", None)
+    parent = node if isinstance(node, DictConfig) else None
+    where = str(parent._get_full_key(None)) if parent is not None else ""
+    names = [str(k) for k in (parent or {}) if k not in ("_target_", "hydra")]
+    keys = f"{where} keys" if where else "root keys"
+    return f"{cut(given)}: no such key; {keys} are: {', '.join(names) or '(none)'}"
+
+
+def moved_key(override: str) -> str | None:
+    """The one line for a key that moved into a mechanism's block (`MOVED_KEYS`), else None.
+
+    'population.storage_limit=4' -> 'population.storage_limit=4: moved to
+    population.inventory.capacity'.
+    """
+    given = override.lstrip("+~")
+    new = MOVED_KEYS.get(override_key(given))
+    return None if new is None else f"{cut(given)}: moved to {new}"
+
+
+def _unknown_firm(key: str, overrides: Sequence[str], config_name: str) -> str | None:
     """The no-such-firm line when `key` sets something of a firm the market does not have."""
     parts = key.split(".")
     if len(parts) < 3 or parts[:2] != ["market", "firms"]:
@@ -115,7 +153,7 @@ def _unknown_firm(key: str, overrides: Sequence[str]) -> str | None:
     prefix = f"market.firms.{parts[2]}"
     rest = [o for o in overrides if not f"{override_key(o)}.".startswith(f"{prefix}.")]
     try:
-        known = list(compose_raw(rest).market.firms)
+        known = list(compose_raw(rest, config_name).market.firms)
     except Exception:  # the other overrides fail too: the original message is the clearer one
         return None
     return None if parts[2] in known else no_such_firm(parts[2], ", ".join(known))

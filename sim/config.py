@@ -17,12 +17,10 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig
 
 from custsim.agents.population import FAMILIES
-from custsim.sim.kpis import FOCAL_KPIS
 from custsim.sim.rules import (
     MAX_DAYS,
     MAX_INT64,
     MAX_MONEY,
-    MAX_NUMPY_SEED,
     Rule,
     bounded,
     days,
@@ -245,79 +243,6 @@ class NetworkConfig:
 
 
 @dataclass
-class CompareConfig:
-    """Settings of `custsim-compare`: the baseline policy and the number of paired replications."""
-
-    baseline: str = "edlp"  # a policy option (conf/policy/ or a registered schema)
-    replications: int = bounded(10, 2, cap=100_000)
-
-
-#: searched when `optimize.params` is not given: the focal firm's best everyday price
-DEFAULT_OPTIMIZE_PARAMS = {"market.firms.A.price": [6.0, 10.0]}
-#: analysed when `sensitivity.params` is not given: what matters at a constant price (EDLP,
-#: the default policy; loss aversion matters only once prices move, e.g. policy=hi_lo)
-DEFAULT_SENSITIVITY_PARAMS = {
-    "population.traits.price_sensitivity.mean": [0.25, 0.65],  # every segment's
-    "population.traits.social_weight.mean": [0.0, 1.0],
-    "market.firms.A.price": [6.5, 9.5],
-}
-
-
-@dataclass
-class OptimizeConfig:
-    """Settings of `custsim-optimize`: which parameters to search, for what, how long.
-
-    `params` maps a config key to its [low, high] search range (integers when
-    both ends are integers; `Any`, so that an override replaces the default
-    search space instead of merging into it). The objective is a focal-firm
-    KPI averaged over `replications` seeds per trial, maximised subject to
-    focal retention >= `min_retention` (when set).
-    """
-
-    params: Any = None  # None: DEFAULT_OPTIMIZE_PARAMS
-    objective: str = one_of("margin", *FOCAL_KPIS)
-    min_retention: float | None = bounded(None, 0.0, 1.0, nullable=True)
-    trials: int = bounded(30, 1, cap=1_000_000)
-    replications: int = bounded(2, 1, cap=100_000)
-    sampler_seed: int = bounded(0, 0, cap=MAX_NUMPY_SEED)
-
-
-@dataclass
-class SensitivityConfig:
-    """Settings of `custsim-sensitivity`: global sensitivity analysis with SALib.
-
-    `params` maps a config key to its [low, high] range (`Any`: an override
-    replaces the default instead of merging into it); `method` is Sobol
-    (Saltelli sampling, first and total order, `samples` base samples:
-    N (D + 2) runs) or Morris (`samples` trajectories: N (D + 1) runs);
-    `outputs` are focal-firm KPIs.
-    """
-
-    params: Any = None  # None: DEFAULT_SENSITIVITY_PARAMS
-    method: str = one_of("sobol", "sobol", "morris")
-    samples: int = bounded(64, 2, cap=1_000_000)
-    outputs: list[str] = field(default_factory=lambda: ["margin", "units", "retention"])
-    n_jobs: int = bounded(2, 1, cap=4096)
-    sample_seed: int = bounded(0, 0, cap=MAX_NUMPY_SEED)
-
-
-@dataclass
-class FindingConfig:
-    """A named experiment that reproduces a published finding (`conf/experiment/*.yaml`).
-
-    `name` selects the analysis module `custsim.experiments.findings.<name>`; it runs
-    `seeds` replications (seeds seed, ..., seed + seeds - 1); `fast` holds the
-    overrides that shrink it for the fast test; `params` are the analysis's own
-    settings (documented in its module).
-    """
-
-    name: str = ""
-    seeds: int = bounded(5, 1, cap=1_000_000)
-    fast: list[str] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
 class CustsimConfig:
     """Root configuration of one simulation run."""
 
@@ -332,10 +257,6 @@ class CustsimConfig:
     market: MarketConfig = MISSING
     network: NetworkConfig = MISSING
     policy: Any = policy_field(MISSING)
-    compare: CompareConfig = field(default_factory=CompareConfig)
-    optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
-    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
-    finding: FindingConfig = field(default_factory=FindingConfig)
 
 
 def register_configs() -> None:

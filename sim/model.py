@@ -97,8 +97,7 @@ class CustsimModel(mesa.Model):
             Firm(self, spec, policies[spec.name], rng)
             for spec, rng in zip(specs, streams.firms, strict=True)
         ]
-        self.terms = shelf.utility_terms(cfg.population.framing)
-        self.storage = shelf.Storage(cfg.population.storage_limit, cfg.population.inventory_weight)
+        self.terms = shelf.utility_terms(cfg.population.framing, cfg.population.loyalty)
         self.purchase_log = PurchaseLog() if cfg.record_purchases else None
         self._customers: dict[int, Customer] = {}
         self.offers: Offers | None = None
@@ -115,12 +114,11 @@ class CustsimModel(mesa.Model):
         state = CustomerState.initial(
             traits,
             regular,
-            pop.initial_inventory_days,
+            pop.inventory.initial_days,
             streams.population,
-            regular=pop.occasion_timing == "regular",
+            regular=pop.occasions.timing == "regular",
         )
-        daily_discount = (1.0 + pop.annual_time_preference) ** (-1.0 / 365.0)
-        return Population(traits, state, graph, daily_discount)
+        return Population(traits, state, graph)
 
     # -- views on the population and the market ---------------------------------
     @property
@@ -189,7 +187,7 @@ class CustsimModel(mesa.Model):
             self.market.ledger,
             self.population.state,
             self.market.unit_costs,
-            self.cfg.population.goal_abandonment,
+            self.cfg.population.loyalty,
             self.features.goal_abandonment,
         )
         for firm, outcome in zip(self.firms, outcomes, strict=True):
@@ -233,19 +231,22 @@ class CustsimModel(mesa.Model):
 
     def offer_pull(self, offers: Offers) -> NDArray[np.float64]:
         """The day's urgency pull of each firm's offer (`custsim.agents.urgency`), once a day."""
+        block = self.cfg.population.urgency
         return urgency.offer_pull(
             offers.days_running,
             offers.deadline,
             offers.stock_limit,
-            self.cfg.population.novelty_days,
+            block.novelty_days,
+            block.scarcity_scale,
         )
 
     def arrive(self, day: int, offers: Offers, pull: NDArray[np.float64]) -> NDArray[np.int64]:
         """Step 2: win-backs return, offers prompt extra trips, then today's shoppers."""
-        pop, streams = self.population, self.features
+        pop, streams, pcfg = self.population, self.features, self.cfg.population
         if offers.has_targeting:
-            response = self.cfg.population.winback_response
-            arrival.win_back(pop.state, self.regular_prices, offers, response, day, streams.winback)
+            arrival.win_back(
+                pop.state, self.regular_prices, offers, pcfg.winback, day, streams.winback
+            )
         arrival.offer_trips(pop.state, pop.traits, pull, day, streams.offer_trips)
         shoppers = arrival.shoppers_today(pop.state, day)
         if any(t is not None and t.tier_thresholds for t in offers.loyalty):
@@ -255,7 +256,7 @@ class CustsimModel(mesa.Model):
                 ShopperTraits(pop.traits, shoppers),
                 day,
                 offers,
-                self.cfg.population.satisfaction_memory,
+                pcfg.satisfaction,
             )
         return shoppers
 
@@ -274,7 +275,6 @@ class CustsimModel(mesa.Model):
             regular_prices=self.regular_prices,
             social_signal=pop.state.social_signal if pop.graph.n_edges else None,
             ledger=self.ledger,
-            daily_discount=pop.daily_discount,
         )
 
     def choose(
@@ -289,7 +289,13 @@ class CustsimModel(mesa.Model):
         view = self.shelf_view(shoppers, offers, pull)
         stock = aftermath.arrival_stock(self.state, self.traits, shoppers, day)
         return shelf.choose(
-            view, self.terms, stock, self.storage, self.launch, draws.choice, draws.quantity
+            view,
+            self.terms,
+            stock,
+            self.cfg.population.inventory,
+            self.launch,
+            draws.choice,
+            draws.quantity,
         )
 
     def update_customers(
@@ -299,9 +305,7 @@ class CustsimModel(mesa.Model):
         pop, pcfg = self.population, self.cfg.population
         seen = encoded_prices(pcfg.framing, basket.prices, offers, self.regular_prices)
         aftermath.update_references_and_stock(pop.state, pop.traits, basket, seen, day)
-        felt = aftermath.update_satisfaction(
-            pop.state, pop.traits, basket, pcfg.satisfaction_memory
-        )
+        felt = aftermath.update_satisfaction(pop.state, pop.traits, basket, pcfg.satisfaction)
         if pop.graph.n_edges:
             aftermath.spread_social_signals(
                 pop.state, pop.graph, pop.inv_degree, self.cfg.network, day, basket, felt
@@ -310,18 +314,16 @@ class CustsimModel(mesa.Model):
         aftermath.update_history(pop.state, self.unit_costs, discount, day, basket)
         if self.launch is not None:
             self.launch.end_of_day(day, basket)
+        who = basket.shoppers
         aftermath.dropout_and_next_occasion(
             pop.state,
             pop.traits,
-            self.ledger,
-            offers,
             day,
-            basket.shoppers,
-            draws.dropout,
-            draws.gaps,
-            pcfg.switching_cost_weight,
-            float(self.regular_prices.mean()),
-            pcfg.occasion_timing == "regular",
+            who,
+            draws,
+            loyalty.PointsAtStake.of(self.ledger, who, offers, self.regular_prices),
+            pcfg.loyalty,
+            pcfg.occasions,
         )
 
     def record(

@@ -1,8 +1,8 @@
 """The customers' side of the model: latent traits, changing state and the social graph.
 
-`n_active` is derived from the state (never a counter kept by hand), and the
-customers' daily time-preference factor delta = (1 + annual rate)^(-1 / 365)
-(the discounting of a points reward still to come) is computed once here.
+`n_active` is derived from the state (never a counter kept by hand). The
+population-wide constants of each mechanism are its config block
+(`custsim.sim.config.PopulationConfig`), read by the stage that uses them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ class Population:
         traits: latent traits (fixed for the run).
         state: what changes as the run goes (`CustomerState`).
         graph: the social network (CSR).
-        daily_discount: delta, one day's discount factor of a future reward to the customer.
         inv_degree: (n,) 1 / max(degree, 1), the per-neighbour weight of a social signal.
 
     """
@@ -33,7 +32,6 @@ class Population:
     traits: Traits
     state: CustomerState
     graph: Graph
-    daily_discount: float
     inv_degree: NDArray[np.float64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -69,9 +69,11 @@ class CustomerState:
         The first occasion and the stock at home are drawn so that the market
         starts near its steady state: the first occasion after an exponential
         wait (the occasion process is Poisson, so memoryless), stock uniform on
-        [0, 2 * days * consumption]. With `regular` occasions (one every 1 / mu
-        days) the first comes after a uniform wait on [0, 1 / mu), the phase of
-        a renewal process with fixed gaps in its steady state.
+        [0, 2 * days * consumption] (`initial_inventory_days`:
+        `population.inventory.initial_days`). With `regular` occasions (one every
+        1 / mu days, `population.occasions.timing = regular`) the first comes
+        after a uniform wait on [0, 1 / mu), the phase of a renewal process with
+        fixed gaps in its steady state.
         """
         j, n = traits.taste.shape
         dtype = traits.taste.dtype

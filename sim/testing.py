@@ -12,9 +12,13 @@ from custsim.sim.config import CustsimConfig
 SMALL = ["population.size=2000", "steps=60", "progress=off"]
 
 
-def compose_config(*overrides: str) -> CustsimConfig:
-    """The validated config the CLI would run for these overrides."""
-    return _compose(overrides)
+def compose_config(*overrides: str, config_name: str = "config") -> CustsimConfig:
+    """The validated config the CLI would run for these overrides.
+
+    `config_name`: the root config (`conf/<config_name>.yaml`), e.g. "compare" for
+    `custsim-compare` (its tool's config module must be imported: it registers the schema).
+    """
+    return _compose(overrides, config_name)
 
 
 def small_config(*overrides: str) -> CustsimConfig:

@@ -14,7 +14,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from custsim.sim.config import ConfigError, CustsimConfig, Dist, TraitOverride
+from custsim.sim.config import MOVED_KEYS, ConfigError, CustsimConfig, Dist, TraitOverride
 from custsim.sim.market import FRAMES
 from custsim.sim.memory import memory_problem
 from custsim.sim.network import network_problem
@@ -34,7 +34,12 @@ def _unknown_keys(obj: Any, key: str) -> list[str]:
     allowed = ", ".join(n for n in names if n != "_target_") or "(none)"
     where = f"{key} keys" if key else "root keys"
     return [
-        f"{_join(key, k)}={shown(getattr(obj, k))}: no such key; {where} are: {allowed}"
+        f"{_join(key, k)}={shown(getattr(obj, k))}: "
+        + (
+            f"moved to {MOVED_KEYS[_join(key, k)]}"
+            if _join(key, k) in MOVED_KEYS
+            else f"no such key; {where} are: {allowed}"
+        )
         for k in extra
     ]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from custsim.experiments.cli import directory_problem, launcher_problem
-from custsim.experiments.run import preflight
+from custsim.experiments.cli import preflight
 from custsim.policies.registry import POLICY_SCHEMAS
 from custsim.sim import config as schema
 from custsim.sim import memory
@@ -22,6 +22,7 @@ from custsim.sim.compose import compose_raw
 from custsim.sim.config import ConfigError, Dist, FirmConfig
 from custsim.sim.rules import MAX_SHOWN
 from custsim.sim.testing import compose_config
+from custsim.sim.validation import validate
 
 VENV_BIN = Path(sys.executable).parent
 FIRMS_HINT = "(a new firm needs price, cost and quality: "
@@ -77,6 +78,37 @@ def test_unknown_nested_keys_are_refused_too():
     )
 
 
+@pytest.mark.parametrize("old", sorted(schema.MOVED_KEYS))
+def test_a_key_that_moved_into_a_block_says_where_it_went(old):
+    new = schema.MOVED_KEYS[old]
+    assert error_line(f"{old}=1") == f"{old}=1: moved to {new}"
+    assert error_line(f"+{old}=1") == f"{old}=1: moved to {new}"
+    value = "regular" if new.endswith("timing") else "1"
+    assert compose_config(f"{new}={value}") is not None  # the new key takes a value
+
+
+@pytest.mark.parametrize(
+    ("override", "line"),
+    [
+        (
+            "population.urgency.scarcity_scale=0",
+            "population.urgency.scarcity_scale=0.0: must be > 0",
+        ),
+        (
+            "population.loyalty.probability_weighting=0.2",
+            "population.loyalty.probability_weighting=0.2: must be in [0.28, 1]",
+        ),
+        ("population.occasions.timing=weekly", "population.occasions.timing='weekly': must be one"),
+        (
+            "population.inventory.full_stockpile_depth=0",
+            "full_stockpile_depth=0.0: must be in (0, 1]",
+        ),
+    ],
+)
+def test_a_bad_mechanism_block_value_is_one_line(override, line):
+    assert line in error_line(override)
+
+
 # -- non-finite, unbounded and overflowing values -------------------------------------------------
 
 BIG = "9" * 400
@@ -85,7 +117,10 @@ BIG = "9" * 400
 @pytest.mark.parametrize(
     ("overrides", "needle"),
     [
-        (["population.storage_limit=inf"], "population.storage_limit=inf: must be a finite number"),
+        (
+            ["population.inventory.capacity=inf"],
+            "population.inventory.capacity=inf: must be a finite number",
+        ),
         (["market.firms.A.cost=inf"], "market.firms.A.cost=inf: must be a finite number"),
         (["market.firms.A.quality=nan"], "market.firms.A.quality=nan: must be a finite number"),
         (["market.firms.A.price=1e300"], "market.firms.A.price=1e+300: must be <= "),
@@ -212,7 +247,7 @@ def test_a_run_that_cannot_fit_in_memory_is_refused(monkeypatch):
     assert line.startswith("population.size=2000000: the run needs about 4.")
     assert line.endswith("GB of memory (estimate, sim.memory), this machine has 1.0 GB")
     with pytest.raises(ConfigError, match="needs about"):  # a sweep job validates Hydra's config
-        schema.validate(compose_raw(["population.size=2000000"]))
+        validate(compose_raw(["population.size=2000000"]))
 
 
 def test_fifty_million_customers_are_refused_on_this_machine():

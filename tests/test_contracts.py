@@ -62,13 +62,13 @@ def test_regular_occasions_give_every_customer_exactly_one_renewal_a_year():
 
 
 def test_poisson_occasions_are_still_the_default():
-    assert compose_config([]).population.occasion_timing == "poisson"
+    assert compose_config([]).population.occasions.timing == "poisson"
     # nobody drops out: each customer's occasions on [0, T) are Poisson(mu_i T) with poisson
     # timing, exactly mu_i T = 3 with regular timing (one renewal a year)
     stay = [
         f"population.segments.{s}.dropout={{mean: 1e-9, sd: 0.0}}" for s in ("regular", "high_end")
     ]
-    poisson = contract_run(*stay, "population.occasion_timing=poisson")
+    poisson = contract_run(*stay, "population.occasions.timing=poisson")
     regular = contract_run(*stay)  # the subscribers preset renews regularly
     counts = {}
     for name, run in (("poisson", poisson), ("regular", regular)):

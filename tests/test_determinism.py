@@ -52,9 +52,9 @@ def replay_dynamics(seed: int, n_firms: int, occasions) -> np.random.Generator:
     "overrides",
     [
         (),
-        ("policy=retention", "population.winback_response=50"),  # win-backs
+        ("policy=retention", "population.winback.response=50"),  # win-backs
         ("policy=limited_offer",),  # offer-prompted trips
-        ("policy=stamp_card", "population.goal_abandonment=0.5"),  # goal abandonment
+        ("policy=stamp_card", "population.loyalty.goal_abandonment=0.5"),  # goal abandonment
         ("market.launch.brand=B", "market.launch.period_days=30"),  # launch awareness
     ],
 )

@@ -145,7 +145,7 @@ def test_retention_rises_with_tenure_although_churn_is_constant(churn):
 def test_poisson_occasions_would_fail_the_sbg(churn):
     """Negative control: exponential gaps between renewals break the sBG, and the check sees it."""
     poisson = run_finding(
-        "churn_heterogeneity", True, ["population.occasion_timing=poisson", "steps=730"]
+        "churn_heterogeneity", True, ["population.occasions.timing=poisson", "steps=730"]
     )
     _, gaps = survival_gaps(poisson.table, "regular")
     assert gaps.max() > 0.03

@@ -10,6 +10,7 @@ import optuna
 import pandas as pd
 import pytest
 
+from custsim.experiments.optimize.config import OptimizeConfig
 from custsim.experiments.optimize.search import (
     Param,
     best_summary,
@@ -18,7 +19,7 @@ from custsim.experiments.optimize.search import (
     trial_overrides,
     trials_frame,
 )
-from custsim.sim.config import ConfigError, OptimizeConfig
+from custsim.sim.config import ConfigError
 from custsim.sim.testing import compose_config
 
 VENV_BIN = Path(sys.executable).parent
@@ -37,7 +38,7 @@ def optimize_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_search_space_keeps_integer_keys_integer():
     overrides = ["policy=hi_lo", "optimize.params={policy.depth:[0.05,0.5],policy.every:[7,56]}"]
-    space = search_space(compose_config(*overrides), overrides)
+    space = search_space(compose_config(*overrides, config_name="optimize"), overrides)
     assert space == [
         Param("policy.depth", 0.05, 0.5, integer=False),
         Param("policy.every", 7, 56, integer=True),
@@ -57,7 +58,7 @@ def test_search_space_keeps_integer_keys_integer():
 def test_bad_search_space_names_key_and_rule(params, message):
     overrides = ["policy=hi_lo", f"optimize.params={params}"]
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        search_space(compose_config(*overrides), overrides)
+        search_space(compose_config(*overrides, config_name="optimize"), overrides)
 
 
 def test_trial_overrides_replace_searched_keys_and_keep_the_rest():

@@ -78,12 +78,12 @@ def test_goal_pull_is_the_only_utility_difference_of_visible_progress():
     model.ledger.balance[0, who] = np.arange(50) % 10
     traits = ShopperTraits(model.traits, who)
     prices = np.full(50, 8.0)
-    delta = model.population.daily_discount
-    shown = points_value(model.ledger, 0, traits, prices, terms, delta)
+    block = model.cfg.population.loyalty
+    shown = points_value(model.ledger, 0, traits, prices, terms, block)
     hidden_offers = replace(
         model.offers, loyalty=(replace(terms, progress_visible=False), None, None)
     )
-    hidden = points_value(model.ledger, 0, traits, prices, hidden_offers.loyalty[0], delta)
+    hidden = points_value(model.ledger, 0, traits, prices, hidden_offers.loyalty[0], block)
     reward = traits["price_sensitivity"] * traits["points_value"] * terms.reward_value
     pull = loyalty.goal_pull((np.arange(50) % 10) / 10, traits["goal_gradient"], reward)
     np.testing.assert_allclose(shown - hidden, pull)
@@ -92,7 +92,7 @@ def test_goal_pull_is_the_only_utility_difference_of_visible_progress():
 @pytest.mark.parametrize("visible", [True, False])
 def test_goal_abandonment_lapses_cards_and_keeps_the_books(visible):
     over = ["policy=stamp_card", "steps=90", f"policy.progress_visible={str(visible).lower()}"]
-    quit_ = simulate(small_config(*over, "population.goal_abandonment=0.3"))
+    quit_ = simulate(small_config(*over, "population.loyalty.goal_abandonment=0.3"))
     stay = simulate(small_config(*over))
     assert stay.timeseries["points_expired"].sum() == 0.0  # default: nobody gives up
     assert quit_.timeseries["points_expired"].sum() > 0.0

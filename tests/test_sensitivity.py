@@ -75,7 +75,7 @@ def test_sampling_is_deterministic_in_the_seed():
 
 
 def test_integer_keys_are_rounded_and_written_as_overrides():
-    cfg = compose_config("policy=hi_lo")
+    cfg = compose_config("policy=hi_lo", config_name="sensitivity")
     from omegaconf import OmegaConf
 
     ints = sa.int_keys(["policy.every", "policy.depth"], OmegaConf.structured(cfg))
@@ -111,13 +111,13 @@ def test_short_names_stay_unique():
     ],
 )
 def test_bad_spec_names_the_problem(override, message):
-    cfg = compose_config(override)
+    cfg = compose_config(override, config_name="sensitivity")
     with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
         check_sensitivity(cfg)
 
 
 def test_default_spec_is_valid_on_the_default_config():
-    check_sensitivity(compose_config())
+    check_sensitivity(compose_config(config_name="sensitivity"))
 
 
 # ---------------------------------------------------------------- the real command

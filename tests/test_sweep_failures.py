@@ -258,7 +258,7 @@ def test_sigterm_stops_every_worker_and_the_sweep_resumes(tmp_path):
 
 def test_report_lists_planned_jobs_that_never_ran(tmp_path, capsys):
     write_plan(tmp_path, [{"job": f"seed={s}", "overrides": [f"seed={s}"]} for s in (0, 1)])
-    assert report.main([str(tmp_path)]) == 0
+    assert report.main([str(tmp_path)]) == 1  # like the sweep: a job not ok is exit 1
     lines = capsys.readouterr().out.strip().splitlines()
     assert "2 jobs, 0 ok, 0 failed, 2 missing" in lines
     assert lines[-1] == f"custsim: 2 of 2 jobs failed or did not finish: {tmp_path / 'failed.csv'}"

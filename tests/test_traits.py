@@ -140,7 +140,7 @@ def test_bad_population_wide_values_are_one_line(override, line):
 def test_sweep_and_sensitivity_defaults_use_the_population_wide_key():
     from omegaconf import OmegaConf
 
-    from custsim.sim.config import DEFAULT_SENSITIVITY_PARAMS
+    from custsim.experiments.sensitivity.config import DEFAULT_SENSITIVITY_PARAMS
 
     sweep = OmegaConf.load("conf/sweep/loss_aversion.yaml")
     assert "population.traits.loss_aversion.mean" in sweep.hydra.sweeper.params

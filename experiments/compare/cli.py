@@ -25,10 +25,18 @@ import numpy as np
 import pandas as pd
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from tqdm import tqdm
 
-from custsim.experiments.cli import exit_on_help, format_help, name_the_job
+from custsim.experiments.cli import (
+    exit_on_help,
+    fail,
+    format_help,
+    name_the_job,
+    preflight,
+    write_config,
+)
+from custsim.experiments.compare.config import CONFIG_NAME, CompareConfig, CompareRun
 from custsim.experiments.compare.lift import (
     Metrics,
     daily_lift,
@@ -38,12 +46,12 @@ from custsim.experiments.compare.lift import (
     run_metrics,
 )
 from custsim.experiments.compare.plots import Labels, plot_comparison
-from custsim.experiments.run import fail, preflight
 from custsim.sim import results
 from custsim.sim.compose import compose_config
-from custsim.sim.config import CompareConfig, ConfigError, CustsimConfig, register_configs, validate
+from custsim.sim.config import ConfigError, CustsimConfig, register_configs
 from custsim.sim.kpis import kpi
 from custsim.sim.runner import make_policies, show_progress, simulate
+from custsim.sim.validation import validate
 
 PROG = "custsim-compare"
 COMPLETE_MARKER = "comparison.parquet"  # written last: a directory holding it is complete
@@ -90,7 +98,7 @@ def app_hydra_set_aside() -> Iterator[None]:
             GlobalHydra.instance().initialize(held)
 
 
-def baseline_config(cfg: CustsimConfig, overrides: Sequence[str]) -> CustsimConfig:
+def baseline_config(cfg: CompareRun, overrides: Sequence[str]) -> CompareRun:
     """The baseline arm's validated config, its policies instantiated (and so checked).
 
     Raises:
@@ -102,7 +110,7 @@ def baseline_config(cfg: CustsimConfig, overrides: Sequence[str]) -> CustsimConf
     if name not in options:
         raise ConfigError(f"compare.baseline={name!r}: must be one of: {', '.join(options)}")
     with app_hydra_set_aside():
-        base = compose_config(baseline_overrides(overrides, name))
+        base = compose_config(baseline_overrides(overrides, name), CONFIG_NAME)
     make_policies(base)
     return base
 
@@ -124,7 +132,7 @@ def run_arm(cfg: CustsimConfig, seed: int) -> tuple[Metrics, pd.DataFrame]:
     return metrics, run.timeseries[["day", "firm", "units", "promo"]]
 
 
-def compare(policy_cfg: CustsimConfig, baseline_cfg: CustsimConfig) -> Comparison:
+def compare(policy_cfg: CompareRun, baseline_cfg: CompareRun) -> Comparison:
     """Run R paired replications (seeds seed, ..., seed + R - 1) and tabulate the lift."""
     start = time.perf_counter()
     reps, focal = policy_cfg.compare.replications, policy_cfg.market.focal
@@ -189,9 +197,9 @@ def focal_daily(arms: dict[str, list[tuple[Metrics, pd.DataFrame]]], focal: str)
     return daily_lift(units["policy"], units["baseline"]).assign(promo=promo.mean(axis=0))
 
 
-def write_comparison(result: Comparison, cfg: CustsimConfig, labels: Labels, out: Path) -> None:
+def write_comparison(result: Comparison, cfg: CompareRun, labels: Labels, out: Path) -> None:
     """config.yaml, replications.parquet, plots/ and (last, the completeness marker) comparison."""
-    results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
+    write_config(cfg, out)
     results.write_parquet(result.replications, out / "replications.parquet")
     if cfg.plots is not False:
         plot_comparison(result.table, result.daily, labels, out / "plots")
@@ -255,7 +263,7 @@ def _decomposition_lines(table: pd.DataFrame, parts: pd.DataFrame, focal: str) -
     return lines
 
 
-def format_comparison(result: Comparison, labels: Labels, cfg: CustsimConfig, out: Path) -> str:
+def format_comparison(result: Comparison, labels: Labels, cfg: CompareRun, out: Path) -> str:
     """Header, the focal firm's and the market's KPI lifts, the decomposition, the results dir."""
     reps, seed = cfg.compare.replications, cfg.seed
     lines = [
@@ -278,7 +286,7 @@ def format_comparison(result: Comparison, labels: Labels, cfg: CustsimConfig, ou
     return "\n".join([*lines, f"results: {out}"])
 
 
-@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=CONFIG_NAME)
 def app(cfg: DictConfig) -> None:
     """Validate both arms, run the paired replications, write the results and print the lift."""
     hc = HydraConfig.get()
@@ -335,7 +343,7 @@ def help_text() -> str:
 def main() -> None:
     """Console-script entry point: help, one-line config errors (baseline too), then Hydra."""
     exit_on_help(sys.argv[1:], help_text)
-    preflight(sys.argv[1:], prog=PROG, check=baseline_config)
+    preflight(sys.argv[1:], prog=PROG, check=baseline_config, config_name=CONFIG_NAME)
     name_the_job(sys.argv, "compare")
     app()
 

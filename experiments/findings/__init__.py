@@ -14,7 +14,8 @@ import pkgutil
 from importlib import resources
 from types import ModuleType
 
-NOT_FINDINGS = frozenset({"arms", "cli", "framework", "records"})  # the machinery, not analyses
+#: the machinery, not analyses
+NOT_FINDINGS = frozenset({"arms", "cli", "config", "framework", "records"})
 
 
 def finding_names() -> list[str]:

@@ -14,7 +14,7 @@ alpha / (alpha + beta + t). Fitted: regular alpha = 0.704, beta = 1.182
 (S = 627, 474, 388, 332); high end alpha = 0.668, beta = 3.806 (851, 747, 670, 610).
 
 custsim: population `subscribers` (one segment per cohort): every customer
-renews once a year (`occasion_timing: regular`) and drops out after an
+renews once a year (`occasions.timing: regular`) and drops out after an
 occasion with its own constant p_i ~ Beta(alpha, beta) (`custsim.agents.churn`; no
 dissatisfaction term). A customer with churn_day in ((k-1) T, k T] left at
 renewal k (T = 1 / occasion rate).

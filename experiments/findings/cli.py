@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from custsim.experiments.cli import exit_on_help, format_help
+from custsim.experiments.cli import exit_on_help, fail, format_help
 from custsim.experiments.findings import finding_titles
 
 PROG = "custsim-findings"
@@ -91,19 +91,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def bad_input(message: str) -> None:
-    """One line on stderr, exit status 2."""
-    print(f"{PROG}: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the findings, write the report, print the table; exit 1 if a check failed."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     titles = finding_titles()
     unknown = [n for n in args.names if n not in titles]
     if unknown:
-        bad_input(f"unknown finding {unknown[0]!r}: must be one of: {', '.join(titles)}")
+        fail(f"unknown finding {unknown[0]!r}: must be one of: {', '.join(titles)}", PROG, "")
     from tqdm import tqdm  # the engine and the analyses: imported on running, not for --help
 
     from custsim.experiments.findings import records
@@ -115,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         try:
             result = records.run_finding(name, args.fast, args.set, args.jobs)
         except ConfigError as err:
-            bad_input(f"{name}: config error: {str(err).splitlines()[0]}")
+            fail(err, f"{PROG}: {name}")
         records.write_finding(result, args.out)
         found.append(result)
     recorded = records.recorded_findings(args.out, list(titles))

@@ -9,7 +9,7 @@ custsim: progress is what the card shows, g = stamps / slots, so the endowed car
 starts at 0.2 (after the first purchase 0.3 against 1/8). Visible progress pulls
 purchases (`custsim.agents.loyalty.goal_pull`) and keeps members collecting: on a trip
 without a stamp a member gives up the card with probability q * (1 - g)
-(`population.goal_abandonment`, Kivetz et al.'s goal-distance model applied to
+(`population.loyalty.goal_abandonment`, Kivetz et al.'s goal-distance model applied to
 persistence), 20% less often on the endowed card at every stage (remaining
 distance 8 - k of 10 slots instead of 8). q is calibrated so that about 19% of
 the plain cards are completed; the endowed arm is the prediction.
@@ -101,7 +101,7 @@ def checks(summaries: pd.DataFrame, days_saved: bool = True) -> list[Check]:
             "cards completed within 9 months, plain 8-slot card (calibration)",
             "0.19 (Nunes & Dreze 2006)",
             *plain,
-            "between 0.14 and 0.24 (population.goal_abandonment is set for this)",
+            "between 0.14 and 0.24 (population.loyalty.goal_abandonment is set for this)",
             0.14 <= plain[0] <= 0.24,
         ),
         Check(
@@ -144,7 +144,7 @@ def run(experiment: Experiment) -> FindingResult:
         notes=[
             f"{base.population.size} customers, {n} seeds; card holders: first purchase by day "
             f"{params['enrol_days']} in both arms (about {holders:.0f} per seed); "
-            f"goal_abandonment = {base.population.goal_abandonment}",
+            f"goal_abandonment = {base.population.loyalty.goal_abandonment}",
             *(
                 [
                     f"days saved {summaries['days_saved'].mean():.1f} (not checked at the "

@@ -1,7 +1,10 @@
 """Named experiments that reproduce published findings: the shared machinery.
 
-A finding is a config, `conf/experiment/<name>.yaml` (`# @package _global_`:
-model overrides plus a `finding:` block), and an analysis module,
+A finding is two configs, its setting `conf/experiment/<name>.yaml`
+(`# @package _global_`: model overrides, which a plain `custsim +experiment=<name>`
+runs) and its analysis settings `conf/finding/<name>.yaml` (the `finding` block,
+which exists only under the findings' root, `custsim.experiments.findings.config`),
+and an analysis module,
 `custsim.experiments.findings.<name>`, that runs it and returns a `FindingResult`:
 one `Check` per published number, each with custsim's value, its 95%
 confidence interval across seeds, the published value and the pass criterion.
@@ -25,6 +28,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from custsim.experiments.compare.lift import estimate  # noqa: F401  (the analyses' mean and CI)
+from custsim.experiments.findings.config import CONFIG_NAME, FindingRun
 from custsim.sim.compose import compose_config
 from custsim.sim.config import CustsimConfig
 from custsim.sim.runner import RunResult, simulate
@@ -47,25 +51,29 @@ class Experiment:
     overrides: tuple[str, ...] = ()
     n_jobs: int = 1
 
-    def config(self, *arm: str) -> CustsimConfig:
+    def config(self, *arm: str) -> FindingRun:
         """The validated config of one arm: experiment, fast, user, then `arm` overrides."""
-        base = [f"+experiment={self.name}", "progress=off"]
         fast = list(fast_overrides(self.name)) if self.fast else []
-        return compose_config([*base, *fast, *self.overrides, *arm])
+        return compose_config([*setting(self.name), *fast, *self.overrides, *arm], CONFIG_NAME)
 
-    def seeds(self, cfg: CustsimConfig) -> list[CustsimConfig]:
+    def seeds(self, cfg: FindingRun) -> list[FindingRun]:
         """`cfg` once per replication seed: seed, ..., seed + finding.seeds - 1."""
         return [replace(cfg, seed=cfg.seed + r) for r in range(cfg.finding.seeds)]
 
-    def run[T](self, cfgs: Sequence[CustsimConfig], reduce: Callable[[RunResult], T]) -> list[T]:
+    def run[T](self, cfgs: Sequence[FindingRun], reduce: Callable[[RunResult], T]) -> list[T]:
         """`simulate_many` on this experiment's cores."""
         return simulate_many(cfgs, reduce, self.n_jobs)
+
+
+def setting(name: str) -> list[str]:
+    """The overrides that compose finding `name`: its setting, its analysis settings, quiet."""
+    return [f"+experiment={name}", f"+finding={name}", "progress=off"]
 
 
 @functools.cache
 def fast_overrides(name: str) -> tuple[str, ...]:
     """The experiment's `finding.fast` overrides (composed once per process)."""
-    return tuple(compose_config([f"+experiment={name}"]).finding.fast)
+    return tuple(compose_config(setting(name), CONFIG_NAME).finding.fast)
 
 
 def _simulate_reduced[T](cfg: CustsimConfig, reduce: Callable[[RunResult], T]) -> T:

@@ -23,6 +23,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ValueType
 from omegaconf import OmegaConf
 
+from custsim.experiments.cli import fail
 from custsim.experiments.sweeps.aggregate import remove_tables
 from custsim.experiments.sweeps.job import remove_partial_files, seed_of, write_status
 from custsim.experiments.sweeps.launch import (
@@ -77,11 +78,9 @@ class CustsimSweeper(BasicSweeper):
         try:
             plan = plan_jobs(tidy_ranges(jobs, ranges), self._compose)
         except ConfigError as err:  # a misspelt key or a value no job can take: nothing has run
-            print(f"custsim: config error: {err}", file=sys.stderr)
-            sys.exit(2)
+            fail(err)
         if not plan.jobs and not plan.failed:
-            print("custsim: sweep failed: the sweep has no jobs", file=sys.stderr)
-            sys.exit(1)
+            fail("the sweep has no jobs", what="sweep failed", status=1)
         return plan
 
     def _launch(self, jobs: list[list[str]], sweep_dir: Path) -> list[Sequence[Any]]:

@@ -15,11 +15,10 @@ from numpy.typing import NDArray
 from custsim.agents import churn, inventory, loyalty, prospect, reference_price, social
 from custsim.agents.population import Traits
 from custsim.sim.basket import Basket, SettledBasket
-from custsim.sim.config import NetworkConfig
-from custsim.sim.ledger import PointsLedger
-from custsim.sim.market import Offers
+from custsim.sim.config import LoyaltyConfig, NetworkConfig, OccasionsConfig, SatisfactionConfig
 from custsim.sim.network import Graph
-from custsim.sim.stages.loyalty import points_at_stake
+from custsim.sim.rng import DayDraws
+from custsim.sim.stages.loyalty import PointsAtStake
 from custsim.sim.state import CustomerState
 
 
@@ -44,9 +43,13 @@ def update_references_and_stock(
 
 
 def update_satisfaction(
-    state: CustomerState, traits: Traits, basket: SettledBasket, memory: float
+    state: CustomerState, traits: Traits, basket: SettledBasket, satisfaction: SatisfactionConfig
 ) -> NDArray[np.floating]:
-    """Buyers' felt experience e = v((r - p) / r) (+ v(reward / r) on a reward) and satisfaction."""
+    """Buyers' felt experience e = v((r - p) / r) (+ v(reward / r) on a reward) and satisfaction.
+
+    Writes the buyers' `state.satisfaction`, smoothed with rho = `satisfaction.memory`;
+    returns e per buyer.
+    """
     buyers = basket.buyers
     args = (
         traits["gain_curvature"][buyers],
@@ -56,7 +59,9 @@ def update_satisfaction(
     felt = churn.experience(basket.reference_paid, basket.paid, *args)
     if basket.rewards.any():
         felt = felt + prospect.value(basket.rewards / basket.reference_paid, *args)
-    state.satisfaction[buyers] = churn.update_satisfaction(state.satisfaction[buyers], felt, memory)
+    state.satisfaction[buyers] = churn.update_satisfaction(
+        state.satisfaction[buyers], felt, satisfaction.memory
+    )
     return felt
 
 
@@ -110,36 +115,36 @@ def update_history(
 def dropout_and_next_occasion(
     state: CustomerState,
     traits: Traits,
-    ledger: PointsLedger,
-    offers: Offers,
     day: int,
     who: NDArray[np.int64],
-    u_dropout: NDArray,
-    unit_gaps: NDArray,
-    switching_cost_weight: float,
-    mean_regular_price: float,
-    regular_timing: bool,
+    draws: DayDraws,
+    at_stake: PointsAtStake,
+    population_loyalty: LoyaltyConfig,
+    occasions: OccasionsConfig,
 ) -> None:
     """BG/NBD-style dropout after the occasion (eased by points at stake); stayers draw the next.
 
-    The next occasion follows after an exponential gap at the occasion rate
-    (exactly 1 / rate with `regular_timing`, `population.occasion_timing =
-    regular`: a contract renewed every period), raised by the goal gradient for
-    members with visible progress.
+    Reads the shoppers `who`'s traits, satisfaction and points `at_stake`, and
+    today's `draws` (dropout uniforms, exponential gaps); writes `state.active`,
+    `next_occasion` and `churn_day`. Points at stake divide the hazard by the
+    switching-cost factor (psi: `population.loyalty.switching_cost_weight`). The
+    next occasion follows after an exponential gap at the occasion rate (exactly
+    1 / rate with `population.occasions.timing = regular`: a contract renewed
+    every period), raised by the goal gradient for members with visible progress.
     """
     hazard = churn.dropout_probability(
         traits["dropout"][who], state.satisfaction[who], traits["dissatisfaction_churn"][who]
     )
-    programmes, held = points_at_stake(ledger, who, offers)
+    programmes, held = at_stake.programmes, at_stake.held
     if programmes:
         stake = sum(held[j] * t.point_value for j, t in programmes)
         hazard = hazard / loyalty.switching_cost_factor(
             stake * traits["points_value"][who],
             traits["loss_aversion"][who],
-            switching_cost_weight,
-            mean_regular_price,
+            population_loyalty.switching_cost_weight,
+            at_stake.mean_regular_price,
         )
-    leave = u_dropout < hazard
+    leave = draws.dropout < hazard
     gone, stay = who[leave], who[~leave]
     state.active[gone] = False
     state.next_occasion[gone] = np.inf
@@ -149,5 +154,5 @@ def dropout_and_next_occasion(
     if visible:
         progress = np.max([held[j][~leave] / t.threshold for j, t in visible], axis=0)
         rate = loyalty.goal_gradient_rate(rate, progress, traits["goal_gradient"][stay])
-    gap = (1.0 if regular_timing else unit_gaps[~leave]) / rate
+    gap = (1.0 if occasions.timing == "regular" else draws.gaps[~leave]) / rate
     state.next_occasion[stay] = np.maximum(state.next_occasion[stay] + gap, day)

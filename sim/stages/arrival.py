@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from custsim.agents import churn
 from custsim.agents.population import Traits
+from custsim.sim.config import WinbackConfig
 from custsim.sim.market import Offers
 from custsim.sim.state import CustomerState
 
@@ -36,14 +37,15 @@ def win_back(
     state: CustomerState,
     regular_prices: NDArray[np.float64],
     offers: Offers,
-    response: float,
+    winback: WinbackConfig,
     day: int,
     rng: np.random.Generator,
 ) -> None:
     """Lapsed customers holding a personal offer come back with P = 1 - exp(-k * saving).
 
-    The saving is relative to the firm's regular price; k is `response`
-    (`population.winback_response`). A returning customer shops today.
+    The saving is relative to the firm's regular price; k is `winback.response`
+    (`population.winback.response`). A returning customer shops today: writes
+    `active`, `churn_day`, `satisfaction` (reset to 0) and `next_occasion`.
     """
     for j, (ids, personal) in enumerate(offers.targeted):
         lapsed = ~state.active[ids]
@@ -51,7 +53,7 @@ def win_back(
             continue
         who = ids[lapsed]
         saving = np.maximum(1.0 - personal[lapsed] / regular_prices[j], 0.0)
-        chance = churn.reactivation_probability(saving, response)
+        chance = churn.reactivation_probability(saving, winback.response)
         back = who[rng.random(len(who)) < chance]
         state.active[back] = True
         state.churn_day[back] = -1

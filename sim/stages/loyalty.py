@@ -7,7 +7,7 @@ The engine side of every programme mechanism, gathered (the kernels are in
 - shelf: the points a purchase earns and the pull of visible progress (`PointsTerm`);
 - settlement: points credited, rewards paid, expiry, goal abandonment (`settle_points`);
 - aftermath: points at stake ease dropout, visible progress speeds the next trip
-  (`programmes_for_dropout`);
+  (`PointsAtStake`);
 - end of day: each customer's points liability (`value_points`).
 """
 
@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custsim.agents import churn, loyalty, prospect
+from custsim.sim.config import LoyaltyConfig, SatisfactionConfig
 from custsim.sim.ledger import DayPoints, PointsLedger
 from custsim.sim.market import LoyaltyTerms, Offers
 from custsim.sim.stages.terms import ShelfView, ShopperTraits
@@ -40,9 +41,13 @@ def review_tiers(
     traits: ShopperTraits,
     day: int,
     offers: Offers,
-    satisfaction_memory: float,
+    satisfaction: SatisfactionConfig,
 ) -> None:
-    """Shoppers (`traits.who`) learn their tier; a demotion is felt as a loss in satisfaction."""
+    """Shoppers (`traits.who`) learn their tier; a demotion is felt as a loss in satisfaction.
+
+    Writes the ledger's tiers and the demoted shoppers' `state.satisfaction`
+    (smoothed with `satisfaction.memory`).
+    """
     shoppers = traits.who
     for j, terms in enumerate(offers.loyalty):
         if terms is None or not terms.tier_thresholds:
@@ -64,7 +69,7 @@ def review_tiers(
             traits["loss_aversion"][down],
         )
         state.satisfaction[who] = churn.update_satisfaction(
-            state.satisfaction[who], felt, satisfaction_memory
+            state.satisfaction[who], felt, satisfaction.memory
         )
 
 
@@ -74,9 +79,13 @@ def points_value(
     tr: ShopperTraits,
     prices_j: NDArray,
     terms: LoyaltyTerms,
-    daily_discount: float,
+    population_loyalty: LoyaltyConfig,
 ) -> NDArray:
-    """V_points, plus V_goal where progress is visible, of firm j's programme for the shoppers."""
+    """V_points, plus V_goal where progress is visible, of firm j's programme for the shoppers.
+
+    Reads `population.loyalty`: the customers' time preference (delta) and the
+    curvature of their probability weighting.
+    """
     earn = loyalty.points_earned(
         prices_j, 1.0, terms.points_per_currency, terms.points_per_purchase, terms.multiplier
     )
@@ -90,8 +99,9 @@ def points_value(
         terms.reward_value * terms.threshold / terms.points_to_earn,
         terms.expiry_days,
         {t: tr[t] for t in POINTS_TRAITS},
-        daily_discount,
+        population_loyalty.daily_discount,
         terms.message == "loss",
+        population_loyalty.probability_weighting,
     )
     if terms.progress_visible:
         reward = tr["price_sensitivity"] * tr["points_value"] * terms.reward_value
@@ -101,8 +111,12 @@ def points_value(
 
 @dataclass(frozen=True)
 class PointsTerm:
-    """The utility term of every programme that earns points today (rows of other firms: 0)."""
+    """The utility term of every programme that earns points today (rows of other firms: 0).
 
+    `population_loyalty`: how customers discount and weigh a reward to come.
+    """
+
+    population_loyalty: LoyaltyConfig
     name: str = "points"
 
     def __call__(self, shelf: ShelfView) -> NDArray[np.floating] | None:
@@ -112,7 +126,7 @@ class PointsTerm:
         if not rows:
             return None
         values = [
-            points_value(shelf.ledger, j, shelf.traits, shelf.prices[j], t, shelf.daily_discount)
+            points_value(shelf.ledger, j, shelf.traits, shelf.prices[j], t, self.population_loyalty)
             for j, t in rows
         ]
         out = np.zeros(shelf.prices.shape, dtype=np.result_type(*values))
@@ -142,7 +156,7 @@ def settle_points(
         spend: what each of them spent.
         terms: firm j's programme today (None: no programme, nothing happens).
         idle: today's shoppers who earn nothing with firm j (they may abandon the goal).
-        abandonment: q, `population.goal_abandonment`.
+        abandonment: q, `population.loyalty.goal_abandonment`.
         rng: the goal-abandonment stream.
 
     Returns:
@@ -171,7 +185,7 @@ def abandon_goal(
     """Shoppers `idle` (who earn nothing with firm j today) give up collecting with P = q (1 - g).
 
     g = balance / threshold is the progress they see (0 when progress is hidden),
-    q is `population.goal_abandonment`; their points lapse. Returns the points lost.
+    q is `population.loyalty.goal_abandonment`; their points lapse. Returns the points lost.
     """
     holders = idle[ledger.balance[j, idle] > 0]
     progress = ledger.balance[j, holders] / terms.threshold if terms.progress_visible else 0.0
@@ -200,9 +214,31 @@ def value_points(
     state.liability_valued = priced
 
 
-def points_at_stake(
-    ledger: PointsLedger, who: NDArray[np.int64], offers: Offers
-) -> tuple[list[tuple[int, LoyaltyTerms]], dict[int, NDArray]]:
-    """The programmes earning points today and each one's balances of customers `who`."""
-    programmes = [(j, t) for j, t in enumerate(offers.loyalty) if t is not None and t.earns_points]
-    return programmes, {j: ledger.balance[j, who] for j, _ in programmes}
+@dataclass(frozen=True)
+class PointsAtStake:
+    """What customers `who` hold in the programmes earning points today (read by dropout).
+
+    Attributes:
+        programmes: (firm index, terms) of each programme earning points today.
+        held: firm index -> the balances of `who` with that firm.
+        mean_regular_price: the market's mean regular price, the money scale of a balance.
+
+    """
+
+    programmes: list[tuple[int, LoyaltyTerms]]
+    held: dict[int, NDArray]
+    mean_regular_price: float
+
+    @classmethod
+    def of(
+        cls,
+        ledger: PointsLedger,
+        who: NDArray[np.int64],
+        offers: Offers,
+        regular_prices: NDArray[np.float64],
+    ) -> PointsAtStake:
+        """Read the balances of `who` in today's earning programmes from the ledger."""
+        earning = enumerate(offers.loyalty)
+        programmes = [(j, t) for j, t in earning if t is not None and t.earns_points]
+        held = {j: ledger.balance[j, who] for j, _ in programmes}
+        return cls(programmes, held, float(regular_prices.mean()))

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custsim.sim.basket import Basket, SettledBasket
+from custsim.sim.config import LoyaltyConfig
 from custsim.sim.ledger import PointsLedger
 from custsim.sim.market import Offers, StepOutcome
 from custsim.sim.stages.loyalty import settle_points
@@ -55,7 +56,7 @@ def settle(
     ledger: PointsLedger,
     state: CustomerState,
     unit_costs: NDArray[np.float64],
-    abandonment: float,
+    population_loyalty: LoyaltyConfig,
     rng: np.random.Generator,
 ) -> tuple[SettledBasket, list[StepOutcome]]:
     """Each firm's units, revenue, margin, points flows and offers redeemed (module docstring).
@@ -67,7 +68,7 @@ def settle(
         ledger: the points ledger (written).
         state: the customer state (its personal-offer counters are written).
         unit_costs: (J,) unit cost per firm.
-        abandonment: q, `population.goal_abandonment`.
+        population_loyalty: `population.loyalty` (its goal abandonment q).
         rng: the goal-abandonment stream.
 
     Returns:
@@ -81,6 +82,7 @@ def settle(
     buyers = basket.buyers
     rewards = np.zeros(len(basket.at))
     outcomes = []
+    abandonment = population_loyalty.goal_abandonment
     for j in range(n_firms):
         mine = np.flatnonzero(basket.brand == j)
         idle = idle_shoppers(basket, mine) if abandonment > 0 else basket.shoppers[:0]

@@ -8,14 +8,13 @@ outside option (`custsim.agents.choice`), and the quantity bought
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import NDArray
 
-from custsim.agents import choice, inventory, reference_price
+from custsim.agents import choice, reference_price
+from custsim.agents import inventory as stocks
 from custsim.sim.basket import Basket
-from custsim.sim.config import FramingConfig
+from custsim.sim.config import FramingConfig, InventoryConfig, LoyaltyConfig
 from custsim.sim.launch import BrandLaunch
 from custsim.sim.market import Offers
 from custsim.sim.stages.loyalty import PointsTerm
@@ -30,9 +29,17 @@ from custsim.sim.stages.terms import (
 )
 
 
-def utility_terms(framing: FramingConfig) -> tuple[UtilityTerm, ...]:
-    """The registered utility terms, in the order they are added."""
-    return (ReferenceGainTerm(framing), DealTerm(), SocialTerm(), UrgencyTerm(), PointsTerm())
+def utility_terms(
+    framing: FramingConfig, population_loyalty: LoyaltyConfig
+) -> tuple[UtilityTerm, ...]:
+    """The registered utility terms, in the order they are added (with the blocks they read)."""
+    return (
+        ReferenceGainTerm(framing),
+        DealTerm(),
+        SocialTerm(),
+        UrgencyTerm(),
+        PointsTerm(population_loyalty),
+    )
 
 
 def personal_prices(
@@ -60,19 +67,11 @@ def within_offer_stock(
     return keep
 
 
-@dataclass(frozen=True)
-class Storage:
-    """The inventory constants of `population` (`custsim.agents.inventory`)."""
-
-    storage_limit: float
-    inventory_weight: float
-
-
 def choose(
     shelf: ShelfView,
     terms: tuple[UtilityTerm, ...],
     stock: NDArray[np.floating],
-    storage: Storage,
+    inventory: InventoryConfig,
     launch: BrandLaunch | None,
     u_choice: NDArray[np.float64],
     u_quantity: NDArray[np.float64],
@@ -83,7 +82,7 @@ def choose(
         shelf: today's shoppers at the shelf (their traits, prices, references, the offers).
         terms: the utility terms (`utility_terms`).
         stock: (m,) the shoppers' units at home on arrival.
-        storage: the inventory constants.
+        inventory: `population.inventory` (outside option, capacity, stockpiling depth).
         launch: a brand launch (unaware shoppers cannot pick the brand), or None.
         u_choice: (m,) the choice uniforms.
         u_quantity: (m,) the quantity uniforms (also the queue order at a stock limit).
@@ -93,13 +92,18 @@ def choose(
     utility = brand_utility(shelf, terms)
     if launch is not None:
         launch.hide_unknown(utility, shelf.who)
-    outside = inventory.outside_utility(stock, tr["consumption"], storage.inventory_weight)
+    outside = stocks.outside_utility(stock, tr["consumption"], inventory.outside_weight)
     picked = choice.sample_choice(choice.choice_weights(utility, outside), u_choice)
     at = np.flatnonzero(picked)
     brand = picked[at] - 1
     depth = reference_price.relative_deal_depth(ref[brand, at], prices[brand, at])
-    quantity = inventory.purchase_quantity(
-        depth, tr["stockpiling"][at], stock[at], storage.storage_limit, u_quantity[at]
+    quantity = stocks.purchase_quantity(
+        depth,
+        tr["stockpiling"][at],
+        stock[at],
+        inventory.capacity,
+        u_quantity[at],
+        inventory.full_stockpile_depth,
     )
     if np.isfinite(offers.stock_limit).any():
         keep = within_offer_stock(brand, quantity, u_quantity[at], offers)

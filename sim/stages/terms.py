@@ -64,7 +64,6 @@ class ShelfView:
         regular_prices: (J,) regular prices (the basis of an unframed discount).
         social_signal: (J, n) neighbours' purchase signals, or None without a network.
         ledger: the points ledger (balances the points term reads).
-        daily_discount: delta, the customers' daily discount of a future reward.
 
     """
 
@@ -77,7 +76,6 @@ class ShelfView:
     regular_prices: NDArray[np.float64]
     social_signal: NDArray[np.float64] | None
     ledger: PointsLedger
-    daily_discount: float
 
     @property
     def who(self) -> NDArray[np.int64]:
