@@ -16,7 +16,10 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig
 
+from custsim.agents.inventory import FULL_STOCKPILE_DEPTH
 from custsim.agents.population import FAMILIES
+from custsim.agents.prospect import TK92_GAMMA_GAINS
+from custsim.agents.urgency import SCARCITY_SCALE
 from custsim.sim.rules import (
     MAX_DAYS,
     MAX_INT64,
@@ -150,7 +153,7 @@ PopulationTraits.__doc__ = "Population-wide trait values: `population.traits.<tr
 
 @dataclass
 class FramingConfig:
-    """How customers read discount frames (see agents/framing.py)."""
+    """`population.framing`: how customers read discount frames (`custsim.agents.framing`)."""
 
     numerosity: float = bounded(0.1, 0.0, 1.0)  # phi
     perceived: dict[str, float] = field(
@@ -169,21 +172,122 @@ class FramingConfig:
 
 
 @dataclass
+class OccasionsConfig:
+    """`population.occasions`: how shopping occasions are spaced (`custsim.sim.stages.aftermath`).
+
+    `timing`: gaps between a customer's occasions are exponential at its rate mu_i
+    (`poisson`: the NBD of Ehrenberg 1959) or exactly 1 / mu_i (`regular`: a
+    contract renewed every period, `population=subscribers`).
+    """
+
+    timing: str = one_of("poisson", "poisson", "regular")
+
+
+@dataclass
+class InventoryConfig:
+    """`population.inventory`: stock at home and stockpiling (`custsim.agents.inventory`).
+
+    The outside option is worth `outside_weight` (kappa_I) per week of supply at home;
+    a deal of relative depth d fills min(1, sigma_i d / `full_stockpile_depth`) of the
+    spare storage `capacity` - stock - 1 (Blattberg, Eppen & Lieberman 1981); day-0
+    stock is uniform on [0, 2 `initial_days` c_i].
+    """
+
+    capacity: float = bounded(4.0, 1.0, cap=1000.0)  # S: units a household can hold
+    outside_weight: float = bounded(0.5, 0.0, cap=100.0)  # kappa_I: per week of supply at home
+    initial_days: float = bounded(21.0, 0.0, cap=3650.0)  # D_0: mean days of supply at day 0
+    full_stockpile_depth: float = bounded(FULL_STOCKPILE_DEPTH, 0.0, 1.0, lo_open=True)  # d_full
+
+
+@dataclass
+class SatisfactionConfig:
+    """`population.satisfaction`: s <- (1 - rho) s + rho e after each felt experience e.
+
+    `memory` is rho (`custsim.agents.churn.update_satisfaction`): the weight of the
+    latest purchase (and of a tier demotion) in the satisfaction that moves dropout.
+    """
+
+    memory: float = bounded(0.3, 0.0, 1.0)  # rho
+
+
+@dataclass
+class UrgencyConfig:
+    """`population.urgency`: the pull of a running offer (`custsim.agents.urgency`).
+
+    pull = exp(-t / `novelty_days`) + 1 / (1 + D) + K0 / (K0 + K), K0 = `scarcity_scale`
+    (Inman & McAlister 1994); each customer feels it times its trait u_i.
+    """
+
+    novelty_days: float = bounded(2.0, 0.0, lo_open=True, cap=3650.0)  # tau_n
+    scarcity_scale: float = bounded(SCARCITY_SCALE, 0.0, lo_open=True, cap=1e6)  # K0
+
+
+@dataclass
+class WinbackConfig:
+    """`population.winback`: how lapsed customers answer a personal offer.
+
+    A lapsed customer holding one returns with P = 1 - exp(-`response` x relative
+    saving) (`custsim.agents.churn.reactivation_probability`).
+    """
+
+    response: float = bounded(0.5, 0.0, cap=100.0)  # k
+
+
+@dataclass
+class LoyaltyConfig:
+    """`population.loyalty`: how customers weigh programmes (`custsim.agents.loyalty`).
+
+    A points reward tau days away is discounted by delta^tau, delta = (1 +
+    `annual_time_preference`)^(-1/365); the chance to reach it is weighted by
+    the Tversky & Kahneman (1992) w with curvature `probability_weighting`
+    (their median gamma = 0.61 for gains; w is monotone for gamma >= 0.28,
+    Ingersoll 2008); points at stake divide the dropout hazard by
+    1 + `switching_cost_weight` lambda_i (value held) / (mean regular price); a
+    member on a trip without a stamp gives up collecting with probability
+    `goal_abandonment` x (1 - progress) (Kivetz, Urminsky & Zheng 2006).
+    """
+
+    annual_time_preference: float = bounded(0.15, 0.0, cap=10.0)
+    probability_weighting: float = bounded(TK92_GAMMA_GAINS, 0.28, 1.0)  # gamma of w(p)
+    switching_cost_weight: float = bounded(1.0, 0.0, cap=100.0)  # psi
+    goal_abandonment: float = bounded(0.0, 0.0, 1.0)  # q
+
+    @property
+    def daily_discount(self) -> float:
+        """One day's discount of a reward, delta = (1 + annual_time_preference)^(-1/365)."""
+        return (1.0 + self.annual_time_preference) ** (-1.0 / 365.0)
+
+
+#: keys of `population` that moved into a mechanism's block: old key -> new key
+MOVED_KEYS = {
+    "population.storage_limit": "population.inventory.capacity",
+    "population.inventory_weight": "population.inventory.outside_weight",
+    "population.initial_inventory_days": "population.inventory.initial_days",
+    "population.satisfaction_memory": "population.satisfaction.memory",
+    "population.novelty_days": "population.urgency.novelty_days",
+    "population.winback_response": "population.winback.response",
+    "population.annual_time_preference": "population.loyalty.annual_time_preference",
+    "population.switching_cost_weight": "population.loyalty.switching_cost_weight",
+    "population.goal_abandonment": "population.loyalty.goal_abandonment",
+    "population.occasion_timing": "population.occasions.timing",
+}
+
+
+@dataclass
 class PopulationConfig:
-    """The customer base: size, shared constants and the segments."""
+    """The customer base: size, each mechanism's population-wide block and the segments.
+
+    A block holds one mechanism's constants (the same for every customer); the
+    per-customer traits are the segments' (`SegmentConfig`) and `traits`.
+    """
 
     size: int = bounded(10_000, 1, cap=2**31 - 1)  # node ids are int32; see sim.memory
-    storage_limit: float = bounded(4.0, 1.0, cap=1000.0)  # units a customer can hold
-    inventory_weight: float = bounded(0.5, 0.0, cap=100.0)  # outside utility per week of supply
-    satisfaction_memory: float = bounded(0.3, 0.0, 1.0)  # rho in s <- (1-rho) s + rho e
-    initial_inventory_days: float = bounded(21.0, 0.0, cap=3650.0)  # mean days of supply at day 0
-    annual_time_preference: float = bounded(0.15, 0.0, cap=10.0)  # delta = (1 + this) ** (-1 / 365)
-    novelty_days: float = bounded(2.0, 0.0, lo_open=True, cap=3650.0)  # tau_n: a new offer's pull
-    winback_response: float = bounded(0.5, 0.0, cap=100.0)  # reactivation per relative saving
-    switching_cost_weight: float = bounded(1.0, 0.0, cap=100.0)  # psi
-    # gaps between occasions: exponential (Poisson, NBD) or exactly 1 / mu (contract renewals)
-    occasion_timing: str = one_of("poisson", "poisson", "regular")
-    goal_abandonment: float = bounded(0.0, 0.0, 1.0)  # q: give up collecting, x (1 - progress)
+    occasions: OccasionsConfig = field(default_factory=OccasionsConfig)
+    inventory: InventoryConfig = field(default_factory=InventoryConfig)
+    satisfaction: SatisfactionConfig = field(default_factory=SatisfactionConfig)
+    urgency: UrgencyConfig = field(default_factory=UrgencyConfig)
+    winback: WinbackConfig = field(default_factory=WinbackConfig)
+    loyalty: LoyaltyConfig = field(default_factory=LoyaltyConfig)
     framing: FramingConfig = field(default_factory=FramingConfig)
     segments: dict[str, SegmentConfig] = field(default_factory=dict)
     # a trait for every segment at once: population.traits.<trait>.mean / .sd; a value set

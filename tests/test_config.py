@@ -1,11 +1,13 @@
 """Configs: every option of every group composes and runs; bad values fail with one line."""
 
+import math
 from pathlib import Path
 
 import pytest
 
-from custsim.sim.config import ConfigError
-from custsim.sim.runner import simulate
+from custsim.agents import inventory, prospect, urgency
+from custsim.sim.config import ConfigError, PopulationConfig
+from custsim.sim.runner import build_model, simulate
 from custsim.sim.testing import compose_config, small_config
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -83,3 +85,54 @@ def test_competitor_policy_configured_per_firm():
     run = simulate(cfg)
     promo = run.timeseries.groupby("firm")["promo"].any()
     assert promo["B"] and not promo["A"] and not promo["C"]
+
+
+# -- each mechanism's population-wide block -------------------------------------------------------
+
+#: the constants as they were before they became blocks (PopulationConfig fields, kernel constants)
+OLD_CONSTANTS = {
+    "occasions.timing": "poisson",
+    "inventory.capacity": 4.0,
+    "inventory.outside_weight": 0.5,
+    "inventory.initial_days": 21.0,
+    "inventory.full_stockpile_depth": 0.25,
+    "satisfaction.memory": 0.3,
+    "urgency.novelty_days": 2.0,
+    "urgency.scarcity_scale": 10.0,
+    "winback.response": 0.5,
+    "loyalty.annual_time_preference": 0.15,
+    "loyalty.probability_weighting": 0.61,
+    "loyalty.switching_cost_weight": 1.0,
+    "loyalty.goal_abandonment": 0.0,
+}
+
+
+@pytest.mark.parametrize("source", ["schema", "grocery"])
+def test_block_defaults_are_the_old_constants(source):
+    population = PopulationConfig() if source == "schema" else compose_config().population
+    for key, old in OLD_CONSTANTS.items():
+        block, name = key.split(".")
+        assert getattr(getattr(population, block), name) == old, key
+    assert population.loyalty.daily_discount == 1.15 ** (-1 / 365)
+    # the kernels' documented defaults are the same numbers
+    assert inventory.FULL_STOCKPILE_DEPTH == 0.25 and urgency.SCARCITY_SCALE == 10.0
+    assert prospect.TK92_GAMMA_GAINS == 0.61
+
+
+@pytest.mark.parametrize("scale", [10.0, 2.5])
+def test_the_scarcity_scale_reaches_the_urgency_pull(scale):
+    # an offer of 40 units from day 1, 14 days: pull = exp(-t / tau_n) + 1 / (1 + D) + K0 / (K0 + K)
+    cfg = small_config(
+        "policy=limited_offer",
+        "policy.start=1",
+        "policy.stock=40",
+        f"population.urgency.scarcity_scale={scale}",
+        "population.urgency.novelty_days=3",
+    )
+    model = build_model(cfg)
+    model.step()
+    offers = model.offers
+    t, d, k = offers.days_running[0], offers.deadline[0], offers.stock_limit[0]
+    assert (t, d, k) == (0, 13, 40)
+    want = math.exp(-t / 3.0) + 1 / (1 + d) + scale / (scale + k)
+    assert model.offer_pull(offers)[0] == pytest.approx(want, rel=1e-12)
