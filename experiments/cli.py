@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from custsim.sim.config import CustsimConfig
 
 HELP_FLAGS = frozenset({"-h", "--help"})
+#: groups only a tool's root takes (conf/finding/: the findings' analysis settings)
+TOOL_GROUPS = frozenset({"finding"})
 WIDTH = 100
 INDENT = "  "
 #: what a Hydra-based command accepts besides key=value overrides
@@ -109,7 +111,7 @@ def format_help(
     if hydra:
         lines += ["Hydra flags:", *_table(HYDRA_FLAGS), ""]
     if groups:
-        lines += [*format_groups(config_groups()), ""]
+        lines += [*format_groups([g for g in config_groups() if g.name not in TOOL_GROUPS]), ""]
     lines.append("Examples:")
     for command, what in examples:
         lines += [INDENT + command, *_wrap(what, INDENT * 3, INDENT * 3)]

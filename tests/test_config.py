@@ -6,24 +6,34 @@ from pathlib import Path
 import pytest
 
 from custsim.agents import inventory, prospect, urgency
+from custsim.experiments.run import help_text
+from custsim.policies.registry import policy_schemas
+from custsim.sim.compose import CONFIG_MODULE
 from custsim.sim.config import ConfigError, PopulationConfig
+from custsim.sim.groups import config_groups
 from custsim.sim.runner import build_model, simulate
 from custsim.sim.testing import compose_config, small_config
 
-CONF = Path(__file__).resolve().parent.parent / "conf"
-GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name != "hydra")
-APPENDED = {"experiment"}  # not in the defaults list: selected with +experiment=<name>
+ROOT = Path(__file__).resolve().parent.parent
+#: every config group of a plain run (hydra/launcher only says where jobs run; finding is the
+#: findings' analysis settings, composed under their own root: tests/test_tool_roots.py)
+GROUPS = {
+    g.name: g
+    for g in config_groups(CONFIG_MODULE)
+    if not g.name.startswith("hydra/") and g.name != "finding"
+}
+CORE_GROUPS = {"population", "market", "network", "policy", "sweep", "experiment"}
 
 
-def _options(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+def _yaml_options(group: str) -> set[str]:
+    return {p.stem for p in (ROOT / "conf" / group).glob("*.yaml")}
 
 
-@pytest.mark.parametrize("group,option", [(g, o) for g in GROUPS for o in _options(g)])
+@pytest.mark.parametrize("group,option", [(g.name, o) for g in GROUPS.values() for o in g.options])
 def test_every_group_option_composes_and_runs(group, option):
     # a reactive competitor watches firm A, so it runs on another firm
     focal = ["market.focal=B"] if (group, option) == ("policy", "reactive") else []
-    select = f"+{group}={option}" if group in APPENDED else f"{group}={option}"
+    select = f"{group}={option}" if GROUPS[group].in_defaults else f"+{group}={option}"
     cfg = small_config(select, "steps=5", "population.size=300", *focal)
     run = simulate(cfg)
     assert len(run.timeseries) == 5 * len(cfg.market.firms)
@@ -34,7 +44,25 @@ def test_every_group_option_composes_and_runs(group, option):
 
 
 def test_groups_are_the_documented_ones():
-    assert {"population", "market", "network", "policy"} <= set(GROUPS)
+    assert CORE_GROUPS <= set(GROUPS)
+    # every YAML option is an option, and every registered policy schema is a policy option
+    for name, group in GROUPS.items():
+        assert _yaml_options(name) <= set(group.options), name
+    assert set(policy_schemas()) <= set(GROUPS["policy"].options)
+    # `custsim --help` lists every group with all of its options and its default
+    shown = " ".join(help_text().split())
+    assert " finding: " not in shown  # the findings' own group: not a plain run's
+    for group in config_groups(CONFIG_MODULE):
+        if group.name == "finding":
+            continue
+        line = shown.split(f" {group.name}: ", 1)[1]
+        assert line.startswith(", ".join(group.options)), group.name
+    # the README's configuration reference has a row per core group with its true default
+    readme = (ROOT / "README.md").read_text()
+    for name in CORE_GROUPS - {"experiment"}:
+        default = GROUPS[name].default or "null"
+        assert f"| `{name}=` | {default} |" in readme, name
+    assert "+experiment=" in readme
 
 
 @pytest.mark.parametrize(
