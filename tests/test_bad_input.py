@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from custsim.experiments.cli import directory_problem, launcher_problem
-from custsim.experiments.cli import preflight
+from custsim.experiments.cli import directory_problem, launcher_problem, preflight
 from custsim.policies.registry import POLICY_SCHEMAS
 from custsim.sim import config as schema
 from custsim.sim import memory
