@@ -1,11 +1,13 @@
-"""Structured configuration: the schema behind every Hydra config, and its validation.
+"""Structured configuration: the schema behind every Hydra config.
 
 Hydra composes `conf/` onto these dataclasses (registered in the ConfigStore), so
 a wrong type fails at composition. Ranges are declared next to each field
-(`bounded`, `one_of`: `custsim.sim.rules`) and checked by `validate` before anything
-runs, with the keys no schema declares, the firms' policies (`custsim.sim.policy_config`),
-the network each generator can build (`custsim.sim.network`) and the memory a run needs
-(`custsim.sim.memory`); each failure is one line: the full key, the value and what is allowed.
+(`bounded`, `one_of`: `custsim.sim.rules`) and checked by
+`custsim.sim.validation.validate` before anything runs, with the keys no schema
+declares, the firms' policies (`custsim.sim.policy_config`), the network each
+generator can build (`custsim.sim.network`) and the memory a run needs
+(`custsim.sim.memory`); each failure is one line: the full key, the value and
+what is allowed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig
+from omegaconf import MISSING
 
 from custsim.agents.inventory import FULL_STOCKPILE_DEPTH
 from custsim.agents.population import FAMILIES
@@ -31,7 +33,7 @@ from custsim.sim.rules import (
     policy_field,
 )
 
-__all__ = ["ConfigError", "Rule", "bounded", "days", "one_of", "validate"]
+__all__ = ["ConfigError", "Rule", "bounded", "days", "one_of"]
 
 
 class ConfigError(ValueError):
@@ -371,17 +373,3 @@ def register_configs() -> None:
     cs.store(name="custsim_schema", node=CustsimConfig)
     for name, schema in policy_schemas().items():  # policy=hi_lo: the schema's defaults
         cs.store(group="policy", name=name, node=schema)
-
-
-def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
-    """Check every range and cross-field rule, and that the run fits in memory; return it typed.
-
-    See `custsim.sim.validation.check` for what is checked, in which order.
-
-    Raises:
-        ConfigError: one line per problem, 'key=value: what is allowed'.
-
-    """
-    from custsim.sim.validation import check  # local: the checks read this schema
-
-    return check(cfg)

@@ -67,7 +67,7 @@ class CustsimModel(mesa.Model):
         """Build the population, network, firms and recorder from a validated config.
 
         Args:
-            cfg: the run's configuration (see `custsim.sim.config.validate`).
+            cfg: the run's configuration (see `custsim.sim.validation.validate`).
             policies: firm name -> its policy (see `custsim.sim.runner.make_policies`).
 
         """

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from custsim.sim.config import CustsimConfig, TraitOverride, validate
+from custsim.sim.config import CustsimConfig, TraitOverride
 from custsim.sim.runner import RunResult
+from custsim.sim.validation import validate
 
 #: the focal firm's daily series kept by `focal_daily`, in this row order
 DAILY = ("units", "buyers", "revenue", "shelf_price", "mean_reference_price")
