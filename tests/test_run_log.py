@@ -78,7 +78,7 @@ def test_warnings_are_logged_and_still_shown(monkeypatch, caplog):
 
 
 def test_a_failing_run_logs_why(monkeypatch, caplog):
-    def broken(cfg):
+    def broken(cfg, policies=None):
         raise ValueError("no shelf")
 
     monkeypatch.setattr(runner, "build_model", broken)
