@@ -24,17 +24,37 @@ every run is seeded by its own configuration.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
+from custsim.experiments.sweeps.job import describe_error
 from custsim.sim.compose import CONFIG_NAME, compose_config, compose_raw, override_key
 from custsim.sim.config import ConfigError, CustsimConfig
 
-__all__ = ["Base", "Failed", "run_batch"]
+__all__ = ["Base", "Failed", "hydra_set_aside", "run_batch"]
+
+
+@contextmanager
+def hydra_set_aside() -> Iterator[None]:
+    """Let a composition initialise Hydra inside a running `@hydra.main` app.
+
+    Hydra refuses a second initialisation while the app holds GlobalHydra; the
+    app's instance is put back afterwards. Outside an app this does nothing.
+    """
+    held = GlobalHydra.instance().hydra
+    GlobalHydra.instance().clear()
+    try:
+        yield
+    finally:
+        GlobalHydra.instance().clear()
+        if held is not None:
+            GlobalHydra.instance().initialize(held)
 
 
 @dataclass(frozen=True)
@@ -45,9 +65,8 @@ class Failed:
 
     @classmethod
     def of(cls, err: BaseException) -> Failed:
-        """The record of `err`: 'TypeName: first line of the message'."""
-        text = str(err).strip().splitlines()
-        return cls(f"{type(err).__name__}: {text[0] if text else ''}".rstrip(": "))
+        """The record of `err`: '<type>: <message>' on one line, as a sweep job's status."""
+        return cls(describe_error(err))
 
 
 class Base:
@@ -56,17 +75,29 @@ class Base:
     Args:
         overrides: the command's overrides (group options and keys).
         config_name: the root config (`conf/<config_name>.yaml`).
+        composed: the composition of `overrides` if it is at hand (a `@hydra.main`
+            app's config); composed here otherwise.
 
     Raises:
         ConfigError: the overrides do not compose or validate (one line per problem).
 
     """
 
-    def __init__(self, overrides: Sequence[str] = (), config_name: str = CONFIG_NAME) -> None:
+    def __init__(
+        self,
+        overrides: Sequence[str] = (),
+        config_name: str = CONFIG_NAME,
+        composed: DictConfig | None = None,
+    ) -> None:
         self.overrides = tuple(overrides)
         self.config_name = config_name
-        self.config = compose_config(self.overrides, config_name)  # checks every override
-        self._raw = compose_raw(self.overrides, config_name)
+        if composed is None:
+            with hydra_set_aside():
+                self.config = compose_config(self.overrides, config_name)  # one-line errors
+                composed = compose_raw(self.overrides, config_name)
+        else:
+            self.config = _validate(copy.deepcopy(composed))
+        self._raw = composed
 
     def derive(self, values: Mapping[str, Any] | None = None) -> CustsimConfig:
         """The validated config with each key of `values` set (plain keys, no group options).
@@ -120,7 +151,8 @@ def _composed(config_name: str, overrides: tuple[str, ...]) -> CustsimConfig:
 
 @cache
 def _composed_once(config_name: str, overrides: tuple[str, ...]) -> CustsimConfig:
-    return compose_config(overrides, config_name)
+    with hydra_set_aside():
+        return compose_config(overrides, config_name)
 
 
 def _is_group(key: str) -> bool:

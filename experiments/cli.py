@@ -10,8 +10,10 @@ and keep Hydra's `--hydra-help`.
 
 Also what every command shares around a run: `fail` (the one-line error and
 exit status), `preflight` (compose and check a command line before Hydra starts),
-the Hydra override checks, and the completion-marker convention (`write_config`
-first, the command's marker file last: a directory holding the marker is complete).
+the Hydra override checks, a tool's entry point and job (`tool_main`, `tool_job`),
+its header line (`run_header`), and the completion-marker convention
+(`write_config` first, the command's marker file last: a directory holding the
+marker is complete; the last line printed names it, `results_line`).
 
 Only the standard library and PyYAML are imported here (the engine is imported
 inside `preflight` and `write_config`): help must be fast.
@@ -24,9 +26,10 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import yaml
 
@@ -34,6 +37,8 @@ from custsim.sim.groups import Group, config_groups
 from custsim.sim.rules import cut, shorten_values
 
 if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
     from custsim.sim.config import CustsimConfig
 
 HELP_FLAGS = frozenset({"-h", "--help"})
@@ -286,3 +291,72 @@ def write_config(cfg: CustsimConfig, out: Path) -> None:
     from custsim.sim import results
 
     results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
+
+
+def tool_main(
+    prog: str,
+    job: str,
+    help_text: Callable[[], str],
+    app: Callable[[], Any],
+    config_name: str,
+    check: Callable[[Any, list[str]], object] | None = None,
+) -> None:
+    """A tool's console-script entry point: help, one-line config errors, then its Hydra app.
+
+    `job` names Hydra's job (its log is `<job>.log`); `check(cfg, overrides)` is the
+    tool's own check before anything runs (`preflight`).
+    """
+    exit_on_help(sys.argv[1:], help_text)
+    preflight(sys.argv[1:], prog=prog, check=check, config_name=config_name)
+    name_the_job(sys.argv, job)
+    app()
+
+
+@dataclass(frozen=True)
+class ToolJob:
+    """A tool's Hydra job: its validated root config, the command line and where it writes."""
+
+    cfg: Any  # the tool's root config (CustsimConfig plus the tool's block)
+    composed: DictConfig  # the composition it was validated from (for `batch.Base`)
+    overrides: list[str]  # the command's overrides, as Hydra parsed them
+    choices: dict[str, str]  # config group -> chosen option (e.g. policy -> hi_lo)
+    out: Path  # hydra.run.dir
+
+
+def tool_job(
+    cfg: DictConfig, prog: str, check: Callable[[Any, list[str]], object] | None = None
+) -> ToolJob:
+    """Inside a tool's `@hydra.main` app: validate `cfg` and `check(typed, overrides)`.
+
+    A ConfigError exits 2 with one line per problem (`fail`).
+    """
+    from hydra.core.hydra_config import HydraConfig
+
+    from custsim.sim.config import ConfigError
+    from custsim.sim.validation import validate
+
+    hc = HydraConfig.get()
+    overrides = list(hc.overrides.task)
+    try:
+        typed = validate(cfg)
+        if check is not None:
+            check(typed, overrides)
+    except ConfigError as err:
+        fail(err, prog)
+    choices = {k: str(v) for k, v in hc.runtime.choices.items() if v is not None}
+    return ToolJob(typed, cfg, overrides, choices, Path(hc.runtime.output_dir))
+
+
+def seeds_text(seed: int, n: int) -> str:
+    """'seeds 3-7' for the n seeds seed, ..., seed + n - 1 ('seed 3' for one)."""
+    return f"seed {seed}" if n == 1 else f"seeds {seed}-{seed + n - 1}"
+
+
+def run_header(prog: str, what: str, cfg: CustsimConfig, seconds: float) -> str:
+    """A tool's first line: '<prog>: <what>; N customers; D days (S s)'."""
+    return f"{prog}: {what}; {cfg.population.size:,} customers; {cfg.steps} days ({seconds:.1f} s)"
+
+
+def results_line(out: Path) -> str:
+    """A command's last line: where its (complete) results are."""
+    return f"results: {out}"

@@ -5,16 +5,16 @@ custsim-optimize policy=hi_lo optimize.objective=margin optimize.min_retention=0
     'optimize.params={policy.depth:[0.05,0.5],policy.every:[7,56]}'
 python -m custsim.experiments.optimize policy=hi_lo    # the same entry point
 
-Each trial composes the config with the trial's values added to the command's
-overrides and runs `optimize.replications` simulations (seeds seed, ...,
-seed + R - 1); its objective is the mean focal KPI (`custsim.experiments.optimize.search`). Writes
+Each trial sets its values on the command's composed config (`custsim.experiments.batch`)
+and runs `optimize.replications` simulations (seeds seed, ..., seed + R - 1) on
+`optimize.n_jobs` warm workers; its objective is the mean focal KPI
+(`custsim.experiments.optimize.search`). Writes
 config.yaml, trials.parquet, plots/history.png and, last, best.json into the
 Hydra run directory.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -23,18 +23,18 @@ from pathlib import Path
 import hydra
 import optuna
 import pandas as pd
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from custsim.experiments.batch import Base, Failed, run_batch
 from custsim.experiments.cli import (
-    exit_on_help,
-    fail,
     format_help,
-    name_the_job,
-    preflight,
+    results_line,
+    run_header,
+    seeds_text,
+    tool_job,
+    tool_main,
     write_config,
 )
-from custsim.experiments.compare.cli import app_hydra_set_aside
 from custsim.experiments.optimize.config import (
     CONFIG_NAME,
     DEFAULT_OPTIMIZE_PARAMS,
@@ -51,37 +51,44 @@ from custsim.experiments.optimize.search import (
     plot_history,
     run_study,
     search_space,
-    trial_overrides,
     trials_frame,
 )
 from custsim.sim import results
-from custsim.sim.compose import compose_config
-from custsim.sim.config import ConfigError, register_configs
+from custsim.sim.config import register_configs
 from custsim.sim.kpis import FOCAL_KPIS, format_value
-from custsim.sim.runner import show_progress, simulate
-from custsim.sim.validation import validate
+from custsim.sim.runner import RunResult, make_policies, show_progress
 
 PROG = "custsim-optimize"
 COMPLETE_MARKER = "best.json"  # written last: a directory holding it is complete
 register_configs()
 
 
-def make_evaluator(base: Sequence[str], replications: int) -> Evaluate:
-    """A trial evaluator: compose `base` plus the values, simulate R seeds, mean focal KPIs.
+def firm_kpis(run: RunResult) -> pd.DataFrame:
+    """A reducer: every firm's KPIs (`run.firm_kpis`)."""
+    return run.firm_kpis
+
+
+def make_evaluator(base: Base, replications: int, n_jobs: int) -> Evaluate:
+    """A trial evaluator: the base config with the trial's values, R seeds, mean focal KPIs.
+
+    The trial's config is derived from the composed base (`custsim.experiments.batch`)
+    and its replications (seeds seed, ..., seed + R - 1) run on `n_jobs` warm workers.
 
     Raises (from the evaluator):
-        ConfigError: when the composed config or its policies reject the values.
+        ConfigError: when the config or its policies reject the values.
+        RuntimeError: when a replication failed.
 
     """
 
     def evaluate(values: dict[str, Value]) -> dict[str, float]:
-        with app_hydra_set_aside():
-            cfg = compose_config(trial_overrides(base, values), CONFIG_NAME)
-        runs = [
-            simulate(replace(cfg, seed=cfg.seed + r, progress="off"), None)
-            for r in range(replications)
-        ]
-        return mean_focal_kpis([run.firm_kpis for run in runs], cfg.market.focal)
+        cfg = base.derive(values)
+        make_policies(cfg)  # a policy's own checks: a ConfigError fails the trial
+        seeds = [replace(cfg, seed=cfg.seed + r) for r in range(replications)]
+        runs = run_batch(seeds, firm_kpis, n_jobs)
+        failed = [r for r in runs if isinstance(r, Failed)]
+        if failed:
+            raise RuntimeError(failed[0].error)
+        return mean_focal_kpis(runs, cfg.market.focal)
 
     return evaluate
 
@@ -91,12 +98,12 @@ def header(cfg: OptimizeRun, space: Sequence[Param], seconds: float) -> str:
     opt, reps = cfg.optimize, cfg.optimize.replications
     retention = "" if opt.min_retention is None else format_value("retention", opt.min_retention)
     floor = retention and f" subject to retention >= {retention}"
-    return (
-        f"{PROG}: maximise firm {cfg.market.focal}'s {opt.objective} over "
+    what = (
+        f"maximise firm {cfg.market.focal}'s {opt.objective} over "
         f"{', '.join(p.describe() for p in space)}{floor}; {opt.trials} trials x {reps} "
-        f"replications (seeds {cfg.seed}-{cfg.seed + reps - 1}), sampler seed {opt.sampler_seed}; "
-        f"{cfg.population.size:,} customers; {cfg.steps} days ({seconds:.1f} s)"
+        f"replications ({seeds_text(cfg.seed, reps)}), sampler seed {opt.sampler_seed}"
     )
+    return run_header(PROG, what, cfg, seconds)
 
 
 def write_optimization(table: pd.DataFrame, summary: dict, cfg: OptimizeRun, out: Path) -> None:
@@ -111,24 +118,21 @@ def write_optimization(table: pd.DataFrame, summary: dict, cfg: OptimizeRun, out
 @hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=CONFIG_NAME)
 def app(cfg: DictConfig) -> None:
     """Validate the search, run the study, write the results and print the best trials."""
-    hc = HydraConfig.get()
-    overrides = list(hc.overrides.task)
-    try:
-        base = validate(cfg)
-        space = search_space(base, overrides)
-    except ConfigError as err:
-        fail(err, PROG)
+    job = tool_job(cfg, PROG, check=search_space)
+    base, overrides = job.cfg, job.overrides
+    space = search_space(base, overrides)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     start = time.perf_counter()
-    evaluate = make_evaluator(overrides, base.optimize.replications)
-    study = run_study(space, evaluate, base.optimize, show_progress(base.progress))
+    opt = base.optimize
+    trials_base = Base(overrides, CONFIG_NAME, job.composed)
+    evaluate = make_evaluator(trials_base, opt.replications, opt.n_jobs)
+    study = run_study(space, evaluate, opt, show_progress(base.progress))
     table = trials_frame(study, space)
-    summary = best_summary(study, space, base.optimize, base.market.focal, overrides, base.seed)
-    out = Path(hc.runtime.output_dir)
-    write_optimization(table, summary, base, out)
+    summary = best_summary(study, space, opt, base.market.focal, overrides, base.seed)
+    write_optimization(table, summary, base, job.out)
     print(header(base, space, time.perf_counter() - start), "", sep="\n")
     print(format_report(table, summary, space))
-    print(f"results: {out}")
+    print(results_line(job.out))
 
 
 def help_text() -> str:
@@ -150,6 +154,7 @@ def help_text() -> str:
             ("optimize.trials=INT", f"trials (default {d.trials})"),
             ("optimize.replications=INT", f"seeds per trial (default {d.replications})"),
             ("optimize.sampler_seed=INT", f"the TPE sampler's seed (default {d.sampler_seed})"),
+            ("optimize.n_jobs=INT", f"local workers for a trial's seeds (default {d.n_jobs})"),
             ("KEY=VALUE", "any custsim key, for every trial (custsim --help)"),
             ("hydra.run.dir=DIR", "the output directory (default outputs/<date>/<time>)"),
         ],
@@ -175,10 +180,7 @@ def help_text() -> str:
 
 def main() -> None:
     """Console-script entry point: help, one-line config errors (search space too), Hydra."""
-    exit_on_help(sys.argv[1:], help_text)
-    preflight(sys.argv[1:], prog=PROG, check=search_space, config_name=CONFIG_NAME)
-    name_the_job(sys.argv, "optimize")
-    app()
+    tool_main(PROG, "optimize", help_text, app, CONFIG_NAME, check=search_space)
 
 
 if __name__ == "__main__":

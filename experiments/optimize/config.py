@@ -38,6 +38,7 @@ class OptimizeConfig:
     trials: int = bounded(30, 1, cap=1_000_000)
     replications: int = bounded(2, 1, cap=100_000)
     sampler_seed: int = bounded(0, 0, cap=MAX_NUMPY_SEED)
+    n_jobs: int = bounded(2, 1, cap=4096)  # local workers for a trial's replications
 
 
 @dataclass

@@ -130,11 +130,6 @@ def row_values(names: Sequence[str], row: Sequence[float], ints: frozenset[str])
     return {k: round(float(x)) if k in ints else float(x) for k, x in zip(names, row, strict=True)}
 
 
-def row_overrides(values: Mapping[str, float | int]) -> list[str]:
-    """Hydra overrides `key=value` for one run's parameter values."""
-    return [f"{k}={v!r}" for k, v in values.items()]
-
-
 def failed_rows(errors: Sequence[str | None]) -> list[int]:
     """Indices of the runs that recorded an error."""
     return [i for i, e in enumerate(errors) if e is not None]

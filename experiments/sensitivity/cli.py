@@ -5,38 +5,39 @@ python -m custsim.experiments.sensitivity policy=hi_lo sensitivity.method=morris
 
 Every key of `sensitivity.params` is sampled over its [low, high] range (Sobol:
 Saltelli sampling, N (D + 2) runs; Morris: N trajectories, N (D + 1) runs); each
-sample row is composed as overrides on top of the command's own and simulated
-with the same `seed` (common random numbers: the indices reflect the parameters,
-not simulation noise). Runs go to local cores with joblib; results keep sample
-order, so the output does not depend on `sensitivity.n_jobs`.
+sample row is the command's composed config with the row's values set
+(`custsim.experiments.batch`), simulated with the same `seed` (common random
+numbers: the indices reflect the parameters, not simulation noise). Runs go to
+`sensitivity.n_jobs` warm local workers; results keep sample order, so the output
+does not depend on `sensitivity.n_jobs`.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import hydra
 import numpy as np
 import pandas as pd
-from hydra.core.hydra_config import HydraConfig
-from joblib import Parallel, delayed
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
+from custsim.experiments.batch import Base, Failed, run_batch
 from custsim.experiments.cli import (
-    exit_on_help,
-    fail,
     format_help,
-    name_the_job,
-    preflight,
+    results_line,
+    run_header,
+    seeds_text,
+    tool_job,
+    tool_main,
     write_config,
 )
-from custsim.experiments.compare.cli import app_hydra_set_aside
 from custsim.experiments.sensitivity import analysis as sa
 from custsim.experiments.sensitivity.config import (
     CONFIG_NAME,
@@ -44,13 +45,11 @@ from custsim.experiments.sensitivity.config import (
     SensitivityConfig,
     SensitivityRun,
 )
-from custsim.experiments.sweeps.aggregate import describe_error
+from custsim.experiments.sweeps.job import describe_error
 from custsim.sim import results
-from custsim.sim.compose import compose_config
 from custsim.sim.config import ConfigError, register_configs
 from custsim.sim.kpis import label
-from custsim.sim.runner import show_progress, simulate
-from custsim.sim.validation import validate
+from custsim.sim.runner import RunResult, make_policies, show_progress
 
 PROG = "custsim-sensitivity"
 COMPLETE_MARKER = "indices.parquet"  # written last: a directory holding it is complete
@@ -81,46 +80,67 @@ class Study:
     seconds: float
 
 
-def run_sample(overrides: Sequence[str], values: dict[str, float], outputs: Sequence[str]) -> dict:
-    """Compose and simulate one sample row; its focal KPIs, or NaNs and the error text."""
-    try:
-        with app_hydra_set_aside():
-            cfg = compose_config([*overrides, *sa.row_overrides(values)], CONFIG_NAME)
-        run = simulate(replace(cfg, progress="off"), None)
-    except Exception as err:  # a bad sample is recorded and reported, never fatal
-        return dict.fromkeys(outputs, np.nan) | {"error": describe_error(err)}
-    kpis = run.firm_kpis.set_index("firm").loc[cfg.market.focal]
-    return {name: float(kpis[name]) for name in outputs} | {"error": None}
+@dataclass(frozen=True)
+class FocalOutputs:
+    """A reducer: the focal firm's KPIs named in `outputs`, from one run."""
+
+    outputs: tuple[str, ...]
+
+    def __call__(self, run: RunResult) -> dict[str, float]:
+        """{output: value} of the run's focal firm."""
+        kpis = run.firm_kpis.set_index("firm").loc[run.model.cfg.market.focal]
+        return {name: float(kpis[name]) for name in self.outputs}
 
 
-def run_samples(
-    overrides: Sequence[str], rows: list[dict], cfg: SensitivityRun
-) -> list[dict[str, Any]]:
-    """Every row's outputs, in sample order, on `sensitivity.n_jobs` local cores."""
-    outputs = list(cfg.sensitivity.outputs)
-    jobs = (delayed(run_sample)(list(overrides), values, outputs) for values in rows)
-    parallel = Parallel(n_jobs=cfg.sensitivity.n_jobs, backend="loky", return_as="generator")
-    bar = tqdm(
-        parallel(jobs),
-        total=len(rows),
+def run_samples(base: Base, rows: list[dict], cfg: SensitivityRun) -> list[dict[str, Any]]:
+    """Every row's outputs and error (None if it ran), in sample order, on `n_jobs` workers.
+
+    A row is the base config with the row's values set (`Base.derive`); a row the
+    config or its policies reject, or whose run fails, is recorded with NaN outputs
+    and its error, never fatal.
+    """
+    outputs = tuple(cfg.sensitivity.outputs)
+    failed = dict.fromkeys(outputs, np.nan)
+    cfgs, errors = {}, {}
+    for i, values in enumerate(rows):
+        try:
+            cfgs[i] = base.derive(values)
+            make_policies(cfgs[i])
+        except ConfigError as err:
+            errors[i] = describe_error(err)
+    bar = functools.partial(
+        tqdm,
+        total=len(cfgs),
         desc="sensitivity runs",
         unit="run",
         leave=False,
         disable=not show_progress(cfg.progress),
     )
-    with bar:
-        return list(bar)
+    ran = dict(
+        zip(
+            cfgs,
+            run_batch(list(cfgs.values()), FocalOutputs(outputs), cfg.sensitivity.n_jobs, bar),
+            strict=True,
+        )
+    )
+    for i, out in ran.items():
+        if isinstance(out, Failed):
+            errors[i] = out.error
+    return [
+        failed | {"error": errors[i]} if i in errors else ran[i] | {"error": None}
+        for i in range(len(rows))
+    ]
 
 
-def study(cfg: SensitivityRun, overrides: Sequence[str]) -> Study:
-    """Sample, run every sample, and (when every run succeeded) compute the indices."""
+def study(cfg: SensitivityRun, base: Base) -> Study:
+    """Sample, run every sample of `base`, and (when every run succeeded) compute the indices."""
     start = time.perf_counter()
     s = cfg.sensitivity
     problem = sa.make_problem(sa.given_params(s))
     x = sa.sample(problem, s.method, s.samples, s.sample_seed)
     ints = sa.int_keys(problem["names"], OmegaConf.structured(cfg))
     rows = [sa.row_values(problem["names"], r, ints) for r in x]
-    outs = run_samples(overrides, rows, cfg)
+    outs = run_samples(base, rows, cfg)
     pairs = enumerate(zip(rows, outs, strict=True))
     samples = pd.DataFrame([{"run": i, **v, **o} for i, (v, o) in pairs])
     failed = sa.failed_rows(list(samples["error"]))
@@ -219,12 +239,11 @@ def header(result: Study, cfg: SensitivityRun) -> str:
     s = cfg.sensitivity
     params = sa.given_params(s)
     ranges = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in params.items())
-    return (
-        f"{PROG}: {s.method}, {len(params)} params x {s.samples} samples = "
-        f"{len(result.samples)} runs; focal firm {cfg.market.focal}; "
-        f"{cfg.population.size:,} customers; {cfg.steps} days; seed {cfg.seed} "
-        f"({result.seconds:.1f} s)\nparams: {ranges}"
+    what = (
+        f"{s.method}, {len(params)} params x {s.samples} samples = {len(result.samples)} runs; "
+        f"focal firm {cfg.market.focal}; {seeds_text(cfg.seed, 1)}"
     )
+    return f"{run_header(PROG, what, cfg, result.seconds)}\nparams: {ranges}"
 
 
 def report_failures(result: Study) -> None:
@@ -240,22 +259,16 @@ def report_failures(result: Study) -> None:
 @hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=CONFIG_NAME)
 def app(cfg: DictConfig) -> None:
     """Validate, run every sample, write the results and print the indices."""
-    hc = HydraConfig.get()
-    overrides = list(hc.overrides.task)
-    try:
-        typed = validate(cfg)
-        check_sensitivity(typed, overrides)
-    except ConfigError as err:
-        fail(err, PROG)
-    out = Path(hc.runtime.output_dir)
-    result = study(typed, overrides)
-    write_study(result, typed, out)
+    job = tool_job(cfg, PROG, check=check_sensitivity)
+    typed = job.cfg
+    result = study(typed, Base(job.overrides, CONFIG_NAME, job.composed))
+    write_study(result, typed, job.out)
     print(header(result, typed))
     if result.indices is None:
-        print(f"results: {out}")
+        print(results_line(job.out))
         report_failures(result)
     print("\n".join(["", *format_indices(result.indices, typed.sensitivity.method)]))
-    print(f"results: {out}")
+    print(results_line(job.out))
 
 
 def help_text() -> str:
@@ -299,14 +312,11 @@ def help_text() -> str:
 
 def main() -> None:
     """Console-script entry point: help, one-line config errors, then Hydra."""
-    exit_on_help(sys.argv[1:], help_text)
-    preflight(sys.argv[1:], prog=PROG, check=check_sensitivity, config_name=CONFIG_NAME)
-    name_the_job(sys.argv, "sensitivity")
-    app()
+    tool_main(PROG, "sensitivity", help_text, app, CONFIG_NAME, check=check_sensitivity)
 
 
 if __name__ == "__main__":
-    # run the importable module, so loky workers unpickle `run_sample` by reference
+    # run the importable module, so loky workers unpickle `FocalOutputs` by reference
     from custsim.experiments.sensitivity.cli import main as entry
 
     entry()
