@@ -13,7 +13,9 @@ both are paid once here instead of once per run:
   of overrides.
 - *Start-up.* Worker processes are joblib's reusable loky executor: started once
   per session (one per core asked for), they keep the engine imported between
-  batches, and joblib groups quick runs into one task.
+  batches, and joblib groups quick runs into one task. Starting them costs about
+  `WORKER_START_SECONDS`, so a batch whose runs would take less than twice that
+  on one core (`estimated_seconds`) runs in this process until workers are up.
 
 Only what a reducer extracts from each run travels back (a `RunResult` holds the
 whole model). A run that fails is returned as a `Failed` record in its place, so a
@@ -172,6 +174,25 @@ def _parsed(override: str) -> Any:
     return _ABSENT if parsed.is_sweep_override() else parsed.value()
 
 
+#: measured on the 2-core development machine (quiet): a worker's start, the engine imported
+WORKER_START_SECONDS = 2.5
+#: one simulated day's fixed Python cost, and its cost per customer (N = 2,000 to 1e6)
+DAY_SECONDS, CUSTOMER_DAY_SECONDS = 1.2e-3, 7e-8
+_workers_started = False  # this process has run a batch on the workers: they are warm
+
+
+def estimated_seconds(cfgs: Sequence[CustsimConfig]) -> float:
+    """One core's time for the runs: sum of steps x (DAY_SECONDS + N x CUSTOMER_DAY_SECONDS)."""
+    return sum(c.steps * (DAY_SECONDS + c.population.size * CUSTOMER_DAY_SECONDS) for c in cfgs)
+
+
+def use_workers(cfgs: Sequence[CustsimConfig], n_jobs: int) -> bool:
+    """Whether workers pay: more than one of each, and warm already or worth starting."""
+    if n_jobs == 1 or len(cfgs) <= 1:
+        return False
+    return _workers_started or estimated_seconds(cfgs) > 2 * WORKER_START_SECONDS
+
+
 def _run_one[T](cfg: CustsimConfig, reduce: Callable[[Any], T]) -> T | Failed:
     """`reduce(simulate(cfg))`, quietly and without files; a `Failed` record if it raises."""
     from custsim.sim.runner import simulate  # the engine: imported in the worker
@@ -193,18 +214,20 @@ def run_batch[T](
     Args:
         cfgs: validated configurations (e.g. from `Base.derive`).
         reduce: what to keep of each `RunResult`; a module-level function (pickled).
-        n_jobs: worker processes (1: in this process).
+        n_jobs: worker processes at most (1: in this process; `use_workers` decides).
         progress: wraps the stream of finished runs (e.g. a tqdm bar), if given.
 
     Returns:
         One entry per config, in order: the reduced result, or a `Failed` record.
 
     """
-    if n_jobs == 1 or len(cfgs) <= 1:
-        results: Iterable[Any] = (_run_one(cfg, reduce) for cfg in cfgs)
-    else:
+    global _workers_started
+    if use_workers(cfgs, n_jobs):
         from joblib import Parallel, delayed  # loky's reusable executor: warm workers
 
         parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")
-        results = parallel(delayed(_run_one)(cfg, reduce) for cfg in cfgs)
+        results: Iterable[Any] = parallel(delayed(_run_one)(cfg, reduce) for cfg in cfgs)
+        _workers_started = True
+    else:
+        results = (_run_one(cfg, reduce) for cfg in cfgs)
     return list(progress(results) if progress is not None else results)

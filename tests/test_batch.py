@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from joblib.externals.loky import get_reusable_executor
 
+from custsim.experiments import batch
 from custsim.experiments.batch import Base, Failed, run_batch
 from custsim.sim.config import ConfigError
 from custsim.sim.faults import FAIL_ON_SEED_ENV
@@ -59,7 +60,13 @@ def test_a_bad_derived_value_is_one_line_naming_the_key(base):
         base.derive({"policy.depth": 0.3})  # edlp has no depth: select policy=hi_lo first
 
 
-def test_results_equal_one_run_at_a_time_on_any_number_of_workers(base):
+@pytest.fixture
+def eager_workers(monkeypatch):
+    """Workers for any batch, however short (the real rule waits for work worth starting them)."""
+    monkeypatch.setattr(batch, "WORKER_START_SECONDS", 0.0)
+
+
+def test_results_equal_one_run_at_a_time_on_any_number_of_workers(base, eager_workers):
     cfgs = [base.derive({"seed": s, "market.firms.A.price": 7.0 + s / 4}) for s in range(5)]
     alone = [focal_margin(simulate(cfg)) for cfg in cfgs]
     assert run_batch(cfgs, focal_margin, n_jobs=1) == alone
@@ -72,7 +79,9 @@ def fresh_workers() -> None:
     get_reusable_executor(kill_workers=True).shutdown(wait=True)
 
 
-def test_a_failing_run_is_recorded_in_its_place_and_the_others_are_kept(base, monkeypatch):
+def test_a_failing_run_is_recorded_in_its_place_and_the_others_are_kept(
+    base, monkeypatch, eager_workers
+):
     monkeypatch.setenv(FAIL_ON_SEED_ENV, "2")  # the test hook: the run of seed 2 raises
     cfgs = [base.derive({"seed": s}) for s in range(4)]
     fresh_workers()
@@ -96,3 +105,18 @@ def test_progress_sees_every_finished_run(base):
 
     out = run_batch([base.derive({"seed": s}) for s in range(3)], focal_margin, progress=count)
     assert seen == out and len(out) == 3
+
+
+def test_workers_start_only_for_work_worth_their_start(base, monkeypatch):
+    monkeypatch.setattr(batch, "_workers_started", False)
+    short = [base.config] * 4  # 4 x 30 days x 600 customers: a fraction of a second
+    assert batch.estimated_seconds(short) == pytest.approx(
+        4 * 30 * (batch.DAY_SECONDS + 600 * batch.CUSTOMER_DAY_SECONDS)
+    )
+    assert not batch.use_workers(short, 2)
+    big = [base.derive({"population.size": 200_000, "steps": 365})] * 2
+    assert batch.estimated_seconds(big) > 2 * batch.WORKER_START_SECONDS
+    assert batch.use_workers(big, 2) and not batch.use_workers(big, 1)
+    assert not batch.use_workers(big[:1], 2)  # one run: nothing to share
+    monkeypatch.setattr(batch, "_workers_started", True)  # warm workers take any batch
+    assert batch.use_workers(short, 2)

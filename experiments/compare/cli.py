@@ -4,7 +4,8 @@ custsim-compare policy=hi_lo compare.baseline=edlp compare.replications=10
 python -m custsim.experiments.compare policy=hi_lo population.size=50000   # the same entry point
 
 Replication r runs both arms with seed `seed + r` (common random numbers: the
-same population, network and initial draws), and the lift of every KPI is the
+same population, network and initial draws; the 2 R runs on `compare.n_jobs` warm
+workers, `custsim.experiments.batch`), and the lift of every KPI is the
 mean paired difference with a paired-t 95% interval (`custsim.experiments.compare.lift`).
 The baseline arm is composed from the same overrides with every `policy` override replaced
 by `policy=<compare.baseline>`.
@@ -12,28 +13,28 @@ by `policy=<compare.baseline>`.
 
 from __future__ import annotations
 
+import functools
 import math
-import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import hydra
 import numpy as np
 import pandas as pd
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 from tqdm import tqdm
 
+from custsim.experiments.batch import Failed, hydra_set_aside, run_batch
 from custsim.experiments.cli import (
-    exit_on_help,
     fail,
     format_help,
-    name_the_job,
-    preflight,
+    results_line,
+    run_header,
+    seeds_text,
+    tool_job,
+    tool_main,
     write_config,
 )
 from custsim.experiments.compare.config import CONFIG_NAME, CompareConfig, CompareRun
@@ -48,10 +49,9 @@ from custsim.experiments.compare.lift import (
 from custsim.experiments.compare.plots import Labels, plot_comparison
 from custsim.sim import results
 from custsim.sim.compose import compose_config
-from custsim.sim.config import ConfigError, CustsimConfig, register_configs
+from custsim.sim.config import ConfigError, register_configs
 from custsim.sim.kpis import kpi
-from custsim.sim.runner import make_policies, show_progress, simulate
-from custsim.sim.validation import validate
+from custsim.sim.runner import RunResult, make_policies, show_progress
 
 PROG = "custsim-compare"
 COMPLETE_MARKER = "comparison.parquet"  # written last: a directory holding it is complete
@@ -81,23 +81,6 @@ def baseline_overrides(overrides: Sequence[str], baseline: str) -> list[str]:
     return [*kept, f"policy={baseline}"]
 
 
-@contextmanager
-def app_hydra_set_aside() -> Iterator[None]:
-    """Let `compose_config` initialise Hydra inside a running `@hydra.main` app.
-
-    Hydra refuses a second initialisation while the app holds GlobalHydra; the
-    app's instance is put back afterwards. Outside an app this does nothing.
-    """
-    held = GlobalHydra.instance().hydra
-    GlobalHydra.instance().clear()
-    try:
-        yield
-    finally:
-        GlobalHydra.instance().clear()
-        if held is not None:
-            GlobalHydra.instance().initialize(held)
-
-
 def baseline_config(cfg: CompareRun, overrides: Sequence[str]) -> CompareRun:
     """The baseline arm's validated config, its policies instantiated (and so checked).
 
@@ -109,7 +92,7 @@ def baseline_config(cfg: CompareRun, overrides: Sequence[str]) -> CompareRun:
     name, options = cfg.compare.baseline, policy_options()
     if name not in options:
         raise ConfigError(f"compare.baseline={name!r}: must be one of: {', '.join(options)}")
-    with app_hydra_set_aside():
+    with hydra_set_aside():
         base = compose_config(baseline_overrides(overrides, name), CONFIG_NAME)
     make_policies(base)
     return base
@@ -125,35 +108,45 @@ class Comparison:
     seconds: float
 
 
-def run_arm(cfg: CustsimConfig, seed: int) -> tuple[Metrics, pd.DataFrame]:
-    """Simulate one arm at `seed` (nothing written); its metrics and daily units per firm."""
-    run = simulate(replace(cfg, seed=seed, progress="off"), out_dir=None)
+def arm_result(run: RunResult) -> tuple[Metrics, pd.DataFrame]:
+    """A reducer: one arm's metrics and its daily units and promotions per firm."""
+    cfg = run.model.cfg
     metrics = run_metrics(run.firm_kpis, run.customer_kpis, run.customers, cfg.market.focal)
     return metrics, run.timeseries[["day", "firm", "units", "promo"]]
 
 
 def compare(policy_cfg: CompareRun, baseline_cfg: CompareRun) -> Comparison:
-    """Run R paired replications (seeds seed, ..., seed + R - 1) and tabulate the lift."""
+    """Run R paired replications (seeds seed, ..., seed + R - 1) and tabulate the lift.
+
+    The 2 R runs go to `compare.n_jobs` warm workers (`custsim.experiments.batch`);
+    the result does not depend on how many.
+
+    Raises:
+        RuntimeError: when a run failed (a lift needs every pair).
+
+    """
     start = time.perf_counter()
     reps, focal = policy_cfg.compare.replications, policy_cfg.market.focal
-    arms: dict[str, list[tuple[Metrics, pd.DataFrame]]] = {"policy": [], "baseline": []}
-    bar = tqdm(
-        total=2 * reps,
+    seeds = [policy_cfg.seed + r for r in range(reps)]
+    cfgs = [replace(cfg, seed=s) for s in seeds for cfg in (policy_cfg, baseline_cfg)]
+    bar = functools.partial(
+        tqdm,
+        total=len(cfgs),
         desc="paired runs",
         unit="run",
         leave=False,
         disable=not show_progress(policy_cfg.progress),
     )
-    with bar:
-        for r in range(reps):
-            for arm, cfg in (("policy", policy_cfg), ("baseline", baseline_cfg)):
-                arms[arm].append(run_arm(cfg, policy_cfg.seed + r))
-                bar.update()
+    runs = run_batch(cfgs, arm_result, policy_cfg.compare.n_jobs, bar)
+    failed = [r for r in runs if isinstance(r, Failed)]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(runs)} runs failed; first: {failed[0].error}")
+    arms = {"policy": runs[0::2], "baseline": runs[1::2]}
     parts = [
         promotion_decomposition(p[1], b[1], focal)
         for p, b in zip(arms["policy"], arms["baseline"], strict=True)
     ]
-    metrics = {arm: [m for m, _ in runs] for arm, runs in arms.items()}
+    metrics = {arm: [m for m, _ in pairs] for arm, pairs in arms.items()}
     table = lift_table(metrics["policy"], metrics["baseline"])
     return Comparison(
         table=pd.concat([table, decomposition_table(parts)], ignore_index=True),
@@ -265,11 +258,13 @@ def _decomposition_lines(table: pd.DataFrame, parts: pd.DataFrame, focal: str) -
 
 def format_comparison(result: Comparison, labels: Labels, cfg: CompareRun, out: Path) -> str:
     """Header, the focal firm's and the market's KPI lifts, the decomposition, the results dir."""
-    reps, seed = cfg.compare.replications, cfg.seed
+    reps = cfg.compare.replications
+    what = (
+        f"policy {labels.policy} vs baseline {labels.baseline}; focal firm {labels.focal}; "
+        f"{reps} paired replications ({seeds_text(cfg.seed, reps)})"
+    )
     lines = [
-        f"{PROG}: policy {labels.policy} vs baseline {labels.baseline}; focal firm {labels.focal}; "
-        f"{reps} paired replications (seeds {seed}-{seed + reps - 1}); "
-        f"{cfg.population.size:,} customers; {cfg.steps} days ({result.seconds:.1f} s)",
+        run_header(PROG, what, cfg, result.seconds),
         "",
         _cells("metric", "baseline", "policy", "lift", "95% CI", "lift%"),
     ]
@@ -283,29 +278,27 @@ def format_comparison(result: Comparison, labels: Labels, cfg: CompareRun, out: 
         f"per-segment lifts (firm {labels.focal}'s spend, margin, CLV and repeat rate; "
         "retention): comparison.parquet, scope segment:<name>",
     ]
-    return "\n".join([*lines, f"results: {out}"])
+    return "\n".join([*lines, results_line(out)])
 
 
 @hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=CONFIG_NAME)
 def app(cfg: DictConfig) -> None:
     """Validate both arms, run the paired replications, write the results and print the lift."""
-    hc = HydraConfig.get()
-    overrides = list(hc.overrides.task)
+    job = tool_job(cfg, PROG)
+    policy_cfg = job.cfg
     try:
-        policy_cfg = validate(cfg)
-        base_cfg = baseline_config(policy_cfg, overrides)
-        result = compare(policy_cfg, base_cfg)
+        base_cfg = baseline_config(policy_cfg, job.overrides)
     except ConfigError as err:
         fail(err, PROG)
+    result = compare(policy_cfg, base_cfg)
     labels = Labels(
         focal=policy_cfg.market.focal,
-        policy=policy_label(hc.runtime.choices.get("policy", "?"), overrides),
+        policy=policy_label(job.choices.get("policy", "?"), job.overrides),
         baseline=policy_cfg.compare.baseline,
         replications=policy_cfg.compare.replications,
     )
-    out = Path(hc.runtime.output_dir)
-    write_comparison(result, policy_cfg, labels, out)
-    print(format_comparison(result, labels, policy_cfg, out))
+    write_comparison(result, policy_cfg, labels, job.out)
+    print(format_comparison(result, labels, policy_cfg, job.out))
 
 
 def help_text() -> str:
@@ -325,6 +318,7 @@ def help_text() -> str:
             ("policy.KEY=VALUE", "its parameters, e.g. policy.depth=0.3"),
             ("compare.baseline=OPTION", f"the policy to beat (default {d.baseline})"),
             ("compare.replications=INT", f"paired replications, >= 2 (default {d.replications})"),
+            ("compare.n_jobs=INT", f"local workers for the paired runs (default {d.n_jobs})"),
             ("KEY=VALUE", "any custsim key, for both arms (custsim --help)"),
             ("hydra.run.dir=DIR", "the output directory (default outputs/<date>/<time>)"),
         ],
@@ -342,10 +336,7 @@ def help_text() -> str:
 
 def main() -> None:
     """Console-script entry point: help, one-line config errors (baseline too), then Hydra."""
-    exit_on_help(sys.argv[1:], help_text)
-    preflight(sys.argv[1:], prog=PROG, check=baseline_config, config_name=CONFIG_NAME)
-    name_the_job(sys.argv, "compare")
-    app()
+    tool_main(PROG, "compare", help_text, app, CONFIG_NAME, check=baseline_config)
 
 
 if __name__ == "__main__":

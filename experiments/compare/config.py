@@ -23,6 +23,7 @@ class CompareConfig:
 
     baseline: str = "edlp"  # a policy option (conf/policy/ or a registered schema)
     replications: int = bounded(10, 2, cap=100_000)
+    n_jobs: int = bounded(2, 1, cap=4096)  # local workers for the paired runs
 
 
 @dataclass
