@@ -11,9 +11,10 @@ confidence interval across seeds, the published value and the pass criterion.
 
 `Experiment` composes the config of every arm the analysis needs (the
 experiment, its fast overrides when asked, the user's overrides, then the
-arm's own), `simulate_many` runs configs on local cores and keeps only what a
-reducer extracts from each run (a RunResult holds the whole model and does not
-travel between processes).
+arm's own: composed once, each arm derived from that by key where it can be,
+`custsim.experiments.batch.Base`), `simulate_many` runs configs on the batch
+runner's local workers and keeps only what a reducer extracts from each run (a
+RunResult holds the whole model and does not travel between processes).
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from joblib import Parallel, delayed
 
+from custsim.experiments.batch import Base, Failed, run_batch
 from custsim.experiments.compare.lift import estimate  # noqa: F401  (the analyses' mean and CI)
 from custsim.experiments.findings.config import CONFIG_NAME, FindingRun
 from custsim.sim.compose import compose_config
 from custsim.sim.config import CustsimConfig
-from custsim.sim.runner import RunResult, simulate
+from custsim.sim.runner import RunResult
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ class Experiment:
 
     def config(self, *arm: str) -> FindingRun:
         """The validated config of one arm: experiment, fast, user, then `arm` overrides."""
-        fast = list(fast_overrides(self.name)) if self.fast else []
-        return compose_config([*setting(self.name), *fast, *self.overrides, *arm], CONFIG_NAME)
+        fast = fast_overrides(self.name) if self.fast else ()
+        return base_of((*setting(self.name), *fast, *self.overrides)).compose(arm)
 
     def seeds(self, cfg: FindingRun) -> list[FindingRun]:
         """`cfg` once per replication seed: seed, ..., seed + finding.seeds - 1."""
@@ -71,27 +72,34 @@ def setting(name: str) -> list[str]:
 
 
 @functools.cache
+def base_of(overrides: tuple[str, ...]) -> Base:
+    """The experiment's composed base (once per process and set of overrides)."""
+    return Base(overrides, CONFIG_NAME)
+
+
+@functools.cache
 def fast_overrides(name: str) -> tuple[str, ...]:
     """The experiment's `finding.fast` overrides (composed once per process)."""
     return tuple(compose_config(setting(name), CONFIG_NAME).finding.fast)
 
 
-def _simulate_reduced[T](cfg: CustsimConfig, reduce: Callable[[RunResult], T]) -> T:
-    return reduce(simulate(replace(cfg, progress="off"), None))
-
-
 def simulate_many[T](
     cfgs: Sequence[CustsimConfig], reduce: Callable[[RunResult], T], n_jobs: int = 1
 ) -> list[T]:
-    """`reduce(simulate(cfg))` for every config, in order, on `n_jobs` local processes.
+    """`reduce(simulate(cfg))` for every config, in order, on `n_jobs` warm local workers.
 
     `reduce` must be a module-level function (it is pickled to the workers).
     Results do not depend on `n_jobs`: every run is seeded by its own config.
+
+    Raises:
+        RuntimeError: when a run failed (a finding needs every run).
+
     """
-    if n_jobs == 1 or len(cfgs) == 1:
-        return [_simulate_reduced(cfg, reduce) for cfg in cfgs]
-    parallel = Parallel(n_jobs=n_jobs, backend="loky")
-    return list(parallel(delayed(_simulate_reduced)(cfg, reduce) for cfg in cfgs))
+    out = run_batch(cfgs, reduce, n_jobs)
+    failed = [r for r in out if isinstance(r, Failed)]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(out)} runs failed; first: {failed[0].error}")
+    return out
 
 
 @dataclass(frozen=True)
