@@ -54,6 +54,19 @@ def test_sobol_recovers_the_ishigami_indices():
     assert list(table.columns) == list(sa.INDEX_COLUMNS["sobol"])
 
 
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_the_intervals_are_reproducible_for_every_seed_zero_included(method):
+    problem = sa.make_problem({"x1": [-np.pi, np.pi], "x2": [-np.pi, np.pi], "x3": [-np.pi, np.pi]})
+    x = sa.sample(problem, method, 64, seed=0)
+    y = {"f": ishigami(x)}
+    for seed in (0, 1):
+        first = sa.analyze(problem, method, x, y, seed=seed)
+        np.random.seed(12345)  # noqa: NPY002 (the global state must not matter, nor change)
+        second = sa.analyze(problem, method, x, y, seed=seed)
+        pd.testing.assert_frame_equal(first, second)
+        assert np.random.randint(1 << 30) == np.random.RandomState(12345).randint(1 << 30)  # noqa: NPY002
+
+
 def test_morris_ranks_a_linear_model_by_coefficient_times_range():
     """f = 3 a + 1 b + 0 c: elementary effects are coefficient x range, no interaction."""
     problem = sa.make_problem({"a": [0.0, 1.0], "b": [0.0, 2.0], "c": [5.0, 6.0]})
