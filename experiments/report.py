@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if not job_names(sweep_dir, read_plan(sweep_dir)):  # neither planned nor found
         fail(f"{sweep_dir}: no custsim job directories", PROG, "error")
     agg = aggregate_sweep(sweep_dir)
-    print(format_report(agg, sweep_dir))  # a failed job's last line names failed.csv
+    print(format_report(agg, sweep_dir, PROG))  # a failed job's last line names failed.csv
     return 1 if len(agg["failed"]) else 0
 
 

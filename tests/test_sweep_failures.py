@@ -261,7 +261,8 @@ def test_report_lists_planned_jobs_that_never_ran(tmp_path, capsys):
     assert report.main([str(tmp_path)]) == 1  # like the sweep: a job not ok is exit 1
     lines = capsys.readouterr().out.strip().splitlines()
     assert "2 jobs, 0 ok, 0 failed, 2 missing" in lines
-    assert lines[-1] == f"custsim: 2 of 2 jobs failed or did not finish: {tmp_path / 'failed.csv'}"
+    failed_csv = tmp_path / "failed.csv"
+    assert lines[-1] == f"custsim-report: 2 of 2 jobs failed or did not finish: {failed_csv}"
     res = pd.read_parquet(tmp_path / "results.parquet")
     assert res.status.tolist() == ["missing", "missing"] and res.seed.tolist() == [0, 1]
     assert pd.read_csv(tmp_path / "failed.csv").status.tolist() == ["missing", "missing"]

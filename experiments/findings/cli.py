@@ -27,7 +27,8 @@ from custsim.experiments.findings import finding_titles
 PROG = "custsim-findings"
 DESCRIPTION = """
 Run the named experiments that reproduce published findings of pricing, loyalty and social
-influence research (conf/experiment/<name>.yaml with its analysis), compare custsim's numbers,
+influence research (each a setting, conf/experiment/<name>.yaml, its analysis settings,
+conf/finding/<name>.yaml, and its analysis module), compare custsim's numbers,
 with 95% confidence intervals across seeds, with the published ones, and write the findings
 report.
 """

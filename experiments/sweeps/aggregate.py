@@ -295,8 +295,11 @@ def aggregate_sweep(sweep_dir: Path) -> dict[str, Any]:
     }
 
 
-def format_report(agg: dict[str, Any], sweep_dir: Path) -> str:
-    """Configurations x the focal firm's key KPIs (mean [95% CI]) and the failed jobs."""
+def format_report(agg: dict[str, Any], sweep_dir: Path, prog: str = "custsim") -> str:
+    """Configurations x the focal firm's key KPIs (mean [95% CI]) and the failed jobs.
+
+    `prog`: the command whose line names failed.csv (the sweep's own, or custsim-report).
+    """
     summary = agg["summary"]
     width = max([len("configuration"), *(len(s) for s in summary["config"])])
     lines = [
@@ -319,7 +322,7 @@ def format_report(agg: dict[str, Any], sweep_dir: Path) -> str:
         lines.append(f"  ... and {len(failed) - LISTED_FAILURES} more")
     lines.append(f"sweep results: {sweep_dir}")
     if len(failed):
-        lines.append(failure_line(table, sweep_dir))
+        lines.append(failure_line(table, sweep_dir, prog))
     return "\n".join(lines)
 
 
@@ -330,11 +333,11 @@ def job_counts(table: pd.DataFrame) -> str:
     return line + "".join(f", {counts[s]} {s}" for s in ("incomplete", "missing") if s in counts)
 
 
-def failure_line(table: pd.DataFrame, sweep_dir: Path) -> str:
+def failure_line(table: pd.DataFrame, sweep_dir: Path, prog: str = "custsim") -> str:
     """The report's last line when a job is not ok: how many, and where failed.csv is."""
     bad = int((table["status"] != "ok").sum())
     what = "failed" if table["status"].isin(["ok", "failed"]).all() else "failed or did not finish"
-    return f"custsim: {bad} of {len(table)} jobs {what}: {sweep_dir / 'failed.csv'}"
+    return f"{prog}: {bad} of {len(table)} jobs {what}: {sweep_dir / 'failed.csv'}"
 
 
 # ---------------------------------------------------------------- the Hydra callback
