@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 #: public name -> module that defines it
 EXPORTS = {
-    "compose_config": "custsim.sim.compose",
+    "compose_config": "custsim.experiments.roots",
     "ConfigError": "custsim.sim.config",
     "CustsimConfig": "custsim.sim.config",
     "simulate": "custsim.experiments.run",
@@ -43,10 +43,10 @@ EXPORTS = {
 __all__ = sorted(EXPORTS)
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from custsim.experiments.roots import compose_config  # noqa: F401
     from custsim.experiments.run import simulate  # noqa: F401
     from custsim.policies.base import Policy  # noqa: F401
     from custsim.policies.check import check_policy  # noqa: F401
-    from custsim.sim.compose import compose_config  # noqa: F401
     from custsim.sim.config import ConfigError, CustsimConfig  # noqa: F401
     from custsim.sim.market import MarketObs, Offer, StepOutcome  # noqa: F401
     from custsim.sim.model import CustsimModel  # noqa: F401

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from hydra import compose, initialize_config_module
-from hydra.errors import MissingConfigException
+from hydra.errors import ConfigCompositionException, MissingConfigException
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
@@ -102,8 +102,8 @@ def describe_composition_error(
         chosen = [o for o in overrides if _group_option(o) == (group, option)]
         return _options_line(chosen[-1] if chosen else _last_given(overrides, group), group)
     cause = err
-    while cause.__cause__ is not None:
-        cause = cause.__cause__
+    while (deeper := _cause_of(cause)) is not None:
+        cause = deeper
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
         given = _last_given(overrides, cause.full_key)
         firm = _unknown_firm(override_key(given), overrides, config_name)
@@ -120,6 +120,17 @@ def describe_composition_error(
         first = str(cause.msg if hasattr(cause, "msg") else cause).splitlines()[0]
         return shorten_values(f"{cut(given)}: {first}")
     return shorten_values(" ".join(str(err).split()))
+
+
+def _cause_of(err: BaseException) -> BaseException | None:
+    """What raised `err`: its cause, or the error a Hydra composition error was raised handling.
+
+    Hydra raises a group file's composition error (`+finding=framing` in a root
+    without `finding`) while handling OmegaConf's, without naming it as the cause.
+    """
+    if err.__cause__ is not None:
+        return err.__cause__
+    return err.__context__ if isinstance(err, ConfigCompositionException) else None
 
 
 def _no_such_key(given: str, cause: OmegaConfBaseException) -> str:

@@ -52,6 +52,14 @@ def test_a_plain_run_refuses_a_tools_block(root):
     assert block not in str(err.value).split("root keys are: ")[1].split(", ")
 
 
+def test_a_plain_run_refuses_a_findings_analysis_group_in_one_line():
+    # conf/finding/ composes only under the findings' root; a plain run takes +experiment=
+    with pytest.raises(ConfigError) as err:
+        compose_config("+finding=framing")
+    assert str(err.value).startswith("+finding=framing: no such key; root keys are: seed, steps")
+    assert "\n" not in str(err.value) and "ConfigKeyError" not in str(err.value)
+
+
 def test_custsim_with_a_compare_key_is_one_line_and_exit_2(tmp_path):
     cmd = [sys.executable, "-m", "custsim.experiments.run", "compare.replications=3"]
     proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -72,3 +80,23 @@ def test_a_plain_run_takes_an_experiments_setting_and_the_findings_its_analysis(
     assert {k: getattr(found, k) for k in RUN_KEYS if k != "progress"} == {
         k: getattr(plain, k) for k in RUN_KEYS if k != "progress"
     }
+
+
+def test_the_front_door_composes_any_root_in_a_fresh_process(tmp_path):
+    # custsim.compose_config imports the tool's config module itself (experiments.roots)
+    code = (
+        "import custsim; "
+        "print(*(type(custsim.compose_config(['steps=5'], config_name=r)).__name__ "
+        "for r in ('config', 'compare', 'optimize', 'sensitivity', 'findings')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [
+        "CustsimConfig",
+        "CompareRun",
+        "OptimizeRun",
+        "SensitivityRun",
+        "FindingRun",
+    ]
