@@ -163,7 +163,9 @@ def draw_population(
     Per segment, in order: its scalar traits family by family (`FAMILIES`), each
     family in declaration order, then J x n_s standard normals for the tastes.
     Customers are laid out segment by segment, then shuffled so that row order
-    carries no information (networks are built on row indices).
+    carries no information (networks are built on row indices). Draws are made
+    in float64 and rounded to `dtype` segment by segment, so no float64 copy of
+    the whole population is ever held.
 
     Args:
         spec: the segments and the traits' families and moments (shares sum to 1).
@@ -179,12 +181,15 @@ def draw_population(
     sizes = segment_sizes(np.array(spec.shares), n)
     parts, tastes = [], []
     for s, size in enumerate(sizes):
-        parts.append(_draw_segment(spec, s, int(size), rng))
+        drawn = _draw_segment(spec, s, int(size), rng)
+        parts.append({t: v.astype(dtype, copy=False) for t, v in drawn.items()})
         noise = rng.standard_normal((len(quality), int(size)))
-        tastes.append(quality[:, None] + spec.taste_sd[s] * noise)
+        tastes.append((quality[:, None] + spec.taste_sd[s] * noise).astype(dtype, copy=False))
+        del drawn, noise
     order = rng.permutation(n)
     segment = np.repeat(np.arange(len(spec.segments), dtype=np.int16), sizes)[order]
-    names = [t.name for t in spec.in_draw_order()]
-    values = {t: np.concatenate([p[t] for p in parts])[order].astype(dtype) for t in names}
-    taste = np.concatenate(tastes, axis=1)[:, order].astype(dtype)
+    values = {}
+    for t in [t.name for t in spec.in_draw_order()]:
+        values[t] = np.concatenate([p.pop(t) for p in parts])[order]
+    taste = np.concatenate(tastes, axis=1)[:, order]
     return Traits(segment=segment, segment_names=spec.segments, values=values, taste=taste)

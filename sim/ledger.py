@@ -28,15 +28,21 @@ class DayPoints:
 
 @dataclass
 class PointsLedger:
-    """Per-customer balances, enrolment and tier state, and per-firm cumulative flows."""
+    """Per-customer balances, enrolment and tier state, and per-firm cumulative flows.
+
+    Points balances and rolling spend are float64 always (they are money, or
+    convert to it); the days (`last_earned`, `rolling_day`) have `dtype`, the
+    run's working precision.
+    """
 
     n_firms: int
     n: int
+    dtype: type = np.float64
     balance: NDArray[np.float64] = field(init=False)
-    last_earned: NDArray[np.float64] = field(init=False)
+    last_earned: NDArray[np.floating] = field(init=False)
     enrolled: NDArray[np.bool_] = field(init=False)
     rolling_spend: NDArray[np.float64] = field(init=False)
-    rolling_day: NDArray[np.float64] = field(init=False)
+    rolling_day: NDArray[np.floating] = field(init=False)
     tier: NDArray[np.int8] = field(init=False)
     earned: NDArray[np.float64] = field(init=False)
     redeemed: NDArray[np.float64] = field(init=False)
@@ -46,10 +52,10 @@ class PointsLedger:
     def __post_init__(self) -> None:
         shape = (self.n_firms, self.n)
         self.balance = np.zeros(shape)
-        self.last_earned = np.full(shape, -np.inf)
+        self.last_earned = np.full(shape, -np.inf, dtype=self.dtype)
         self.enrolled = np.zeros(shape, dtype=bool)
         self.rolling_spend = np.zeros(shape)
-        self.rolling_day = np.zeros(shape)
+        self.rolling_day = np.zeros(shape, dtype=self.dtype)
         self.tier = np.zeros(shape, dtype=np.int8)
         for name in ("earned", "redeemed", "expired", "rewards_paid"):
             setattr(self, name, np.zeros(self.n_firms))

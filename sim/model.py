@@ -88,7 +88,7 @@ class CustsimModel(mesa.Model):
         )
         self.market = Market(
             specs=specs,
-            ledger=PointsLedger(len(specs), cfg.population.size),
+            ledger=PointsLedger(len(specs), cfg.population.size, self.traits.taste.dtype.type),
             launch=launch,
             recorder=Recorder(cfg.steps, tuple(s.name for s in specs)),
             annual_discount_rate=cfg.market.annual_discount_rate,

@@ -25,17 +25,19 @@ class Population:
         traits: latent traits (fixed for the run).
         state: what changes as the run goes (`CustomerState`).
         graph: the social network (CSR).
-        inv_degree: (n,) 1 / max(degree, 1), the per-neighbour weight of a social signal.
+        inv_degree: (n,) 1 / max(degree, 1), the per-neighbour weight of a social signal
+            (in the traits' dtype).
 
     """
 
     traits: Traits
     state: CustomerState
     graph: Graph
-    inv_degree: NDArray[np.float64] = field(init=False, repr=False)
+    inv_degree: NDArray[np.floating] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.inv_degree = 1.0 / np.maximum(self.graph.degree, 1)
+        dtype = self.traits.taste.dtype
+        self.inv_degree = (1.0 / np.maximum(self.graph.degree, 1)).astype(dtype, copy=False)
 
     @property
     def size(self) -> int:

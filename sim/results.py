@@ -2,7 +2,9 @@
 
 Every file is written to a temporary name in the same directory and renamed into
 place (`os.replace` is atomic on POSIX). `kpis.json` is written last: a run
-directory holding it is complete.
+directory holding it is complete. The customer table is streamed: built and
+written one row group (`ROWS_PER_GROUP` customers) at a time from the state
+arrays, so a run of 1e7 customers never holds the whole table.
 """
 
 from __future__ import annotations
@@ -10,18 +12,23 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from custsim.sim.state import CustomerState
 from custsim.sim.traits import RECORDED
 
 COMPLETE_MARKER = "kpis.json"
+#: customers per row group of customers.parquet: pyarrow's default maximum row group, so the
+#: streamed file has the row groups, and the bytes, of one `DataFrame.to_parquet` of the table
+ROWS_PER_GROUP = 1024 * 1024
 
 
 @contextmanager
@@ -59,6 +66,29 @@ def write_parquet(df: pd.DataFrame, path: Path) -> Path:
     return write_atomic(path, lambda tmp: df.to_parquet(tmp, index=False, engine="pyarrow"))
 
 
+def write_parquet_groups(frames: Iterable[pd.DataFrame], path: Path) -> Path:
+    """DataFrames (same columns) to one Parquet file, one row group each, atomically.
+
+    Each frame is converted and written as `write_parquet` would (no index,
+    snappy), so frames of `ROWS_PER_GROUP` rows give the file `write_parquet`
+    writes for their concatenation, holding one frame at a time.
+    """
+
+    def write(tmp: Path) -> None:
+        writer = None
+        try:
+            for frame in frames:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="snappy")
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return write_atomic(path, write)
+
+
 def write_json(data: dict[str, Any], path: Path) -> Path:
     """Dict to indented JSON (NumPy scalars converted), atomically."""
     text = json.dumps(data, indent=2, default=_to_builtin) + "\n"
@@ -75,8 +105,11 @@ def customers_frame(
     traits: Any,
     firm_names: tuple[str, ...],
     unit_costs: np.ndarray,
+    rows: slice = slice(None),
 ) -> pd.DataFrame:
     """One row per customer: segment, key traits, history, money, offers, churn, references.
+
+    Reads the `rows` customers (a slice, all by default) of `state` and `traits`.
 
     Per firm j: `spend_<j>`, `margin_<j>` (spend - unit cost x units - rewards
     paid - the value of the points still held: `CustomerState.margin`, whose sum
@@ -86,41 +119,59 @@ def customers_frame(
     are their sums over the firms; `offers_received` / `offers_redeemed` count
     personal offers from every firm.
     """
-    total = state.purchases.sum(axis=0)
-    first = state.first_buy_day.min(axis=0)
-    last = state.last_buy_day.max(axis=0)
-    margin, clv = state.margin(unit_costs), state.clv()
+    r = rows
+    purchases, units, spend = state.purchases[:, r], state.units[:, r], state.spend[:, r]
+    first = state.first_buy_day[:, r].min(axis=0)
+    last_buy = state.last_buy_day[:, r]
+    last = last_buy.max(axis=0)
+    margin, clv = state.margin(unit_costs, r), state.clv(r)
+    start = r.indices(state.size)[0]
     frame = {
-        "customer": np.arange(state.size, dtype=np.int64),
-        "segment": pd.Categorical.from_codes(traits.segment, categories=list(traits.segment_names)),
+        "customer": np.arange(start, start + len(state.active[r]), dtype=np.int64),
+        "segment": pd.Categorical.from_codes(
+            traits.segment[r], categories=list(traits.segment_names)
+        ),
         "first_purchase_day": np.where(np.isfinite(first), first, -1).astype(np.int32),
         "last_purchase_day": np.where(np.isfinite(last), last, -1).astype(np.int32),
-        "purchases": total.astype(np.int32),
-        "units": state.units.sum(axis=0).astype(np.int32),
-        "spend": state.spend.sum(axis=0),
+        "purchases": purchases.sum(axis=0).astype(np.int32),
+        "units": units.sum(axis=0).astype(np.int32),
+        "spend": spend.sum(axis=0),
         "margin": margin.sum(axis=0),
         "clv": clv.sum(axis=0),
-        "churned": ~state.active,
-        "churn_day": state.churn_day,
+        "churned": ~state.active[r],
+        "churn_day": state.churn_day[r],
         "last_brand": pd.Categorical.from_codes(
-            state.last_brand.astype(np.int64), categories=list(firm_names)
+            state.last_brand[r].astype(np.int64), categories=list(firm_names)
         ),
-        "satisfaction": state.satisfaction.astype(np.float64),
-        "offers_received": state.offers_received,
-        "offers_redeemed": state.offers_redeemed,
+        "satisfaction": state.satisfaction[r].astype(np.float64),
+        "offers_received": state.offers_received[r],
+        "offers_redeemed": state.offers_redeemed[r],
     }
     for j, name in enumerate(firm_names):
-        frame[f"reference_price_{name}"] = state.reference[j].astype(np.float64)
-        frame[f"purchases_{name}"] = state.purchases[j]
-        frame[f"spend_{name}"] = state.spend[j]
+        frame[f"reference_price_{name}"] = state.reference[j, r].astype(np.float64)
+        frame[f"purchases_{name}"] = purchases[j]
+        frame[f"spend_{name}"] = spend[j]
         frame[f"margin_{name}"] = margin[j]
         frame[f"clv_{name}"] = clv[j]
         frame[f"last_purchase_day_{name}"] = np.where(
-            np.isfinite(state.last_buy_day[j]), state.last_buy_day[j], -1
+            np.isfinite(last_buy[j]), last_buy[j], -1
         ).astype(np.int32)
     for trait in RECORDED:  # the traits declared with record=True (custsim.sim.config)
-        frame[trait] = traits[trait].astype(np.float64)
+        frame[trait] = traits[trait][r].astype(np.float64)
     return pd.DataFrame(frame)
+
+
+def customers_frames(
+    state: CustomerState,
+    traits: Any,
+    firm_names: tuple[str, ...],
+    unit_costs: np.ndarray,
+    rows_per_group: int = ROWS_PER_GROUP,
+) -> Iterator[pd.DataFrame]:
+    """`customers_frame` of consecutive blocks of `rows_per_group` customers (at least one)."""
+    for start in range(0, max(state.size, 1), rows_per_group):
+        rows = slice(start, start + rows_per_group)
+        yield customers_frame(state, traits, firm_names, unit_costs, rows)
 
 
 def _to_builtin(obj: Any) -> Any:

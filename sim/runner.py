@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +41,30 @@ log.addHandler(logging.NullHandler())  # no "last resort" echo of warnings outsi
 
 @dataclass(frozen=True)
 class RunResult:
-    """What a finished run produced."""
+    """What a finished run produced.
+
+    `customers` (one row per customer, `results.customers_frame`) is built from
+    the model's state when first read, not by the run: a run writing
+    customers.parquet streams it from the arrays instead (`write_run`).
+    """
 
     model: CustsimModel
     timeseries: pd.DataFrame
-    customers: pd.DataFrame
     firm_kpis: pd.DataFrame
     customer_kpis: dict[str, Any]
     seconds: float
     out_dir: Path | None
+
+    @property
+    def customer_sources(self) -> tuple:
+        """What `results.customers_frame` reads: state, traits, firm names, unit costs."""
+        m = self.model
+        return m.state, m.traits, tuple(s.name for s in m.specs), m.unit_costs
+
+    @cached_property
+    def customers(self) -> pd.DataFrame:
+        """One row per customer (`results.customers_frame`), built on first use."""
+        return results.customers_frame(*self.customer_sources)
 
 
 def make_policy(cfg: CustsimConfig, spec: FirmSpec) -> Policy:
@@ -174,11 +190,9 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None, figures: Figures | None)
             model.step()
             bar.update()
     log.info("simulate: %d days, %.2f s", model.steps, time.perf_counter() - stepping)
-    names = tuple(s.name for s in model.specs)
     run = RunResult(
         model=model,
         timeseries=model.recorder.timeseries(),
-        customers=results.customers_frame(model.state, model.traits, names, model.unit_costs),
         firm_kpis=firm_kpis(model.recorder, model.state, model.points_liability()),
         customer_kpis=customer_kpis(model.state),
         seconds=time.perf_counter() - start,
@@ -198,7 +212,8 @@ def write_run(run: RunResult, cfg: CustsimConfig, figures: Figures | None = None
     results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
     results.write_parquet(run.timeseries, out / "timeseries.parquet")
     if cfg.write_customers:
-        results.write_parquet(run.customers, out / "customers.parquet")
+        frames = results.customers_frames(*run.customer_sources)
+        results.write_parquet_groups(frames, out / "customers.parquet")
     if figures is not None and cfg.plots is not False:  # None (auto): single runs only
         figures(run.timeseries, out / "plots")
     kpis = {

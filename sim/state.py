@@ -27,24 +27,30 @@ from custsim.agents.population import Traits
 
 @dataclass
 class CustomerState:
-    """Mutable per-customer arrays: (n,), or (J, n) where per firm."""
+    """Mutable per-customer arrays: (n,), or (J, n) where per firm.
+
+    Floats that are not money (days, references, tastes, stock, satisfaction,
+    social signals) have the traits' dtype (`precision`: float32 halves them);
+    money (spend, margins, rewards, the points liability) is float64 always, so
+    the ledger adds up to the cent whatever the precision.
+    """
 
     active: NDArray[np.bool_]
-    next_occasion: NDArray[np.float64]  # continuous day of the next occasion; inf if churned
+    next_occasion: NDArray[np.floating]  # continuous day of the next occasion; inf if churned
     reference: NDArray[np.floating]  # (J, n) reference prices r_ij
     taste: NDArray[np.floating]  # (J, n) brand tastes a_ij (word of mouth moves them)
     stock: NDArray[np.floating]  # units at home on `stock_day`
-    stock_day: NDArray[np.float64]
+    stock_day: NDArray[np.floating]
     satisfaction: NDArray[np.floating]
-    social_signal: NDArray[np.float64]  # (J, n) S_kj, see agents.social
-    last_buy_day: NDArray[np.float64]  # (J, n); -inf if never
+    social_signal: NDArray[np.floating]  # (J, n) S_kj, see agents.social
+    last_buy_day: NDArray[np.floating]  # (J, n); -inf if never
     purchases: NDArray[np.int32]  # (J, n) purchase occasions
     units: NDArray[np.int32]  # (J, n)
     spend: NDArray[np.float64]  # (J, n)
     discounted_margin: NDArray[np.float64]  # (J, n) margin net of rewards, discounted to day 0
     rewards: NDArray[np.float64]  # (J, n) money of the loyalty rewards paid to the customer
     liability: NDArray[np.float64]  # (J, n) money value of the points held, when last valued
-    first_buy_day: NDArray[np.float64]  # (J, n); inf if never
+    first_buy_day: NDArray[np.floating]  # (J, n); inf if never
     churn_day: NDArray[np.int32]  # -1 while active
     last_brand: NDArray[np.int8]  # -1 if never
     offers_received: NDArray[np.int32]  # personal offers received, all firms
@@ -79,23 +85,24 @@ class CustomerState:
         dtype = traits.taste.dtype
         rate = traits["occasion_rate"].astype(np.float64)
         stock = rng.random(n) * 2.0 * initial_inventory_days * traits["consumption"]
+        wait = rng.random(n) if regular else rng.standard_exponential(n)
         return cls(
             active=np.ones(n, dtype=bool),
-            next_occasion=(rng.random(n) if regular else rng.standard_exponential(n)) / rate,
+            next_occasion=(wait / rate).astype(dtype),
             reference=np.repeat(regular_prices.astype(dtype)[:, None], n, axis=1),
             taste=traits.taste.copy(),
             stock=stock.astype(dtype),
-            stock_day=np.zeros(n),
+            stock_day=np.zeros(n, dtype=dtype),
             satisfaction=np.zeros(n, dtype=dtype),
-            social_signal=np.zeros((j, n)),
-            last_buy_day=np.full((j, n), -np.inf),
+            social_signal=np.zeros((j, n), dtype=dtype),
+            last_buy_day=np.full((j, n), -np.inf, dtype=dtype),
             purchases=np.zeros((j, n), dtype=np.int32),
             units=np.zeros((j, n), dtype=np.int32),
             spend=np.zeros((j, n)),
             discounted_margin=np.zeros((j, n)),
             rewards=np.zeros((j, n)),
             liability=np.zeros((j, n)),
-            first_buy_day=np.full((j, n), np.inf),
+            first_buy_day=np.full((j, n), np.inf, dtype=dtype),
             churn_day=np.full(n, -1, dtype=np.int32),
             last_brand=np.full(n, -1, dtype=np.int8),
             offers_received=np.zeros(n, dtype=np.int32),
@@ -111,14 +118,20 @@ class CustomerState:
         """Number of customers."""
         return len(self.active)
 
-    def margin(self, unit_costs: NDArray[np.float64]) -> NDArray[np.float64]:
-        """(J, n) margin m_ij = spend_ij - c_j units_ij - rewards_ij - L_ij (see the module)."""
-        return self.spend - unit_costs[:, None] * self.units - self.rewards - self.liability
+    def margin(
+        self, unit_costs: NDArray[np.float64], rows: slice = slice(None)
+    ) -> NDArray[np.float64]:
+        """(J, n) margin m_ij = spend_ij - c_j units_ij - rewards_ij - L_ij (see the module).
 
-    def clv(self) -> NDArray[np.float64]:
+        `rows`: the customers (a slice of the columns), all by default.
+        """
+        spend, units = self.spend[:, rows], self.units[:, rows]
+        return spend - unit_costs[:, None] * units - self.rewards[:, rows] - self.liability[:, rows]
+
+    def clv(self, rows: slice = slice(None)) -> NDArray[np.float64]:
         """(J, n) that margin discounted to day 0: rewards on the day paid, L_ij on the day valued.
 
         clv_ij = sum_t d_t (q_t (p_t - c_j) - rewards_t) - d_T L_ij, with
-        d_t = (1 + annual discount rate)^(-t / 365).
+        d_t = (1 + annual discount rate)^(-t / 365); `rows` as in `margin`.
         """
-        return self.discounted_margin - self.liability_discount * self.liability
+        return self.discounted_margin[:, rows] - self.liability_discount * self.liability[:, rows]
