@@ -54,6 +54,13 @@ HYDRA_FLAGS = (
 )
 
 
+def root_defaults(config_name: str = "config") -> dict[str, Any]:
+    """The root values `conf/<config_name>.yaml` sets (seed, steps, ...), read as YAML."""
+    text = resources.files("custsim.conf").joinpath(f"{config_name}.yaml").read_text()
+    root = yaml.safe_load(text) or {}
+    return {k: v for k, v in root.items() if k not in ("defaults", "hydra")}
+
+
 def _wrap(text: str, indent: str, hanging: str) -> list[str]:
     """Lines of `text` wrapped to WIDTH, the first indented by `indent`, the rest by `hanging`."""
     return textwrap.wrap(

@@ -17,21 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig
-
-from custsim.experiments.cli import exit_on_help, fail, format_help, preflight
-from custsim.experiments.run_summary import format_summary
-from custsim.experiments.sweeps.progress import record_job
-from custsim.sim.config import ConfigError, CustsimConfig, register_configs
-from custsim.sim.validation import validate
+from custsim.experiments.cli import exit_on_help, fail, format_help, preflight, root_defaults
 
 if TYPE_CHECKING:
-    from custsim.sim.runner import RunResult
+    from omegaconf import DictConfig
 
-register_configs()
+    from custsim.sim.config import CustsimConfig
+    from custsim.sim.runner import RunResult
 
 
 def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
@@ -49,16 +41,32 @@ def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
     return runner.simulate(cfg, out_dir, figures=draw_run_figures)
 
 
-@hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")
-def app(cfg: DictConfig) -> None:
+def app() -> None:
+    """The Hydra app of `custsim`: compose the command line, then `run_job` (once per job)."""
+    import hydra
+
+    from custsim.sim.config import register_configs
+
+    register_configs()
+    hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")(
+        run_job
+    )()
+
+
+def run_job(cfg: DictConfig) -> None:
     """Validate the composed config, simulate, write results and print the KPIs.
 
     Every job writes status.json. In a multirun a complete job directory is skipped
     (resume) and a failing job is recorded and returns, so the sweep goes on.
     """
-    from custsim.experiments.sweeps import (
-        job as sweep_job,  # the engine: imported on running, not for --help
-    )
+    from hydra.core.hydra_config import HydraConfig  # the engine: on running, not for --help
+    from hydra.types import RunMode
+
+    from custsim.experiments.run_summary import format_summary
+    from custsim.experiments.sweeps import job as sweep_job
+    from custsim.experiments.sweeps.progress import record_job
+    from custsim.sim.config import ConfigError
+    from custsim.sim.validation import validate
 
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
@@ -99,7 +107,7 @@ def app(cfg: DictConfig) -> None:
 
 def help_text() -> str:
     """`custsim --help`: what it does, main options, config groups, examples, outputs."""
-    d = CustsimConfig
+    d = root_defaults()  # conf/config.yaml's root values (read as YAML: help must be fast)
     return format_help(
         usage="custsim [-m] [KEY=VALUE ...] [GROUP=OPTION ...] [+experiment=NAME] [sweep=NAME]",
         description="""
@@ -114,8 +122,8 @@ def help_text() -> str:
         sweep of conf/sweep/; +experiment=NAME sets up a published finding (conf/experiment/).
         """,
         options=[
-            ("seed=INT", f"root seed of every random stream (default {d.seed})"),
-            ("steps=INT", f"days to simulate (default {d.steps})"),
+            ("seed=INT", f"root seed of every random stream (default {d['seed']})"),
+            ("steps=INT", f"days to simulate (default {d['steps']})"),
             ("population.size=INT", "number of customers"),
             ("policy=OPTION", "the focal firm's policy (a policy option below)"),
             ("policy.KEY=VALUE", "a policy parameter, e.g. policy.depth=0.3"),

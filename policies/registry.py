@@ -11,14 +11,19 @@ Hydra's ConfigStore as `policy/<name>`, so a plain option needs no YAML file.
 
 An alias is an old option name kept working (`policy=none` is `policy=edlp`):
 it is stored under both names and `alias_notices` says so on the command line.
+
+`declared_options` reads the same decorators without importing anything (the
+modules' source, `ast`), so `--help` can list the options at once.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T", bound=type)
@@ -69,6 +74,30 @@ def registered() -> dict[str, Registered]:
         if not module.ispkg and module.name not in NOT_POLICIES:
             importlib.import_module(f"{package.__name__}.{module.name}")
     return dict(sorted(_REGISTERED.items()))
+
+
+def declared_options() -> tuple[str, ...]:
+    """The option names and aliases the package's `@register_policy` decorators declare.
+
+    Read from the modules' source (nothing is imported): the names `policy_schemas`
+    holds once the modules are imported.
+    """
+    import custsim.policies as package
+
+    names = set()
+    for path in sorted(Path(package.__path__[0]).glob("*.py")):
+        if path.stem in NOT_POLICIES or path.stem.startswith("_"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for call in node.decorator_list:
+                if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "register_policy":
+                    names.add(ast.literal_eval(call.args[0]))
+                    for kw in call.keywords:
+                        if kw.arg == "aliases":
+                            names.update(ast.literal_eval(kw.value))
+    return tuple(sorted(names))
 
 
 def policy_schemas() -> dict[str, type]:

@@ -32,23 +32,15 @@ def _yaml_options(folder: Traversable) -> tuple[str, ...]:
 
 
 def _stored_options(group: str) -> tuple[str, ...]:
-    """The options of `group` stored in Hydra's ConfigStore: the policies (`policy=hi_lo`).
+    """The options of `group` that live in Hydra's ConfigStore, not in YAML files.
 
-    Hydra's own groups (`hydra/...`) are left out: what its plugins store there depends
-    on which plugins were imported.
+    Only the `policy` group has such options: every shipped policy's schema
+    (`policy=hi_lo`), read from the policies' decorators without importing them
+    (`custsim.policies.registry.declared_options`), so that `--help` is fast.
     """
-    from hydra.core.config_store import ConfigStore
+    from custsim.policies.registry import declared_options
 
-    from custsim.sim.config import register_configs  # the schemas, not the engine
-
-    if group.startswith("hydra/"):
-        return ()
-    register_configs()
-    try:
-        names = ConfigStore.instance().list(group)
-    except OSError:  # no such group in the store
-        return ()
-    return tuple(n.removesuffix(".yaml") for n in names)
+    return declared_options() if group == "policy" else ()
 
 
 def _options(group: str, folder: Traversable) -> tuple[str, ...]:

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from custsim.policies.check import PolicyCheckError, check_policy
-from custsim.policies.registry import alias_notices, register_policy, registered
+from custsim.policies.registry import (
+    alias_notices,
+    declared_options,
+    policy_schemas,
+    register_policy,
+    registered,
+)
 from custsim.sim.compose import compose_config
 from custsim.sim.config import ConfigError
 from custsim.sim.market import MarketObs, Offer
@@ -37,6 +43,8 @@ def test_the_policy_options_are_the_registry_and_the_variants():
         "reactive", "retention", "stamp_card", "tiers",
     }  # fmt: skip
     assert VARIANTS == ["endowed_stamp_card", "points_2x_weekend"]
+    # what --help lists without importing a policy is exactly what the imports register
+    assert declared_options() == tuple(policy_schemas())
 
 
 @pytest.mark.parametrize("name", sorted(registered()))

@@ -14,7 +14,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from custsim.experiments import report
-from custsim.experiments.sweeps.aggregate import SweepCallback, aggregate_sweep
+from custsim.experiments.sweeps.aggregate import aggregate_sweep
+from custsim.experiments.sweeps.callback import SweepCallback
 from custsim.experiments.sweeps.job import (
     is_complete,
     remove_partial_files,

@@ -8,10 +8,10 @@ sorted overrides, so a job keeps its directory when the sweep values are
 reordered or extended. The sweeper (`hydra_plugins/custsim_sweeper`) writes
 `plan.json`, the list of every planned job, when the sweep starts.
 
-`SweepCallback` (registered under `hydra.callbacks`) shows the sweep's progress
-(`custsim.experiments.sweeps.progress`) and, at the end, calls `aggregate_sweep`, which
-`custsim-report` also runs on stored results, prints the summary and exits with
-status 1 when a job failed, did not run, or the aggregation failed:
+The sweep's Hydra callback (`custsim.experiments.sweeps.callback.SweepCallback`)
+shows its progress and, at the end, calls `aggregate_sweep`, which `custsim-report`
+also runs on stored results, prints the summary and exits with status 1 when a
+job failed, did not run, or the aggregation failed:
 
 - `results.parquet`: one row per job, planned or found: `job, status, error,
   seed, wall_seconds, job_num`, one column per task override (key -> value
@@ -33,30 +33,23 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
 
-from custsim.experiments.compare.lift import estimate
 from custsim.experiments.sweeps.job import (
     STATUS_FILE,
     as_seed,
-    describe_error,
     job_identity,
     read_status,
     seed_of,
 )
-from custsim.experiments.sweeps.plan import PLAN_FILE, read_plan
-from custsim.experiments.sweeps.progress import SweepProgress
+from custsim.experiments.sweeps.plan import read_plan
 from custsim.sim import results
 from custsim.sim.kpis import format_value
 from custsim.sim.kpis import label as kpi_label
-from custsim.sim.runner import show_progress
 
 FIXED_COLUMNS = ["job", "status", "error", "seed", "wall_seconds", "job_num"]
 PLOT_KPIS = ("revenue", "margin", "units")
@@ -189,6 +182,8 @@ def kpi_columns(table: pd.DataFrame) -> list[str]:
 
 def mean_ci(values: pd.Series) -> tuple[float, float, float]:
     """Mean and 95% t-interval of the non-NaN values (NaN bounds below two values)."""
+    from custsim.experiments.compare.lift import estimate  # SciPy: only when aggregating
+
     return estimate(values.dropna().to_numpy(dtype=float), CONFIDENCE)
 
 
@@ -338,67 +333,3 @@ def failure_line(table: pd.DataFrame, sweep_dir: Path, prog: str = "custsim") ->
     bad = int((table["status"] != "ok").sum())
     what = "failed" if table["status"].isin(["ok", "failed"]).all() else "failed or did not finish"
     return f"{prog}: {bad} of {len(table)} jobs {what}: {sweep_dir / 'failed.csv'}"
-
-
-# ---------------------------------------------------------------- the Hydra callback
-
-
-def count_jobs(config: DictConfig) -> int | None:
-    """How many jobs the basic sweeper launches for this multirun (None if unknown)."""
-    try:
-        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-        from hydra.core.override_parser.overrides_parser import OverridesParser
-
-        params = config.hydra.sweeper.get("params") or {}
-        lines = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
-        parsed = OverridesParser.create().parse_overrides(lines)
-        return sum(len(batch) for batch in BasicSweeper.split_arguments(parsed, None))
-    except Exception:  # another sweeper, or sweep syntax needing the config loader
-        return None
-
-
-class SweepCallback(Callback):
-    """A progress bar over the sweep's jobs; aggregation when the multirun ends."""
-
-    def __init__(self) -> None:
-        self.progress: SweepProgress | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Launchers pickle the callbacks to their workers; the progress stays here."""
-        return {"progress": None}
-
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Count the jobs about to run and start following their progress."""
-        bar = show_progress(str(config.get("progress", "auto")))
-        sweep_dir = Path(config.hydra.sweep.dir)
-        self.progress = SweepProgress(sweep_dir, count_jobs(config), bar).start()
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """Close the progress bar, aggregate, print the summary; exit 1 unless every job is ok.
-
-        The exit (SystemExit, which Hydra lets through) is how a scheduler learns
-        that a job failed or did not run, or that the tables could not be written.
-        """
-        if self.progress is not None:
-            self.progress.stop()
-        sweep_dir = Path(config.hydra.sweep.dir)
-        if not (sweep_dir / PLAN_FILE).is_file() and not any(sweep_dir.rglob(STATUS_FILE)):
-            return  # not a custsim sweep
-        if not job_names(sweep_dir, read_plan(sweep_dir)):  # one job, in the sweep dir itself
-            print(f"[sweep] no job directories below {sweep_dir}; not aggregated", file=sys.stderr)
-            status = read_status(sweep_dir) or {}
-            if status.get("status") != "ok":
-                sys.exit(1)
-            return
-        try:
-            agg = aggregate_sweep(sweep_dir)
-        except Exception as err:  # the jobs' results stay; the exit status says so
-            print(
-                f"custsim: sweep failed: aggregation failed: {describe_error(err)} "
-                f"(the jobs' results are in {sweep_dir}; custsim-report {sweep_dir} retries)",
-                file=sys.stderr,
-            )
-            sys.exit(1)
-        print(format_report(agg, sweep_dir), flush=True)
-        if len(agg["failed"]):
-            sys.exit(1)
