@@ -6,12 +6,21 @@ import os
 
 from custsim.sim.config import CustsimConfig
 from custsim.sim.network import attachment_links, lattice_degree
+from custsim.sim.traits import RECORDED, TRAITS
 
 GB = 1e9
 BASE_BYTES = 300e6  # the interpreter, NumPy, pandas, Mesa, Hydra and PyArrow loaded
-PER_CUSTOMER = 1000  # (n,) state and trait arrays, a day's working arrays, the results row
-PER_CUSTOMER_FIRM = 250  # (J, n) state, tastes, points ledger and the per-firm result columns
-PER_EDGE_END = 30  # network: CSR indices kept, int64 edge keys while generating (per degree)
+# bytes per customer held through the run (sim.state, sim.ledger, agents.population, sim.network)
+PER_CUSTOMER_FIXED = 24  # segment, active, churn day, last brand, offer counts, CSR indptr
+PER_CUSTOMER_FLOATS = 5  # (n,) floats: next occasion, stock, stock day, satisfaction, inv_degree
+PER_FIRM_FIXED = 58  # (J, n): purchases, units, enrolled, tier; money and points (float64)
+PER_FIRM_FLOATS = 8  # (J, n) floats: day-0 and current tastes, references, social signals, days
+PER_EDGE_END = 4  # the int32 CSR index kept
+PER_CUSTOMER_DAY = 80  # a day's working arrays (shoppers' terms, utilities, draws), with headroom
+# while building: the traits, and the int64 edge keys the generators sort (per degree)
+PER_EDGE_END_BUILDING = 30
+# one row group of customers.parquet being built: a row's columns twice (arrays, frame) + margins
+ROW_FIXED, ROW_PER_FIRM, ROW_PER_RECORDED_TRAIT = 160, 100, 16
 PER_CUSTOMER_DAY_LOGGED = 3  # `record_purchases`: the purchase log, per customer and day
 
 
@@ -30,24 +39,42 @@ def mean_degree_built(cfg: CustsimConfig) -> float:
 def estimated_bytes(cfg: CustsimConfig) -> float:
     """Peak memory of one run, in bytes (an upper estimate).
 
-    bytes = 300 MB + n (1000 + 250 J + 30 d + 3 T [record_purchases])
+    bytes = 300 MB + max(building, running), with p the bytes of a float at the
+    run's `precision` (4 or 8), n customers, J firms, K traits (+1 derived), R
+    recorded traits, the built mean degree d, T days and G = min(n, ROWS_PER_GROUP):
 
-    for n customers, J firms, the built mean degree d and T days. Per customer:
-    about 25 (n,) arrays (state: active, next occasion, stock, satisfaction,
-    churn day ...; the 19 traits; degree) at 8 bytes, doubled for a day's working
-    arrays and the results table; per customer and firm about 16 (J, n) arrays
-    (references, tastes, social signals, purchases, units, spend, margins, the
-    points ledger) and the per-firm result columns; per edge end the int32 CSR
-    index and the int64 keys the generators sort; the purchase log holds about
-    one 40-byte record per 13 customer-days. Measured peak growth (RSS, 3 firms,
-    Watts-Strogatz k = 10) is 83% of the per-customer part at 100,000 customers
-    and 56% at 300,000 (`tests/test_bad_input.py` checks it stays below).
+        building = n ((K + 1 + J) p + 30 d)
+        running  = n (24 + (K + 1 + 5) p + J (58 + 8 p) + 4 d + 80 [+ 3 T])
+                   + G (160 + 100 J + 16 R)
+
+    Building holds the traits while the network generator sorts its int64 edge
+    keys; running holds the state, points ledger, traits and CSR graph (money is
+    float64 at any precision: `custsim.sim.state`), a day's working arrays, the
+    purchase log with `record_purchases` (about one 40-byte record per 13
+    customer-days), and at the end one row group of customers.parquet
+    (`custsim.sim.results`, streamed). Measured peaks (tracemalloc, 3 firms,
+    Watts-Strogatz k = 10, 5 days): 1.09 GB (float64) and 0.89 GB (float32) at
+    1e6 customers, 1/1.17 and 1/1.22 of the estimate; 1/1.13 and 1/1.17 at 1e5
+    (`tests/test_memory.py` checks measured <= estimate <= 3 x measured).
     """
+    from custsim.sim.results import ROWS_PER_GROUP  # pandas: imported when validating only
+
     n, firms = cfg.population.size, len(cfg.market.firms)
-    per_customer = PER_CUSTOMER + PER_CUSTOMER_FIRM * firms + PER_EDGE_END * mean_degree_built(cfg)
+    p = 4 if cfg.precision == "float32" else 8
+    traits, degree = len(TRAITS) + 1, mean_degree_built(cfg)
+    building = n * ((traits + firms) * p + PER_EDGE_END_BUILDING * degree)
+    per_customer = (
+        PER_CUSTOMER_FIXED
+        + (traits + PER_CUSTOMER_FLOATS) * p
+        + firms * (PER_FIRM_FIXED + PER_FIRM_FLOATS * p)
+        + PER_EDGE_END * degree
+        + PER_CUSTOMER_DAY
+    )
     if cfg.record_purchases:
         per_customer += PER_CUSTOMER_DAY_LOGGED * cfg.steps
-    return BASE_BYTES + n * per_customer
+    row = ROW_FIXED + ROW_PER_FIRM * firms + ROW_PER_RECORDED_TRAIT * len(RECORDED)
+    running = n * per_customer + min(n, ROWS_PER_GROUP) * row
+    return BASE_BYTES + max(building, running)
 
 
 def physical_memory() -> float:

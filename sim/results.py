@@ -19,8 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from custsim.sim.state import CustomerState
 from custsim.sim.traits import RECORDED
@@ -73,6 +71,8 @@ def write_parquet_groups(frames: Iterable[pd.DataFrame], path: Path) -> Path:
     snappy), so frames of `ROWS_PER_GROUP` rows give the file `write_parquet`
     writes for their concatenation, holding one frame at a time.
     """
+    import pyarrow as pa  # imported when writing (as pandas' to_parquet does)
+    import pyarrow.parquet as pq
 
     def write(tmp: Path) -> None:
         writer = None

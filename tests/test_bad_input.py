@@ -243,7 +243,7 @@ def test_policy_parameters_are_checked_up_front(overrides, line):
 def test_a_run_that_cannot_fit_in_memory_is_refused(monkeypatch):
     monkeypatch.setattr(memory, "physical_memory", lambda: 1e9)
     line = error_line("population.size=2000000")
-    assert line.startswith("population.size=2000000: the run needs about 4.")
+    assert line.startswith("population.size=2000000: the run needs about 2.")
     assert line.endswith("GB of memory (estimate, sim.memory), this machine has 1.0 GB")
     with pytest.raises(ConfigError, match="needs about"):  # a sweep job validates Hydra's config
         validate(compose_raw(["population.size=2000000"]))
@@ -270,8 +270,10 @@ print(tracemalloc.get_traced_memory()[1])
 """
 
 
-def test_memory_estimate_covers_a_measured_run(tmp_path):
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_memory_estimate_covers_a_measured_run(tmp_path, precision):
     overrides = ["population.size=100000", "steps=5", "progress=off", "plots=false"]
+    overrides.append(f"precision={precision}")
     proc = subprocess.run(
         [sys.executable, "-c", MEASURE, *overrides],
         cwd=tmp_path,
