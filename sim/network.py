@@ -129,13 +129,19 @@ def _repeated_picks(picks: np.ndarray) -> np.ndarray:
 
 
 def _csr_from_keys(n: int, keys: np.ndarray) -> Graph:
-    """CSR graph from edge keys ``u * n + v`` with ``u < v`` (any order, repeats allowed)."""
+    """CSR graph from edge keys ``u * n + v`` with ``u < v`` (any order, repeats allowed).
+
+    Memory: besides ``keys``, the 2E keys of both directions and two E-sized halves.
+    """
+    both = np.empty(2 * keys.size, dtype=np.int64)  # every edge in both directions
+    both[: keys.size] = keys
     lo, hi = np.divmod(keys, n)
-    both = np.concatenate((keys, hi * n + lo))  # every edge in both directions
+    hi *= n
+    hi += lo
+    both[keys.size :] = hi
     del lo, hi
     both = _unique(both)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(both // n, minlength=n), out=indptr[1:])
+    indptr = np.searchsorted(both, np.arange(n + 1, dtype=np.int64) * n)  # first key of each row
     return Graph(indptr, np.remainder(both, n, out=both).astype(np.int32))
 
 
@@ -162,8 +168,12 @@ def from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Graph:
             raise ValueError(f"{name} must hold integer node ids in [0, n={n})")
     lo = np.minimum(src, dst).astype(np.int64, copy=False)
     hi = np.maximum(src, dst).astype(np.int64, copy=False)
-    keys = (lo * n + hi)[lo != hi]
-    del lo, hi
+    keep = lo != hi
+    lo *= n  # lo is a new array (np.minimum): the keys are built in place
+    lo += hi
+    del hi
+    keys = lo[keep]
+    del lo, keep
     return _csr_from_keys(n, keys)
 
 
