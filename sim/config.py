@@ -356,6 +356,7 @@ class CustsimConfig:
     steps: int = bounded(365, 1, cap=MAX_DAYS)
     precision: str = one_of("float64", "float64", "float32")
     progress: str = one_of("auto", "auto", "on", "off")
+    threads: int = bounded(0, 0, cap=256)  # shelf-stage threads, 0: auto (custsim.sim.threads)
     write_customers: bool = True
     plots: bool | None = None  # None: for a single run, not for each job of a sweep
     record_purchases: bool = False  # keep a per-purchase log in the model (sim.purchases)

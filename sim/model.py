@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from custsim.agents import urgency
 from custsim.agents.population import Traits, draw_population
 from custsim.policies.base import Policy
+from custsim.sim import threads
 from custsim.sim.basket import Basket, SettledBasket
 from custsim.sim.config import CustsimConfig
 from custsim.sim.customer import Customer
@@ -98,6 +99,7 @@ class CustsimModel(mesa.Model):
             for spec, rng in zip(specs, streams.firms, strict=True)
         ]
         self.terms = shelf.utility_terms(cfg.population.framing, cfg.population.loyalty)
+        self.workers = threads.thread_count(cfg.threads)
         self.purchase_log = PurchaseLog() if cfg.record_purchases else None
         self._customers: dict[int, Customer] = {}
         self.offers: Offers | None = None
@@ -296,6 +298,7 @@ class CustsimModel(mesa.Model):
             self.launch,
             draws.choice,
             draws.quantity,
+            self.workers,
         )
 
     def update_customers(

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from custsim.agents import choice, reference_price
 from custsim.agents import inventory as stocks
+from custsim.sim import threads
 from custsim.sim.basket import Basket
 from custsim.sim.config import FramingConfig, InventoryConfig, LoyaltyConfig
 from custsim.sim.launch import BrandLaunch
@@ -67,6 +68,22 @@ def within_offer_stock(
     return keep
 
 
+def picks(
+    shelf: ShelfView,
+    terms: tuple[UtilityTerm, ...],
+    stock: NDArray[np.floating],
+    inventory: InventoryConfig,
+    launch: BrandLaunch | None,
+    u_choice: NDArray[np.float64],
+) -> NDArray[np.int64]:
+    """Each shopper's pick (0: the outside option, j + 1: brand j); column-wise in the shoppers."""
+    utility = brand_utility(shelf, terms)
+    if launch is not None:
+        launch.hide_unknown(utility, shelf.who)
+    outside = stocks.outside_utility(stock, shelf.traits["consumption"], inventory.outside_weight)
+    return choice.sample_choice(choice.choice_weights(utility, outside), u_choice)
+
+
 def choose(
     shelf: ShelfView,
     terms: tuple[UtilityTerm, ...],
@@ -75,8 +92,13 @@ def choose(
     launch: BrandLaunch | None,
     u_choice: NDArray[np.float64],
     u_quantity: NDArray[np.float64],
+    workers: int = 1,
 ) -> Basket:
     """Logit choice over the brands and the outside option, then quantities.
+
+    The picks run on up to `workers` threads, each on a contiguous range of the
+    shoppers (`custsim.sim.threads`; the same bytes for any number); the
+    quantities and the stock-limited queues run on the whole basket.
 
     Args:
         shelf: today's shoppers at the shelf (their traits, prices, references, the offers).
@@ -86,14 +108,20 @@ def choose(
         launch: a brand launch (unaware shoppers cannot pick the brand), or None.
         u_choice: (m,) the choice uniforms.
         u_quantity: (m,) the quantity uniforms (also the queue order at a stock limit).
+        workers: threads for the picks (`threads.thread_count` of the `threads` key).
 
     """
     tr, prices, ref, offers = shelf.traits, shelf.prices, shelf.reference, shelf.offers
-    utility = brand_utility(shelf, terms)
-    if launch is not None:
-        launch.hide_unknown(utility, shelf.who)
-    outside = stocks.outside_utility(stock, tr["consumption"], inventory.outside_weight)
-    picked = choice.sample_choice(choice.choice_weights(utility, outside), u_choice)
+    ranges = threads.chunks(len(shelf.who), workers)
+    if len(ranges) == 1:
+        picked = picks(shelf, terms, stock, inventory, launch, u_choice)
+    else:
+        picked = np.concatenate(
+            threads.run(
+                lambda c: picks(shelf.part(c), terms, stock[c], inventory, launch, u_choice[c]),
+                ranges,
+            )
+        )
     at = np.flatnonzero(picked)
     brand = picked[at] - 1
     depth = reference_price.relative_deal_depth(ref[brand, at], prices[brand, at])

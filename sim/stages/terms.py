@@ -23,7 +23,7 @@ The terms are added in this order, which is the order of the float additions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -48,6 +48,12 @@ class ShopperTraits:
         if name not in self.cache:
             self.cache[name] = self.traits[name][self.who]
         return self.cache[name]
+
+    def part(self, columns: slice) -> ShopperTraits:
+        """The traits of the shoppers in `columns` (gathered ones sliced, not gathered again)."""
+        part = ShopperTraits(self.traits, self.who[columns])
+        part.cache = {name: values[columns] for name, values in self.cache.items()}
+        return part
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,16 @@ class ShelfView:
     def who(self) -> NDArray[np.int64]:
         """Row ids of today's shoppers."""
         return self.traits.who
+
+    def part(self, columns: slice) -> ShelfView:
+        """The view of the shoppers in `columns` only (views of the (J, m) arrays, no copies)."""
+        return replace(
+            self,
+            traits=self.traits.part(columns),
+            taste=self.taste[:, columns],
+            prices=self.prices[:, columns],
+            reference=self.reference[:, columns],
+        )
 
 
 class UtilityTerm(Protocol):
