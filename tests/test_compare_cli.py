@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custsim.experiments.compare.cli import baseline_overrides, policy_options
+from custsim.experiments.compare.job import baseline_overrides, policy_options
 from custsim.experiments.compare.lift import TABLE_COLUMNS
 from custsim.sim.runner import simulate
 from custsim.sim.testing import compose_config

@@ -4,6 +4,7 @@ import functools
 import subprocess
 import sys
 import tempfile
+import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -13,7 +14,17 @@ from custsim.experiments.cli import config_groups, format_help
 
 VENV_BIN = Path(sys.executable).parent
 HYDRA_COMMANDS = ["custsim", "custsim-compare", "custsim-optimize", "custsim-sensitivity"]
-HEAVY = ("matplotlib", "scipy.stats", "optuna", "SALib", "mesa", "pandas")
+HEAVY = (
+    *("matplotlib", "scipy.stats", "optuna", "SALib", "mesa", "pandas", "numpy"),
+    *("hydra", "omegaconf", "custsim.sim.runner"),
+)
+#: each Hydra command's entry-point module (its console script's `main`)
+ENTRY_MODULES = {
+    "custsim": "custsim.experiments.run",
+    "custsim-compare": "custsim.experiments.compare.cli",
+    "custsim-optimize": "custsim.experiments.optimize.cli",
+    "custsim-sensitivity": "custsim.experiments.sensitivity.cli",
+}
 
 
 def help_of(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -82,11 +93,13 @@ def test_hydra_help_is_still_hydras(tmp_path):
     assert "== Flags ==" in proc.stdout and "--hydra-help" in proc.stdout
 
 
-def test_custsim_help_imports_no_heavy_module(tmp_path):
+@pytest.mark.parametrize("command", HYDRA_COMMANDS)
+def test_help_imports_no_heavy_module(command, tmp_path):
+    """`--help` reads its defaults without the engine, Hydra, NumPy or a tool's libraries."""
     code = (
         "import sys\n"
-        "sys.argv = ['custsim', '--help']\n"
-        "from custsim.experiments.run import main\n"
+        f"sys.argv = [{command!r}, '--help']\n"
+        f"from {ENTRY_MODULES[command]} import main\n"
         "try:\n"
         "    main()\n"
         "except SystemExit as stop:\n"
@@ -98,6 +111,12 @@ def test_custsim_help_imports_no_heavy_module(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_entry_modules_are_the_console_scripts():
+    scripts = tomllib.loads(Path(__file__).parents[1].joinpath("pyproject.toml").read_text())
+    declared = scripts["project"]["scripts"]
+    assert {c: declared[c].split(":")[0] for c in HYDRA_COMMANDS} == ENTRY_MODULES
 
 
 def test_config_groups_are_the_conf_package_folders():

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from custsim.experiments import run_summary
-from custsim.experiments.compare import cli as compare_cli
+from custsim.experiments.compare import job as compare_job
 from custsim.experiments.compare import lift, plots
 from custsim.experiments.compare.plots import Labels
 from custsim.experiments.optimize import search
@@ -118,7 +118,7 @@ def test_compare_table_and_plot_read_labels_from_the_registry(relabelled, tmp_pa
          "replications": 2},
     ]  # fmt: skip
     table = pd.DataFrame(rows)
-    first, second = (compare_cli._kpi_row(table.iloc[i], owner) for i, owner in enumerate("AM"))
+    first, second = (compare_job._kpi_row(table.iloc[i], owner) for i, owner in enumerate("AM"))
     assert first.startswith("A takings ")
     assert "1,000" in first and "+100" in first
     assert second.startswith("M retention ") and "50.0%" in second and "+2.0 pp" in second

@@ -10,7 +10,6 @@ import optuna
 import pandas as pd
 import pytest
 
-from custsim.experiments.optimize.config import OptimizeConfig
 from custsim.experiments.optimize.search import (
     Param,
     best_summary,
@@ -19,6 +18,7 @@ from custsim.experiments.optimize.search import (
     trial_overrides,
     trials_frame,
 )
+from custsim.experiments.optimize.settings import OptimizeConfig
 from custsim.sim.config import ConfigError
 from custsim.sim.testing import compose_config
 

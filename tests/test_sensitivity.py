@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from custsim.experiments.sensitivity import analysis as sa
-from custsim.experiments.sensitivity.cli import check_sensitivity
+from custsim.experiments.sensitivity.job import check_sensitivity
 from custsim.sim.config import ConfigError
 from custsim.sim.testing import compose_config
 

@@ -2,43 +2,24 @@
 
 `OptimizeRun` is registered as `optimize_schema` and composed from `conf/optimize.yaml`
 (`defaults: [config, optimize_schema, _self_]`): `optimize.*` keys exist for this
-command only.
+command only. The block itself, `OptimizeConfig`, is declared in
+`custsim.experiments.optimize.settings`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
+from custsim.experiments.optimize.settings import (
+    CONFIG_NAME,
+    DEFAULT_OPTIMIZE_PARAMS,
+    OptimizeConfig,
+)
 from custsim.sim.config import CustsimConfig
-from custsim.sim.kpis import FOCAL_KPIS
-from custsim.sim.rules import MAX_NUMPY_SEED, bounded, one_of
 
-CONFIG_NAME = "optimize"  # conf/optimize.yaml
-#: searched when `optimize.params` is not given: the focal firm's best everyday price
-DEFAULT_OPTIMIZE_PARAMS = {"market.firms.A.price": [6.0, 10.0]}
-
-
-@dataclass
-class OptimizeConfig:
-    """Settings of `custsim-optimize`: which parameters to search, for what, how long.
-
-    `params` maps a config key to its [low, high] search range (integers when
-    both ends are integers; `Any`, so that an override replaces the default
-    search space instead of merging into it). The objective is a focal-firm
-    KPI averaged over `replications` seeds per trial, maximised subject to
-    focal retention >= `min_retention` (when set).
-    """
-
-    params: Any = None  # None: DEFAULT_OPTIMIZE_PARAMS
-    objective: str = one_of("margin", *FOCAL_KPIS)
-    min_retention: float | None = bounded(None, 0.0, 1.0, nullable=True)
-    trials: int = bounded(30, 1, cap=1_000_000)
-    replications: int = bounded(2, 1, cap=100_000)
-    sampler_seed: int = bounded(0, 0, cap=MAX_NUMPY_SEED)
-    n_jobs: int = bounded(2, 1, cap=4096)  # local workers for a trial's replications
+__all__ = ["CONFIG_NAME", "DEFAULT_OPTIMIZE_PARAMS", "OptimizeConfig", "OptimizeRun"]
 
 
 @dataclass

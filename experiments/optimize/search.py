@@ -27,7 +27,8 @@ from omegaconf import OmegaConf
 from optuna.trial import FrozenTrial, Trial, TrialState
 from tqdm import tqdm
 
-from custsim.experiments.optimize.config import DEFAULT_OPTIMIZE_PARAMS, OptimizeConfig, OptimizeRun
+from custsim.experiments.optimize.config import OptimizeRun
+from custsim.experiments.optimize.settings import DEFAULT_OPTIMIZE_PARAMS, OptimizeConfig
 from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.compose import override_key
 from custsim.sim.config import ConfigError

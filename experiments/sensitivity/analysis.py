@@ -24,7 +24,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from custsim.experiments.sensitivity.config import DEFAULT_SENSITIVITY_PARAMS, SensitivityConfig
+from custsim.experiments.sensitivity.settings import DEFAULT_SENSITIVITY_PARAMS, SensitivityConfig
 from custsim.sim.kpis import FOCAL_KPIS
 from custsim.sim.traits import population_wide
 
