@@ -180,3 +180,23 @@ def test_mean_ci_is_a_t_interval():
     assert mean == 2.0
     assert hi - mean == mean - lo == pytest.approx(4.302652729911275 / math.sqrt(3))
     assert math.isnan(mean_ci(pd.Series([5.0]))[1])
+
+
+def test_each_jobs_config_is_composed_once_and_handed_out_as_copies():
+    from omegaconf import OmegaConf
+
+    from custsim.experiments.sweeps.launch import compose_once
+
+    calls = []
+
+    def load(master, overrides):
+        calls.append(tuple(overrides))
+        return OmegaConf.create({"seed": int(overrides[0].split("=")[1]), "hydra": {"job": {}}})
+
+    master = OmegaConf.create({})
+    cached = compose_once(load)
+    first = cached(master, ["seed=1"])
+    first.hydra.job.num = 7  # a launcher writes its bookkeeping into what it gets
+    second = cached(master, ["seed=1"])
+    assert calls == [("seed=1",)] and second.seed == 1 and "num" not in second.hydra.job
+    assert cached(master, ["seed=2"]).seed == 2 and calls == [("seed=1",), ("seed=2",)]

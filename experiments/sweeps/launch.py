@@ -11,6 +11,9 @@
   raises too, down to single jobs: a job whose own launch fails is recorded as
   failed (`worker died ...`) and the sweep goes on. One dead job among n costs
   about 2 log2(n) relaunches, and the others still run in parallel.
+- Each job's config is composed once (`compose_once`): the plan composes every
+  job to check it, and Hydra's launchers compose each job again before running
+  it; the second composition (about 0.4 s a job) is a copy of the first.
 - SIGTERM is handled like Ctrl-C (`stop_on_signals`): the launcher stops its
   workers (joblib terminates loky's processes), any child process still alive
   is terminated, and the sweep exits with status 128 + the signal's number,
@@ -19,6 +22,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import signal
@@ -175,6 +179,23 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def compose_once(load_sweep_config: Callable[..., Any]) -> Callable[..., Any]:
+    """`load_sweep_config` (Hydra's config loader's) that composes each job's overrides once.
+
+    Later calls with the same overrides get a copy of the first composition (the
+    launchers set `hydra.job.num` and `id` on what they get).
+    """
+    composed: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+    def load(master_config: Any, sweep_overrides: Sequence[str]) -> Any:
+        key = (id(master_config), tuple(sweep_overrides))
+        if key not in composed:
+            composed[key] = load_sweep_config(master_config, list(sweep_overrides))
+        return copy.deepcopy(composed[key])
+
+    return load
 
 
 @contextmanager

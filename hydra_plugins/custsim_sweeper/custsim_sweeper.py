@@ -29,6 +29,7 @@ from custsim.experiments.sweeps.job import remove_partial_files, seed_of, write_
 from custsim.experiments.sweeps.launch import (
     BatchLauncher,
     SweepInterrupted,
+    compose_once,
     make_job_dirs,
     stop_on_signals,
 )
@@ -49,6 +50,12 @@ ConfigStore.instance().store(group="hydra/sweeper", name="custsim", node=Custsim
 
 class CustsimSweeper(BasicSweeper):
     """Cartesian sweeps like `basic`; jobs are planned, not validated all-or-nothing."""
+
+    def setup(self, *, hydra_context: Any, task_function: Any, config: Any) -> None:
+        """The basic sweeper's set-up; the launcher reuses the plan's compositions."""
+        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        loader = hydra_context.config_loader  # shared with the launcher
+        loader.load_sweep_config = compose_once(loader.load_sweep_config)
 
     def sweep(self, arguments: list[str]) -> Any:
         """Plan every job, prepare the sweep directory, launch (see the module docstring)."""
