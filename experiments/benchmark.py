@@ -3,6 +3,7 @@
     python -m custsim.experiments.benchmark                      # N = 1e4, 1e5, 1e6; 365 days
     python -m custsim.experiments.benchmark --sizes 100000 --steps 100 policy=hi_lo
     python -m custsim.experiments.benchmark --sizes 100000 --repeat 3  # best of 3
+    python -m custsim.experiments.benchmark --suite    # engine, research loop, start-up
 
 Each size runs in a fresh subprocess so that its peak resident memory (RSS) is
 its own. Build time (population + network) is reported apart from the
@@ -66,10 +67,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest counts")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON line per size")
+    parser.add_argument(
+        "--suite",
+        action="store_true",
+        help="engine, research loop and start-up in one table (experiments.benchmark_suite)",
+    )
+    parser.add_argument("--big", action="store_true", help="with --suite: 1e7 customers too")
     parser.add_argument("overrides", nargs="*", help="config overrides, e.g. policy=hi_lo")
     args = parser.parse_args(argv)
     if args.one is not None:
         print(json.dumps(measure(args.one, args.steps, args.overrides)))
+        return
+    if args.suite:
+        from custsim.experiments.benchmark_suite import main as run_suite
+
+        run_suite(args.big, args.json)
         return
     print(
         f"{'customers':>10} {'steps':>6} {'build s':>8} {'sim s':>8} "
