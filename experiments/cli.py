@@ -300,23 +300,41 @@ def write_config(cfg: CustsimConfig, out: Path) -> None:
     results.write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
 
 
+def run_hydra(config_name: str, task: Callable[[DictConfig], Any]) -> None:
+    """Run `task` as the Hydra app of root `config_name` (`conf/<config_name>.yaml`).
+
+    The schemas are registered first: the run's and the policies'
+    (`register_configs`) and a tool root's (`custsim.experiments.roots`).
+    """
+    import hydra
+
+    from custsim.experiments.roots import register_root
+    from custsim.sim.config import register_configs
+
+    register_configs()
+    register_root(config_name)
+    hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=config_name)(
+        task
+    )()
+
+
 def tool_main(
-    prog: str,
-    job: str,
-    help_text: Callable[[], str],
-    app: Callable[[], Any],
-    config_name: str,
-    check: Callable[[Any, list[str]], object] | None = None,
+    prog: str, help_text: Callable[[], str], config_name: str, job: str, check: str | None = None
 ) -> None:
     """A tool's console-script entry point: help, one-line config errors, then its Hydra app.
 
-    `job` names Hydra's job (its log is `<job>.log`); `check(cfg, overrides)` is the
-    tool's own check before anything runs (`preflight`).
+    `job` is the module that runs the tool (its `run(cfg)` is the Hydra task),
+    imported only after `--help`; `check` names its function `check(cfg,
+    overrides)`, the tool's own check before anything runs (`preflight`).
+    Hydra's job is named after the root (its log is `<config_name>.log`).
     """
     exit_on_help(sys.argv[1:], help_text)
-    preflight(sys.argv[1:], prog=prog, check=check, config_name=config_name)
-    name_the_job(sys.argv, job)
-    app()
+    from importlib import import_module
+
+    module = import_module(job)
+    preflight(sys.argv[1:], prog, getattr(module, check) if check else None, config_name)
+    name_the_job(sys.argv, config_name)
+    run_hydra(config_name, module.run)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,12 @@ ROOT_MODULES = {
 }
 
 
+def register_root(config_name: str) -> None:
+    """Register root `config_name`'s schema in Hydra's ConfigStore (a tool's: its module)."""
+    if config_name in ROOT_MODULES:
+        import_module(ROOT_MODULES[config_name])  # registers <config_name>_schema
+
+
 def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -> Any:
     """The validated config of `overrides` under root `config_name` (any command's root).
 
@@ -31,6 +37,5 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -
     """
     from custsim.sim.compose import compose_config as compose
 
-    if config_name in ROOT_MODULES:
-        import_module(ROOT_MODULES[config_name])  # registers <config_name>_schema
+    register_root(config_name)
     return compose(overrides, config_name)

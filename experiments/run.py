@@ -17,7 +17,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from custsim.experiments.cli import exit_on_help, fail, format_help, preflight, root_defaults
+from custsim.experiments.cli import (
+    exit_on_help,
+    fail,
+    format_help,
+    preflight,
+    root_defaults,
+    run_hydra,
+)
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -43,14 +50,7 @@ def simulate(cfg: CustsimConfig, out_dir: Path | None = None) -> RunResult:
 
 def app() -> None:
     """The Hydra app of `custsim`: compose the command line, then `run_job` (once per job)."""
-    import hydra
-
-    from custsim.sim.config import register_configs
-
-    register_configs()
-    hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name="config")(
-        run_job
-    )()
+    run_hydra("config", run_job)
 
 
 def run_job(cfg: DictConfig) -> None:

@@ -10,36 +10,10 @@ the command runs, not with this module, so that `--help` answers at once.
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
-
-from custsim.experiments.cli import exit_on_help, format_help, tool_main
+from custsim.experiments.cli import format_help, tool_main
 from custsim.experiments.compare.settings import CONFIG_NAME, CompareConfig
 
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
-
 PROG = "custsim-compare"
-
-
-def app() -> None:
-    """The Hydra app of `custsim-compare`: compose the command line, then `run_job`."""
-    import hydra
-
-    from custsim.experiments.compare import config  # noqa: F401  (registers compare_schema)
-    from custsim.sim.config import register_configs
-
-    register_configs()
-    hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=CONFIG_NAME)(
-        run_job
-    )()
-
-
-def run_job(cfg: DictConfig) -> None:
-    """Run the comparison of the composed `cfg` (`custsim.experiments.compare.job.run`)."""
-    from custsim.experiments.compare import job  # the engine: on running, not for --help
-
-    job.run(cfg)
 
 
 def help_text() -> str:
@@ -77,10 +51,7 @@ def help_text() -> str:
 
 def main() -> None:
     """Console-script entry point: help, one-line config errors (baseline too), then Hydra."""
-    exit_on_help(sys.argv[1:], help_text)
-    from custsim.experiments.compare.job import baseline_config  # the engine: after --help
-
-    tool_main(PROG, "compare", help_text, app, CONFIG_NAME, check=baseline_config)
+    tool_main(PROG, help_text, CONFIG_NAME, "custsim.experiments.compare.job", "baseline_config")
 
 
 if __name__ == "__main__":

@@ -12,10 +12,7 @@ module, so that `--help` answers at once.
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
-
-from custsim.experiments.cli import exit_on_help, format_help, tool_main
+from custsim.experiments.cli import format_help, tool_main
 from custsim.experiments.optimize.settings import (
     CONFIG_NAME,
     DEFAULT_OPTIMIZE_PARAMS,
@@ -23,30 +20,7 @@ from custsim.experiments.optimize.settings import (
 )
 from custsim.sim.kpis import FOCAL_KPIS
 
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
-
 PROG = "custsim-optimize"
-
-
-def app() -> None:
-    """The Hydra app of `custsim-optimize`: compose the command line, then `run_job`."""
-    import hydra
-
-    from custsim.experiments.optimize import config  # noqa: F401  (registers optimize_schema)
-    from custsim.sim.config import register_configs
-
-    register_configs()
-    hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=CONFIG_NAME)(
-        run_job
-    )()
-
-
-def run_job(cfg: DictConfig) -> None:
-    """Run the search of the composed `cfg` (`custsim.experiments.optimize.job.run`)."""
-    from custsim.experiments.optimize import job  # the engine: on running, not for --help
-
-    job.run(cfg)
 
 
 def help_text() -> str:
@@ -94,10 +68,7 @@ def help_text() -> str:
 
 def main() -> None:
     """Console-script entry point: help, one-line config errors (search space too), Hydra."""
-    exit_on_help(sys.argv[1:], help_text)
-    from custsim.experiments.optimize.search import search_space  # Optuna: after --help
-
-    tool_main(PROG, "optimize", help_text, app, CONFIG_NAME, check=search_space)
+    tool_main(PROG, help_text, CONFIG_NAME, "custsim.experiments.optimize.job", "search_space")
 
 
 if __name__ == "__main__":

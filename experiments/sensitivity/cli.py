@@ -10,40 +10,14 @@ when the command runs, not with this module, so that `--help` answers at once.
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
-
-from custsim.experiments.cli import exit_on_help, format_help, tool_main
+from custsim.experiments.cli import format_help, tool_main
 from custsim.experiments.sensitivity.settings import (
     CONFIG_NAME,
     DEFAULT_SENSITIVITY_PARAMS,
     SensitivityConfig,
 )
 
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
-
 PROG = "custsim-sensitivity"
-
-
-def app() -> None:
-    """The Hydra app of `custsim-sensitivity`: compose the command line, then `run_job`."""
-    import hydra
-
-    from custsim.experiments.sensitivity import config  # noqa: F401  (registers the schema)
-    from custsim.sim.config import register_configs
-
-    register_configs()
-    hydra.main(version_base="1.3", config_path="pkg://custsim.conf", config_name=CONFIG_NAME)(
-        run_job
-    )()
-
-
-def run_job(cfg: DictConfig) -> None:
-    """Run the study of the composed `cfg` (`custsim.experiments.sensitivity.job.run`)."""
-    from custsim.experiments.sensitivity import job  # the engine: on running, not for --help
-
-    job.run(cfg)
 
 
 def help_text() -> str:
@@ -87,10 +61,8 @@ def help_text() -> str:
 
 def main() -> None:
     """Console-script entry point: help, one-line config errors, then Hydra."""
-    exit_on_help(sys.argv[1:], help_text)
-    from custsim.experiments.sensitivity.job import check_sensitivity  # after --help
-
-    tool_main(PROG, "sensitivity", help_text, app, CONFIG_NAME, check=check_sensitivity)
+    job = "custsim.experiments.sensitivity.job"
+    tool_main(PROG, help_text, CONFIG_NAME, job, check="check_sensitivity")
 
 
 if __name__ == "__main__":
