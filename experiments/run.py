@@ -130,7 +130,7 @@ def help_text() -> str:
             ("market.firms.NAME.price=X", "a firm's regular price (also .cost, .quality)"),
             ("+policy@market.firms.NAME.policy=OPTION", "a competitor's policy"),
             ("network=OPTION", "the social network; network=none turns social influence off"),
-            ("precision=float64|float32", "float32 halves the memory of the customer arrays"),
+            ("precision=float64|float32", "float32: a third less memory (money stays float64)"),
             ("progress=auto|on|off", "progress bar (auto: on a terminal, runs over 2 s)"),
             ("plots=true|false", "figures (default: for a single run, not per sweep job)"),
             ("write_customers=true|false", "write customers.parquet (default true)"),
