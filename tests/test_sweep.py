@@ -200,3 +200,13 @@ def test_each_jobs_config_is_composed_once_and_handed_out_as_copies():
     second = cached(master, ["seed=1"])
     assert calls == [("seed=1",)] and second.seed == 1 and "num" not in second.hydra.job
     assert cached(master, ["seed=2"]).seed == 2 and calls == [("seed=1",), ("seed=2",)]
+
+
+def test_the_keys_that_do_not_change_results_are_the_same_for_naming_and_tables():
+    import yaml
+
+    from custsim.experiments.sweeps.job import IGNORED_KEYS
+
+    root = yaml.safe_load((Path(__file__).parent.parent / "conf" / "config.yaml").read_text())
+    naming = root["hydra"]["job"]["config"]["override_dirname"]["exclude_keys"]
+    assert sorted(naming) == sorted(IGNORED_KEYS) == ["progress", "sweep", "threads"]

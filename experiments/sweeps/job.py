@@ -19,7 +19,7 @@ from custsim.sim import results
 
 STATUS_FILE = "status.json"
 #: overrides that do not change a job's results: not columns, not part of the job's identity
-IGNORED_KEYS: tuple[str, ...] = ("progress", "sweep")
+IGNORED_KEYS: tuple[str, ...] = ("progress", "sweep", "threads")
 
 
 def override_items(overrides: list[str]) -> dict[str, str]:
