@@ -27,10 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+#: one isolated engine run: (size, steps, overrides) -> its measurement
+#: (`custsim.experiments.benchmark.run_isolated`, which hands itself to `main`)
+Engine = Callable[[int, int, list[str]], dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,9 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return seconds, max(peak, before) / 1024
 
 
-def engine_row(size: int, steps: int = 365) -> Row:
-    """One isolated engine run (`custsim.experiments.benchmark.run_isolated`)."""
-    from custsim.experiments.benchmark import run_isolated
-
-    r = run_isolated(size, steps, [])
+def engine_row(engine: Engine, size: int, steps: int = 365) -> Row:
+    """One isolated engine run of `size` customers over `steps` days."""
+    r = engine(size, steps, [])
     return Row(
         "engine",
         f"{size:,} x {steps} (build {r['build_s']:.1f} s)",
@@ -103,14 +105,7 @@ RESEARCH = (
 )
 
 
-def engine_rate(size: int, steps: int) -> float:
-    """The engine's single-core customer-steps/s at `size` (one isolated run)."""
-    from custsim.experiments.benchmark import run_isolated
-
-    return run_isolated(size, steps, [])["customer_steps_per_s"]
-
-
-def research_rows(work_dir: Path) -> list[Row]:
+def research_rows(engine: Engine, work_dir: Path) -> list[Row]:
     """Each research-loop command, run for real into `work_dir`."""
     rows = []
     for i, (work, args, customer_days, size) in enumerate(RESEARCH):
@@ -119,7 +114,8 @@ def research_rows(work_dir: Path) -> list[Row]:
         cmd = [str(BIN / args[0]), *args[1:], "progress=off", f"{where}={out}"]
         seconds, peak = timed(cmd, work_dir)
         steps = 365 if "-m" in args else 180
-        rows.append(Row("research", work, seconds, customer_days, peak, engine_rate(size, steps)))
+        rate = engine(size, steps, [])["customer_steps_per_s"]  # one core, the same N
+        rows.append(Row("research", work, seconds, customer_days, peak, rate))
     return rows
 
 
@@ -136,12 +132,13 @@ def startup_rows(work_dir: Path) -> list[Row]:
     return rows
 
 
-def suite(big: bool = False) -> list[Row]:
+def suite(engine: Engine, big: bool = False) -> list[Row]:
     """Every row of the suite, in table order."""
     sizes = [10_000, 100_000, 1_000_000] + ([10_000_000] if big else [])
     with tempfile.TemporaryDirectory() as tmp:
         work_dir = Path(tmp)
-        return [*map(engine_row, sizes), *research_rows(work_dir), *startup_rows(work_dir)]
+        engines = [engine_row(engine, size) for size in sizes]
+        return [*engines, *research_rows(engine, work_dir), *startup_rows(work_dir)]
 
 
 def format_table(rows: list[Row]) -> str:
@@ -156,9 +153,9 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def main(big: bool, as_json: bool) -> None:
-    """Run the suite; print the table (and one JSON line per row)."""
-    rows = suite(big)
+def main(engine: Engine, big: bool, as_json: bool) -> None:
+    """Run the suite with `engine` runs; print the table (and one JSON line per row)."""
+    rows = suite(engine, big)
     print(format_table(rows))
     if as_json:
         for r in rows:
