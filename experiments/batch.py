@@ -174,8 +174,10 @@ def _parsed(override: str) -> Any:
     return _ABSENT if parsed.is_sweep_override() else parsed.value()
 
 
-#: measured on the 2-core development machine (quiet): a worker's start, the engine imported
-WORKER_START_SECONDS = 2.5
+#: what starting the workers costs, measured end to end on the 2-core development machine
+#: (quiet): 20 runs of 5,000 x 180 (5.6 s estimated) took 7.5 s in-process and 10.9 s on
+#: two cold workers; 40 runs of 2,000 x 180 (9.6 s estimated) 11.9 s on workers, ~15 s in-process
+WORKER_START_SECONDS = 4.0
 #: one simulated day's fixed Python cost, and its cost per customer (N = 2,000 to 1e6)
 DAY_SECONDS, CUSTOMER_DAY_SECONDS = 1.2e-3, 7e-8
 _workers_started = False  # this process has run a batch on the workers: they are warm

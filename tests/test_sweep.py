@@ -185,7 +185,7 @@ def test_mean_ci_is_a_t_interval():
 def test_each_jobs_config_is_composed_once_and_handed_out_as_copies():
     from omegaconf import OmegaConf
 
-    from custsim.experiments.sweeps.launch import compose_once
+    from custsim.experiments.sweeps.launch import ComposeOnce
 
     calls = []
 
@@ -194,7 +194,7 @@ def test_each_jobs_config_is_composed_once_and_handed_out_as_copies():
         return OmegaConf.create({"seed": int(overrides[0].split("=")[1]), "hydra": {"job": {}}})
 
     master = OmegaConf.create({})
-    cached = compose_once(load)
+    cached = ComposeOnce(load)
     first = cached(master, ["seed=1"])
     first.hydra.job.num = 7  # a launcher writes its bookkeeping into what it gets
     second = cached(master, ["seed=1"])

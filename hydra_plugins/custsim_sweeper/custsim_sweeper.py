@@ -28,8 +28,8 @@ from custsim.experiments.sweeps.aggregate import remove_tables
 from custsim.experiments.sweeps.job import remove_partial_files, seed_of, write_status
 from custsim.experiments.sweeps.launch import (
     BatchLauncher,
+    ComposeOnce,
     SweepInterrupted,
-    compose_once,
     make_job_dirs,
     stop_on_signals,
 )
@@ -55,7 +55,7 @@ class CustsimSweeper(BasicSweeper):
         """The basic sweeper's set-up; the launcher reuses the plan's compositions."""
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
         loader = hydra_context.config_loader  # shared with the launcher
-        loader.load_sweep_config = compose_once(loader.load_sweep_config)
+        loader.load_sweep_config = ComposeOnce(loader.load_sweep_config)
 
     def sweep(self, arguments: list[str]) -> Any:
         """Plan every job, prepare the sweep directory, launch (see the module docstring)."""
