@@ -19,12 +19,12 @@ import subprocess
 import sys
 import time
 
-from custsim.sim.compose import compose_config
-from custsim.sim.runner import build_model
-
 
 def measure(size: int, steps: int, overrides: list[str]) -> dict[str, float]:
     """Build and run one model in this process; return timings and peak RSS."""
+    from custsim.sim.compose import compose_config  # only here: the parent stays small, so
+    from custsim.sim.runner import build_model  # its children's peak RSS is their own
+
     cfg = compose_config([f"population.size={size}", f"steps={steps}", "progress=off", *overrides])
     start = time.perf_counter()
     model = build_model(cfg)
