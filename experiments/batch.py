@@ -39,7 +39,7 @@ from custsim.experiments.sweeps.job import describe_error
 from custsim.sim.compose import CONFIG_NAME, compose_config, compose_raw, override_key
 from custsim.sim.config import ConfigError, CustsimConfig
 
-__all__ = ["Base", "Failed", "hydra_set_aside", "run_batch"]
+__all__ = ["Base", "Failed", "hydra_set_aside", "progress_bar", "run_batch"]
 
 
 @contextmanager
@@ -203,6 +203,19 @@ def _run_one[T](cfg: CustsimConfig, reduce: Callable[[Any], T]) -> T | Failed:
         return reduce(simulate(replace(cfg, progress="off"), None))
     except Exception as err:  # a failed run is recorded in its place, never fatal
         return Failed.of(err)
+
+
+def progress_bar(desc: str, total: int, setting: str) -> Callable[[Iterable[Any]], Iterable[Any]]:
+    """A `progress` for `run_batch`: a tqdm bar over `total` runs, shown as `progress=` says."""
+    from tqdm import tqdm
+
+    from custsim.sim.runner import show_progress
+
+    def bar(stream: Iterable[Any]) -> Iterable[Any]:
+        disable = not show_progress(setting)
+        return tqdm(stream, total=total, desc=desc, unit="run", leave=False, disable=disable)
+
+    return bar
 
 
 def run_batch[T](

@@ -13,7 +13,6 @@ not for `--help`: it imports pandas, NumPy, SciPy and the engine.
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from collections.abc import Sequence
@@ -23,9 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
-from tqdm import tqdm
 
-from custsim.experiments.batch import Failed, hydra_set_aside, run_batch
+from custsim.experiments.batch import Failed, hydra_set_aside, progress_bar, run_batch
 from custsim.experiments.cli import (
     fail,
     results_line,
@@ -49,7 +47,7 @@ from custsim.sim import results
 from custsim.sim.compose import compose_config
 from custsim.sim.config import ConfigError
 from custsim.sim.kpis import kpi
-from custsim.sim.runner import RunResult, make_policies, show_progress
+from custsim.sim.runner import RunResult, make_policies
 
 COMPLETE_MARKER = "comparison.parquet"  # written last: a directory holding it is complete
 PART_NAMES = {
@@ -125,14 +123,7 @@ def compare(policy_cfg: CompareRun, baseline_cfg: CompareRun) -> Comparison:
     reps, focal = policy_cfg.compare.replications, policy_cfg.market.focal
     seeds = [policy_cfg.seed + r for r in range(reps)]
     cfgs = [replace(cfg, seed=s) for s in seeds for cfg in (policy_cfg, baseline_cfg)]
-    bar = functools.partial(
-        tqdm,
-        total=len(cfgs),
-        desc="paired runs",
-        unit="run",
-        leave=False,
-        disable=not show_progress(policy_cfg.progress),
-    )
+    bar = progress_bar("paired runs", len(cfgs), policy_cfg.progress)
     runs = run_batch(cfgs, arm_result, policy_cfg.compare.n_jobs, bar)
     failed = [r for r in runs if isinstance(r, Failed)]
     if failed:

@@ -14,7 +14,6 @@ runs, not for `--help`: it imports SALib, pandas and the engine.
 
 from __future__ import annotations
 
-import functools
 import sys
 import time
 from collections.abc import Sequence
@@ -25,9 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
-from tqdm import tqdm
 
-from custsim.experiments.batch import Base, Failed, run_batch
+from custsim.experiments.batch import Base, Failed, progress_bar, run_batch
 from custsim.experiments.cli import (
     results_line,
     run_header,
@@ -42,7 +40,7 @@ from custsim.experiments.sweeps.job import describe_error
 from custsim.sim import results
 from custsim.sim.config import ConfigError
 from custsim.sim.kpis import label
-from custsim.sim.runner import RunResult, make_policies, show_progress
+from custsim.sim.runner import RunResult, make_policies
 
 COMPLETE_MARKER = "indices.parquet"  # written last: a directory holding it is complete
 SHOWN_ERRORS = 5
@@ -103,14 +101,7 @@ def run_samples(base: Base, rows: list[dict], cfg: SensitivityRun) -> list[dict[
             make_policies(cfgs[i])
         except ConfigError as err:
             errors[i] = describe_error(err)
-    bar = functools.partial(
-        tqdm,
-        total=len(cfgs),
-        desc="sensitivity runs",
-        unit="run",
-        leave=False,
-        disable=not show_progress(cfg.progress),
-    )
+    bar = progress_bar("sensitivity runs", len(cfgs), cfg.progress)
     ran = dict(
         zip(
             cfgs,
