@@ -173,16 +173,11 @@ def _indices(
     """SALib's result for one output (bootstrap intervals seeded by `seed`, 0 included)."""
     if method == "morris":
         return morris_analyze.analyze(problem, x, y, num_levels=MORRIS_LEVELS, seed=seed)
-    if seed:
-        return sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
-    # SALib's Sobol analysis reads seed 0 as "no seed" (`if seed:`) and then resamples with
-    # NumPy's global generator: seed that generator for the call, and put its state back
-    state = np.random.get_state()  # noqa: NPY002 (SALib falls back to the legacy global)
-    np.random.seed(0)  # noqa: NPY002
-    try:
-        return sobol_analyze.analyze(problem, y, calc_second_order=False, seed=None)
-    finally:
-        np.random.set_state(state)  # noqa: NPY002
+    # SALib's Sobol analysis reads a seed of 0 as "no seed" (`if seed:`) and would resample
+    # with NumPy's global generator; a Generator is never falsy, and default_rng(default_rng(s))
+    # is default_rng(s), so every seed, 0 included, seeds its own stream
+    rng = np.random.default_rng(seed)
+    return sobol_analyze.analyze(problem, y, calc_second_order=False, seed=rng)
 
 
 def short_names(keys: Sequence[str]) -> dict[str, str]:
