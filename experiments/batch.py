@@ -36,7 +36,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
 from custsim.experiments.sweeps.job import describe_error
-from custsim.sim.compose import CONFIG_NAME, compose_config, compose_raw, override_key
+from custsim.sim.compose import CONFIG_NAME, compose_checked, compose_config, override_key
 from custsim.sim.config import ConfigError, CustsimConfig
 
 __all__ = ["Base", "Failed", "hydra_set_aside", "progress_bar", "run_batch"]
@@ -94,11 +94,10 @@ class Base:
         self.overrides = tuple(overrides)
         self.config_name = config_name
         if composed is None:
-            with hydra_set_aside():
-                self.config = compose_config(self.overrides, config_name)  # one-line errors
-                composed = compose_raw(self.overrides, config_name)
+            with hydra_set_aside():  # one composition, its errors one line each
+                composed, self.config = compose_checked(self.overrides, config_name)
         else:
-            self.config = _validate(copy.deepcopy(composed))
+            self.config = _validate(composed)
         self._raw = composed
 
     def derive(self, values: Mapping[str, Any] | None = None) -> CustsimConfig:
@@ -108,7 +107,7 @@ class Base:
         config has; a key it does not have is a ConfigError naming it.
         """
         if not values:
-            return self.config
+            return copy.deepcopy(self.config)  # a config of its own, as a composition's
         raw = copy.deepcopy(self._raw)
         for key, value in values.items():
             if OmegaConf.select(raw, key, default=_ABSENT) is _ABSENT:

@@ -47,6 +47,16 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = CONFIG_NAME
 
     Every failure is a `ConfigError` with one line per problem.
     """
+    return compose_checked(overrides, config_name)[1]
+
+
+def compose_checked(
+    overrides: Sequence[str] = (), config_name: str = CONFIG_NAME
+) -> tuple[DictConfig, CustsimConfig]:
+    """`compose_config`, with the composition it validated (to derive further configs from).
+
+    Every failure is a `ConfigError` with one line per problem.
+    """
     schema = next((o for o in overrides if _group_option(o)[1].endswith("_schema")), None)
     if schema is not None:  # the policies' schemas are in the policy group, but not options
         raise ConfigError(_options_line(schema, _group_option(schema)[0]))
@@ -54,7 +64,7 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = CONFIG_NAME
         cfg = compose_raw(overrides, config_name)
     except Exception as err:  # Hydra and OmegaConf raise several exception types
         raise ConfigError(describe_composition_error(err, overrides, config_name)) from err
-    return validate(cfg)
+    return cfg, validate(cfg)
 
 
 def _group_option(override: str) -> tuple[str, str]:
