@@ -11,21 +11,22 @@ both are paid once here instead of once per run:
   (`custsim.sim.validation.validate`: about 0.02 s). A configuration that selects a
   config-group option (`policy=hi_lo`) is composed by Hydra, once per distinct set
   of overrides.
-- *Start-up.* Worker processes are joblib's reusable loky executor: started once
-  per session (one per core asked for), they keep the engine imported between
-  batches, and joblib groups quick runs into one task. Starting them costs about
-  `WORKER_START_SECONDS`, so a batch whose runs would take less than twice that
-  on one core (`estimated_seconds`) runs in this process until workers are up.
+- *Start-up.* Worker processes (`custsim.experiments.workers`) are forked from
+  this process, which has the engine imported, and kept warm between batches
+  (one per core asked for). Starting them costs about `WORKER_START_SECONDS`, so
+  a batch whose runs would take less than twice that on one core
+  (`estimated_seconds`) runs in this process until workers are up.
 
 Only what a reducer extracts from each run travels back (a `RunResult` holds the
-whole model). A run that fails is returned as a `Failed` record in its place, so a
-batch never loses the other runs. Results do not depend on the number of workers:
-every run is seeded by its own configuration.
+whole model). A run that fails, or whose worker dies, is returned as a `Failed`
+record in its place, so a batch never loses the other runs. Results do not depend
+on the number of workers: every run is seeded by its own configuration.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -35,6 +36,7 @@ from typing import Any
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
+from custsim.experiments import workers
 from custsim.experiments.sweeps.job import describe_error
 from custsim.sim.compose import CONFIG_NAME, compose_checked, compose_config, override_key
 from custsim.sim.config import ConfigError, CustsimConfig
@@ -173,10 +175,10 @@ def _parsed(override: str) -> Any:
     return _ABSENT if parsed.is_sweep_override() else parsed.value()
 
 
-#: what starting the workers costs, measured end to end on the 2-core development machine
-#: (quiet): 20 runs of 5,000 x 180 (5.6 s estimated) took 7.5 s in-process and 10.9 s on
-#: two cold workers; 40 runs of 2,000 x 180 (9.6 s estimated) 11.9 s on workers, ~15 s in-process
-WORKER_START_SECONDS = 4.0
+#: what starting the workers costs: forking two workers and their first result, measured on
+#: the 2-core development machine (quiet), is under 0.1 s; spawned workers (not Linux) take
+#: 1.5-2.5 s to import the engine
+WORKER_START_SECONDS = 0.1 if workers.start_method() == "fork" else 2.5
 #: one simulated day's fixed Python cost, and its cost per customer (N = 2,000 to 1e6)
 DAY_SECONDS, CUSTOMER_DAY_SECONDS = 1.2e-3, 7e-8
 _workers_started = False  # this process has run a batch on the workers: they are warm
@@ -195,13 +197,21 @@ def use_workers(cfgs: Sequence[CustsimConfig], n_jobs: int) -> bool:
 
 
 def _run_one[T](cfg: CustsimConfig, reduce: Callable[[Any], T]) -> T | Failed:
-    """`reduce(simulate(cfg))`, quietly and without files; a `Failed` record if it raises."""
-    from custsim.sim.runner import simulate  # the engine: imported in the worker
+    """`reduce(simulate(cfg))`, quietly and without files; a `Failed` record if it raises.
 
+    Quietly: no progress bar, and of the run's log only its warnings (the command's
+    log would otherwise hold every run's description and timings).
+    """
+    from custsim.sim.runner import log, simulate  # the engine: imported in the worker
+
+    level = log.level
+    log.setLevel(logging.WARNING)
     try:
         return reduce(simulate(replace(cfg, progress="off"), None))
     except Exception as err:  # a failed run is recorded in its place, never fatal
         return Failed.of(err)
+    finally:
+        log.setLevel(level)
 
 
 def progress_bar(desc: str, total: int, setting: str) -> Callable[[Iterable[Any]], Iterable[Any]]:
@@ -237,10 +247,12 @@ def run_batch[T](
     """
     global _workers_started
     if use_workers(cfgs, n_jobs):
-        from joblib import Parallel, delayed  # loky's reusable executor: warm workers
+        from custsim.sim import runner  # noqa: F401  imported before forking: workers inherit it
 
-        parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")
-        results: Iterable[Any] = parallel(delayed(_run_one)(cfg, reduce) for cfg in cfgs)
+        ran = workers.map_in_order(_run_one, cfgs, n_jobs, reduce)
+        results: Iterable[Any] = (
+            Failed(r.error) if isinstance(r, workers.WorkerDied) else r for r in ran
+        )
         _workers_started = True
     else:
         results = (_run_one(cfg, reduce) for cfg in cfgs)

@@ -353,13 +353,18 @@ def tool_job(
 ) -> ToolJob:
     """Inside a tool's `@hydra.main` app: validate `cfg` and `check(typed, overrides)`.
 
-    A ConfigError exits 2 with one line per problem (`fail`).
+    A ConfigError exits 2 with one line per problem (`fail`). The tool's log
+    (`<prog>.log`) starts with the command's overrides and config choices (its runs
+    log only their warnings: `custsim.experiments.batch`).
     """
     from hydra.core.hydra_config import HydraConfig
 
     from custsim.sim.config import ConfigError
+    from custsim.sim.runner import hydra_job_lines, log
     from custsim.sim.validation import validate
 
+    for line in hydra_job_lines():
+        log.info(line)
     hc = HydraConfig.get()
     overrides = list(hc.overrides.task)
     try:

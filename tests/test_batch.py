@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from joblib.externals.loky import get_reusable_executor
 
-from custsim.experiments import batch
+from custsim.experiments import batch, workers
 from custsim.experiments.batch import Base, Failed, run_batch
 from custsim.sim.config import ConfigError
 from custsim.sim.faults import FAIL_ON_SEED_ENV
@@ -75,8 +77,8 @@ def test_results_equal_one_run_at_a_time_on_any_number_of_workers(base, eager_wo
 
 
 def fresh_workers() -> None:
-    """Stop the warm workers: they keep the environment they were started with."""
-    get_reusable_executor(kill_workers=True).shutdown(wait=True)
+    """Stop the warm workers: they keep the environment they were forked with."""
+    workers.shutdown()
 
 
 def test_a_failing_run_is_recorded_in_its_place_and_the_others_are_kept(
@@ -93,6 +95,25 @@ def test_a_failing_run_is_recorded_in_its_place_and_the_others_are_kept(
             assert all(isinstance(r, float) for i, r in enumerate(out) if i != 2)
     finally:
         fresh_workers()
+
+
+def margin_unless_seed_2_kills_its_worker(run: RunResult) -> float:
+    """A reducer whose run of seed 2 kills the process it runs in (as the OOM killer would)."""
+    if run.model.cfg.seed == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return focal_margin(run)
+
+
+def test_a_run_that_kills_its_worker_fails_alone_and_the_others_are_kept(base, eager_workers):
+    cfgs = [base.derive({"seed": s}) for s in range(6)]
+    alone = [focal_margin(simulate(cfg)) for cfg in cfgs]
+    try:
+        out = run_batch(cfgs, margin_unless_seed_2_kills_its_worker, n_jobs=2)
+    finally:
+        fresh_workers()
+    assert isinstance(out[2], Failed) and out[2].error.startswith("worker died")
+    assert [r for i, r in enumerate(out) if i != 2] == [r for i, r in enumerate(alone) if i != 2]
+    assert run_batch(cfgs[:2], focal_margin, n_jobs=2) == alone[:2]  # a fresh pool works
 
 
 def test_progress_sees_every_finished_run(base):

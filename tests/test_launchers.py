@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,17 +61,34 @@ def basic_sweep(tmp_path_factory) -> Path:
     return sweep_dir
 
 
-def test_joblib_and_basic_launchers_give_identical_results(basic_sweep, tmp_path):
+def test_local_joblib_and_basic_launchers_give_identical_results(basic_sweep, tmp_path):
     local = tmp_path / "local"
     proc = launch(local, "local", "policy=none,hi_lo", "seed=0,1")
-    assert "Joblib.Parallel(n_jobs=-1" in proc.stdout  # the documented default: local cores
+    assert re.search(r"custsim launcher: 4 jobs on \d+ forked workers", proc.stdout)
     assert_same_results(basic_sweep, local)
+    joblib = tmp_path / "joblib"
+    proc = launch(joblib, "joblib", "policy=none,hi_lo", "seed=0,1")
+    assert "Joblib.Parallel(n_jobs=-1" in proc.stdout
+    assert_same_results(basic_sweep, joblib)
 
 
-def test_the_default_launcher_is_joblib_on_local_cores(tmp_path):
-    proc = custsim("-m", "seed=0", *SMALL, f"hydra.sweep.dir={tmp_path / 's'}", cwd=tmp_path)
+def test_the_default_launcher_forks_workers_on_local_cores(tmp_path):
+    proc = custsim("-m", "seed=0,1,2", *SMALL, f"hydra.sweep.dir={tmp_path / 's'}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "Joblib.Parallel(n_jobs=-1,backend=loky" in proc.stdout
+    assert re.search(r"custsim launcher: 3 jobs on \d+ forked workers", proc.stdout)
+
+
+def test_a_bad_worker_count_is_one_line(tmp_path):
+    proc = custsim(
+        "-m",
+        "seed=0,1",
+        "hydra.launcher.n_jobs=0",
+        *SMALL,
+        f"hydra.sweep.dir={tmp_path / 's'}",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1
+    assert "hydra.launcher.n_jobs=0: must be -1 (one per core) or >= 1" in proc.stderr
 
 
 @pytest.mark.skipif(

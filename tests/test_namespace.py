@@ -28,7 +28,8 @@ def listed_packages() -> list[str]:
 
 
 def test_every_package_folder_is_listed_under_the_custsim_namespace():
-    on_disk = {"custsim", "custsim.conf", "hydra_plugins", "hydra_plugins.custsim_sweeper"}
+    on_disk = {"custsim", "custsim.conf", "hydra_plugins"}
+    on_disk |= {f"hydra_plugins.{p.parent.name}" for p in ROOT.glob("hydra_plugins/*/__init__.py")}
     for folder in FOLDERS:
         for init in (ROOT / folder).rglob("__init__.py"):
             rel = init.parent.relative_to(ROOT).parts

@@ -73,7 +73,7 @@ class Study:
 class FocalOutputs:
     """A reducer: the focal firm's KPIs named in `outputs`, from one run.
 
-    The loky workers unpickle it by reference, so it must live in an importable
+    The workers unpickle it by reference, so it must live in an importable
     module (this one), never in `__main__`.
     """
 

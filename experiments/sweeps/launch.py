@@ -5,8 +5,8 @@
   permission) is that job's failure (`make_job_dirs`), not the sweep's.
 - Jobs go to Hydra's launcher in batches (`hydra.sweeper.max_batch_size`, all
   at once by default). When a batch raises, a worker died (SIGKILL, an OOM
-  kill, a segfault: joblib raises TerminatedWorkerError and stops the pool's
-  other workers too), so its jobs that did not finish (no line in the sweep's
+  kill, a segfault: the custsim launcher and joblib's both raise and stop the
+  pool's other workers too), so its jobs that did not finish (no line in the sweep's
   `progress.jsonl`) are launched again in two halves, each halved again if it
   raises too, down to single jobs: a job whose own launch fails is recorded as
   failed (`worker died ...`) and the sweep goes on. One dead job among n costs
@@ -14,11 +14,12 @@
 - Each job's config is composed once in the sweep's process (`ComposeOnce`):
   the plan composes every job to check it, and a launcher that runs jobs here
   (`basic`, and the ones that compose before submitting) gets a copy instead of
-  composing again (about 0.4 s a job); joblib's workers compose their own.
+  composing again (about 0.2-0.4 s a job): the custsim launcher's forked workers
+  get the composition too; joblib's workers compose their own.
 - SIGTERM is handled like Ctrl-C (`stop_on_signals`): the launcher stops its
-  workers (joblib terminates loky's processes), any child process still alive
-  is terminated, and the sweep exits with status 128 + the signal's number,
-  leaving a directory that a rerun of the same command resumes.
+  workers, any child process still alive is terminated, and the sweep exits
+  with status 128 + the signal's number, leaving a directory that a rerun of the
+  same command resumes.
 """
 
 from __future__ import annotations

@@ -1,0 +1,145 @@
+"""Warm local worker processes, forked from this process, that lose no task when one dies.
+
+The batch runner (`custsim.experiments.batch`) and the sweeper's batch mode send
+their runs here. On Linux the workers are *forked* from the calling process, which
+has imported the engine already, so they start in milliseconds instead of the
+1.5-2.5 s a fresh interpreter takes to import NumPy, SciPy, pandas, Mesa and the
+engine (measured: 40 runs of 2,000 x 180 days on two workers, 5.3 s with joblib's
+loky workers, 2.6 s forked). Elsewhere they are spawned (macOS cannot fork safely).
+Forking happens before the pool's manager thread exists, in a process that runs
+no threads of its own at that point (the progress bar wraps the results later).
+
+One pool per process is kept warm between batches (`pool`) and stopped at exit.
+
+When a worker dies (SIGKILL, the out-of-memory killer, a crash) the pool breaks
+and every unfinished task with it. `map_in_order` then runs the unfinished tasks
+again on a fresh pool in two halves, each halved again if it breaks too, down to
+single tasks: a task whose own pool breaks is reported as dead (`WorkerDied`), and
+every other task's result is kept. One fatal task among n costs about 2 log2(n)
+relaunches, and the rest still run in parallel.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["WorkerDied", "map_in_order", "pool", "shutdown"]
+
+#: what a task that killed its worker is reported as
+DIED = "worker died (its process ended abruptly: killed, out of memory or crashed)"
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+@dataclass(frozen=True)
+class WorkerDied:
+    """The place of a task whose worker process died while running it, alone on its pool."""
+
+    error: str = DIED
+
+
+def start_method() -> str:
+    """'fork' on Linux (workers inherit the imported engine), else 'spawn'."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def pool(n_workers: int) -> ProcessPoolExecutor:
+    """The warm pool of `n_workers` workers of this process (a new one if the size differs)."""
+    global _pool, _pool_size
+    if _pool is None or _pool_size != n_workers:
+        shutdown()
+        context = multiprocessing.get_context(start_method())
+        _pool, _pool_size = ProcessPoolExecutor(n_workers, mp_context=context), n_workers
+    return _pool
+
+
+def shutdown() -> None:
+    """Stop this process's warm workers (the next `pool` call forks new ones)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+atexit.register(shutdown)
+
+
+def map_in_order(
+    task: Callable[..., Any], items: Sequence[Any], n_workers: int, *args: Any
+) -> Iterator[Any]:
+    """`task(item, *args)` for every item on `n_workers` warm workers, yielded in item order.
+
+    A task whose worker died yields a `WorkerDied` in its place (see the module
+    docstring); `task` and `args` must pickle (module-level functions and objects).
+    """
+    futures = _submit(pool(n_workers), task, items, args)
+    for i, future in enumerate(futures):
+        try:
+            yield future.result()
+        except BrokenProcessPool:
+            shutdown()
+            yield from _recover(task, items, args, n_workers, futures, i)
+            return
+
+
+def _submit(
+    executor: ProcessPoolExecutor, task: Callable[..., Any], items: Sequence[Any], args: tuple
+) -> list[Future]:
+    return [executor.submit(task, item, *args) for item in items]
+
+
+def _recover(
+    task: Callable[..., Any],
+    items: Sequence[Any],
+    args: tuple,
+    n_workers: int,
+    futures: list[Future],
+    start: int,
+) -> Iterator[Any]:
+    """The results from `start` on, rerunning the tasks the broken pool did not finish."""
+    done: dict[int, Any] = {}
+    lost = []
+    for i in range(start, len(items)):
+        future = futures[i]
+        if future.done() and not future.cancelled() and future.exception() is None:
+            done[i] = future.result()
+        else:
+            lost.append(i)
+    done.update(_isolate(task, items, args, n_workers, lost))
+    for i in range(start, len(items)):
+        yield done[i]
+
+
+def _isolate(
+    task: Callable[..., Any], items: Sequence[Any], args: tuple, n_workers: int, lost: list[int]
+) -> dict[int, Any]:
+    """Rerun `lost` on fresh pools, halving every set that breaks; lone breakers died."""
+    results: dict[int, Any] = {}
+    sets = [lost]
+    while sets:
+        indices = sets.pop(0)
+        with ProcessPoolExecutor(
+            min(n_workers, len(indices)),
+            mp_context=multiprocessing.get_context(start_method()),
+        ) as executor:
+            futures = _submit(executor, task, [items[i] for i in indices], args)
+            broken = []
+            for i, future in zip(indices, futures, strict=True):
+                try:
+                    results[i] = future.result()
+                except BrokenProcessPool:
+                    broken.append(i)
+        if len(broken) == 1 and len(indices) == 1:
+            results[broken[0]] = WorkerDied()
+        elif broken:
+            half = max(1, len(broken) // 2)
+            sets.extend(part for part in (broken[:half], broken[half:]) if part)
+    return results
