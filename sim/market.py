@@ -187,13 +187,16 @@ class Offer:
             len(self.targeted_prices),
             "must have one price per targeted id",
         )
-        _require(
-            bool(np.all(np.diff(self.targeted_ids) > 0)),
-            "targeted_ids",
-            "...",
-            "must be sorted and unique",
-        )
-        _require(bool(np.all(self.targeted_prices >= 0)), "targeted_prices", "...", "must be >= 0")
+        if len(self.targeted_ids):  # most offers target nobody: no array checks to pay for
+            _require(
+                bool(np.all(np.diff(self.targeted_ids) > 0)),
+                "targeted_ids",
+                "...",
+                "must be sorted and unique",
+            )
+            _require(
+                bool(np.all(self.targeted_prices >= 0)), "targeted_prices", "...", "must be >= 0"
+            )
         _require(
             self.deadline is None or self.deadline >= 0,
             "deadline",
@@ -227,6 +230,11 @@ class Offers:
     promoted: NDArray[np.bool_]
     loyalty: tuple[LoyaltyTerms | None, ...]
     targeted: tuple[tuple[NDArray[np.int64], NDArray[np.float64]], ...]
+    #: whether any firm sends personal prices today (set from `targeted`, read often)
+    has_targeting: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "has_targeting", any(len(ids) for ids, _ in self.targeted))
 
     @classmethod
     def collect(cls, offers: list[Offer]) -> Offers:
@@ -255,10 +263,6 @@ class Offers:
         """Money value of one point at each firm today (0 without a programme)."""
         return np.array([0.0 if t is None else t.point_value for t in self.loyalty])
 
-    @property
-    def has_targeting(self) -> bool:
-        """Whether any firm sends personal prices today."""
-        return any(len(ids) for ids, _ in self.targeted)
 
     def prices_for(self, customers: NDArray[np.int64]) -> NDArray[np.float64]:
         """Price each of `customers` faces at each firm: shelf price unless targeted.
