@@ -263,7 +263,6 @@ class Offers:
         """Money value of one point at each firm today (0 without a programme)."""
         return np.array([0.0 if t is None else t.point_value for t in self.loyalty])
 
-
     def prices_for(self, customers: NDArray[np.int64]) -> NDArray[np.float64]:
         """Price each of `customers` faces at each firm: shelf price unless targeted.
 
