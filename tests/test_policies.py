@@ -40,7 +40,7 @@ def test_every_policy_passes_check_policy(name):
 def test_the_policy_options_are_the_registry_and_the_variants():
     assert set(registered()) == {
         "composed", "edlp", "hi_lo", "limited_offer", "loyalty_points", "price_change",
-        "reactive", "retention", "stamp_card", "tiers",
+        "reactive", "retention", "stamp_card", "tiers", "value_allocation",
     }  # fmt: skip
     assert VARIANTS == ["endowed_stamp_card", "points_2x_weekend"]
     # what --help lists without importing a policy is exactly what the imports register

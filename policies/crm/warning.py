@@ -108,6 +108,38 @@ def bgnbd_inputs(
     return x, t_x / unit_days, T / unit_days
 
 
+def lapse_risk(records: FirmRecords, typical_gap: float) -> FloatArray:
+    r"""A cheap risk score in [0, 1): how unlikely the current silence is for an active buyer.
+
+    If a customer who is still active bought at the rate of its own mean gap
+    \bar g (`FirmRecords.mean_gap`), as a Poisson process, a silence of R = t - d_last
+    days would have probability e^{-R/\bar g}; the score is its complement,
+
+    .. math:: \text{risk} = 1 - e^{-R / \bar g},
+
+    with `typical_gap` standing in for \bar g for customers with fewer than two
+    purchases (no gap of their own). It grows with the frequency-drop ratio R / \bar g
+    of `frequency_drop_rule`, so it ranks customers as that rule flags them, but is
+    bounded, so value x risk reads as expected value lost; like the BG/NBD's
+    1 - P(alive) it rises with recency and faster for frequent buyers, at O(n) a day
+    instead of a model fit (a policy can compute it inside the run).
+
+    Args:
+        records: The firm's records at the as-of day.
+        typical_gap: Days assumed between purchases when a customer has no gap of its own
+            (e.g. the recency rule's k).
+
+    Returns:
+        Risk per row; 0 for non-customers.
+
+    """
+    gap = records.mean_gap
+    own = np.where(np.isfinite(gap) & (gap > 0), gap, float(typical_gap))
+    with np.errstate(invalid="ignore", over="ignore"):
+        risk = -np.expm1(-records.recency / own)
+    return np.where(records.customer, risk, 0.0)
+
+
 def risk_from_alive(p_alive: ArrayLike, customer: ArrayLike | None = None) -> FloatArray:
     """Risk = 1 - P(alive), 0 for non-customers.
 
