@@ -30,7 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["WorkerDied", "map_in_order", "pool", "shutdown"]
+__all__ = ["WorkerDied", "map_forked", "map_in_order", "pool", "shutdown"]
 
 #: what a task that killed its worker is reported as
 DIED = "worker died (its process ended abruptly: killed, out of memory or crashed)"
@@ -143,3 +143,27 @@ def _isolate(
             half = max(1, len(broken) // 2)
             sets.extend(part for part in (broken[:half], broken[half:]) if part)
     return results
+
+
+_inherited: Any = None  # what `map_forked`'s workers read: set before they are forked
+
+
+def map_forked(task: Callable[[Any, int], Any], n_items: int, n_workers: int, context: Any) -> list:
+    """[task(context, i) for i in range(n_items)] on workers forked for this call (Linux only).
+
+    The workers inherit `context` instead of receiving it pickled (it may hold what
+    does not pickle: Hydra's config loader, local functions); only `i` and the results
+    travel. Raises BrokenProcessPool if a worker dies; `start_method()` must be 'fork'.
+    """
+    global _inherited
+    _inherited = context
+    try:
+        context_ = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max(1, min(n_workers, n_items)), mp_context=context_) as executor:
+            return list(executor.map(_call_inherited, [task] * n_items, range(n_items)))
+    finally:
+        _inherited = None
+
+
+def _call_inherited(task: Callable[[Any, int], Any], i: int) -> Any:
+    return task(_inherited, i)

@@ -141,3 +141,16 @@ def test_workers_start_only_for_work_worth_their_start(base, monkeypatch):
     assert not batch.use_workers(big[:1], 2)  # one run: nothing to share
     monkeypatch.setattr(batch, "_workers_started", True)  # warm workers take any batch
     assert batch.use_workers(short, 2)
+
+
+def _apply_inherited(context, i):
+    """A `map_forked` task: the context is a local function, which pickle cannot send."""
+    return context(i)
+
+
+@pytest.mark.skipif(workers.start_method() != "fork", reason="forked workers: Linux only")
+def test_forked_workers_inherit_what_does_not_pickle_and_keep_order():
+    offset = 100
+    assert workers.map_forked(_apply_inherited, 7, 2, lambda i: i * i + offset) == [
+        i * i + offset for i in range(7)
+    ]

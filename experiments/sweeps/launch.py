@@ -200,6 +200,10 @@ class ComposeOnce:
         """The wrapped loader without the compositions."""
         return {"load_sweep_config": self.load_sweep_config, "composed": {}}
 
+    def remember(self, master_config: Any, sweep_overrides: Sequence[str], composed: Any) -> None:
+        """Keep a composition made elsewhere (the sweeper's parallel planning) for later calls."""
+        self.composed[(id(master_config), tuple(sweep_overrides))] = composed
+
     def __call__(self, master_config: Any, sweep_overrides: Sequence[str]) -> Any:
         """The job's config: composed on first call, a copy afterwards."""
         key = (id(master_config), tuple(sweep_overrides))

@@ -10,6 +10,7 @@ directory; then the jobs are launched in batches (`custsim.experiments.sweeps.la
 worker fails its job only; SIGTERM and Ctrl-C stop every worker).
 """
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ValueType
 from omegaconf import OmegaConf
 
+from custsim.experiments import workers
 from custsim.experiments.cli import fail
 from custsim.experiments.sweeps.aggregate import remove_tables
 from custsim.experiments.sweeps.job import remove_partial_files, seed_of, write_status
@@ -46,6 +48,15 @@ class CustsimSweeperConf(BasicSweeperConf):
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="custsim", node=CustsimSweeperConf)
+
+
+def _compose_job(context: tuple[Any, Any, list[list[str]]], i: int) -> Any:
+    """Job i's composed config (in a forked worker), or None if it does not compose."""
+    load_sweep_config, master_config, jobs = context
+    try:
+        return load_sweep_config(master_config=master_config, sweep_overrides=list(jobs[i]))
+    except Exception:  # the plan composes it again and records the error
+        return None
 
 
 class CustsimSweeper(BasicSweeper):
@@ -81,9 +92,10 @@ class CustsimSweeper(BasicSweeper):
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         parsed = parser.parse_overrides([*self._parse_config(), *arguments])
         ranges = {o.get_key_element() for o in parsed if o.value_type == ValueType.RANGE_SWEEP}
-        jobs = [job for batch in self.split_arguments(parsed, None) for job in batch]
+        jobs = tidy_ranges([job for b in self.split_arguments(parsed, None) for job in b], ranges)
+        self._compose_in_parallel(jobs)
         try:
-            plan = plan_jobs(tidy_ranges(jobs, ranges), self._compose)
+            plan = plan_jobs(jobs, self._compose)
         except ConfigError as err:  # a misspelt key or a value no job can take: nothing has run
             fail(err)
         if not plan.jobs and not plan.failed:
@@ -107,6 +119,27 @@ class CustsimSweeper(BasicSweeper):
             )
             sys.exit(128 + stop.signum)
         return returns
+
+    def _compose_in_parallel(self, jobs: list[list[str]]) -> None:
+        """Compose the jobs on forked workers, one per core, into the plan's cache.
+
+        A composition takes 0.2-0.4 s; the plan needs every job's, and so did the
+        sweep's process one after another. A job whose composition fails here is
+        composed again by the plan, which records its error as before.
+        """
+        loader = self.hydra_context.config_loader
+        n_workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        if len(jobs) < 2 or n_workers < 2 or workers.start_method() != "fork":
+            return
+        compose_once = loader.load_sweep_config
+        context = (compose_once.load_sweep_config, self.config, jobs)
+        try:
+            composed = workers.map_forked(_compose_job, len(jobs), n_workers, context)
+        except Exception:  # a worker died: the plan composes every job itself
+            return
+        for job, cfg in zip(jobs, composed, strict=True):
+            if cfg is not None:
+                compose_once.remember(self.config, job, cfg)
 
     def _compose(self, overrides: list[str]) -> object:
         loader = self.hydra_context.config_loader
