@@ -38,11 +38,13 @@ EXPORTS = {
     "StepOutcome": "custsim.sim.market",
     "Policy": "custsim.policies.base",
     "check_policy": "custsim.policies.check",
+    "crm_report": "custsim.experiments.crm.job",
 }
 
 __all__ = sorted(EXPORTS)
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from custsim.experiments.crm.job import crm_report  # noqa: F401
     from custsim.experiments.roots import compose_config  # noqa: F401
     from custsim.experiments.run import simulate  # noqa: F401
     from custsim.policies.base import Policy  # noqa: F401
