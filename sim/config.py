@@ -360,10 +360,27 @@ class CustsimConfig:
     write_customers: bool = True
     plots: bool | None = None  # None: for a single run, not for each job of a sweep
     record_purchases: bool = False  # keep a per-purchase log in the model (sim.purchases)
+    analysis: list[str] = field(default_factory=list)  # analyses of the run: ANALYSES
     population: PopulationConfig = MISSING
     market: MarketConfig = MISSING
     network: NetworkConfig = MISSING
     policy: Any = policy_field(MISSING)
+
+
+#: the analyses a run can ask for (`analysis=[crm]`); each needs the purchase log
+#: (`custsim.experiments.crm` reads purchases.parquet; the run command runs it, not the engine)
+ANALYSES = ("crm",)
+
+
+def records_purchases(cfg: CustsimConfig) -> bool:
+    """Whether the run keeps the purchase log (and writes purchases.parquet).
+
+    Reads `cfg.record_purchases` and `cfg.analysis`: on when asked for directly or
+    when any analysis is asked for (every one of `ANALYSES` reads the log). The one
+    place that decides, for the model (`custsim.sim.model`), the writer
+    (`custsim.sim.runner.write_run`) and the memory estimate (`custsim.sim.memory`).
+    """
+    return bool(cfg.record_purchases or cfg.analysis)
 
 
 def register_configs() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from custsim.sim.config import CustsimConfig
+from custsim.sim.config import CustsimConfig, records_purchases
 from custsim.sim.network import attachment_links, lattice_degree
-from custsim.sim.traits import RECORDED, TRAITS
+from custsim.sim.traits import RECORDED, TRAITS, segment_moments
 
 GB = 1e9
 BASE_BYTES = 300e6  # the interpreter, NumPy, pandas, Mesa, Hydra and PyArrow loaded
@@ -21,7 +21,11 @@ PER_CUSTOMER_DAY = 80  # a day's working arrays (shoppers' terms, utilities, dra
 PER_EDGE_END_BUILDING = 30
 # one row group of customers.parquet being built: a row's columns twice (arrays, frame) + margins
 ROW_FIXED, ROW_PER_FIRM, ROW_PER_RECORDED_TRAIT = 160, 100, 16
-PER_CUSTOMER_DAY_LOGGED = 3  # `record_purchases`: the purchase log, per customer and day
+# one row group of purchases.parquet being built: the day blocks joined, the frame, the Arrow table
+PURCHASE_ROW_WRITING = 150
+# share of shopping occasions that end in a purchase (the rest: the outside option), an upper
+# value: measured 0.36 in the grocery default and 0.68 with population=subscribers (1e4 x 365)
+BUYING_OCCASIONS = 0.7
 
 
 def mean_degree_built(cfg: CustsimConfig) -> float:
@@ -36,28 +40,52 @@ def mean_degree_built(cfg: CustsimConfig) -> float:
     return float(net.mean_degree)
 
 
+def purchases_per_customer_day(cfg: CustsimConfig) -> float:
+    """Purchases logged per customer and day, an upper estimate: BUYING_OCCASIONS min(1, mu).
+
+    mu is the mean occasion rate (occasions a day), from `cfg.population`: the
+    segments' shares and their mean `occasion_rate` (a population-wide value
+    winning, `custsim.sim.traits.segment_moments`); a customer shops at most once
+    a day and buys at most once an occasion, at most BUYING_OCCASIONS of the
+    occasions end in a purchase, and churned customers buy nothing. The grocery
+    default (mu = 0.15) gives 0.106; measured 0.050 (1e4 customers, 365 days).
+    """
+    pop = cfg.population
+    wide = pop.traits.occasion_rate
+    rate = sum(
+        seg.share * segment_moments(seg, "occasion_rate", wide).mean
+        for seg in pop.segments.values()
+    )
+    return BUYING_OCCASIONS * min(1.0, rate)
+
+
 def estimated_bytes(cfg: CustsimConfig) -> float:
     """Peak memory of one run, in bytes (an upper estimate).
 
     bytes = 300 MB + max(building, running), with p the bytes of a float at the
     run's `precision` (4 or 8), n customers, J firms, K traits (+1 derived), R
-    recorded traits, the built mean degree d, T days and G = min(n, ROWS_PER_GROUP):
+    recorded traits, the built mean degree d, T days, G = min(n, ROWS_PER_GROUP)
+    and, when the run records purchases, P = n T `purchases_per_customer_day`
+    purchases of B = `BYTES_PER_PURCHASE` (42) bytes, H = min(P, PURCHASES_PER_GROUP)
+    of them written at a time:
 
         building = n ((K + 1 + J) p + 30 d)
-        running  = n (24 + (K + 1 + 5) p + J (58 + 8 p) + 4 d + 80 [+ 3 T])
-                   + G (160 + 100 J + 16 R)
+        running  = n (24 + (K + 1 + 5) p + J (58 + 8 p) + 4 d + 80)
+                   + G (160 + 100 J + 16 R) [+ P B + 150 H]
 
     Building holds the traits while the network generator sorts its int64 edge
     keys; running holds the state, points ledger, traits and CSR graph (money is
     float64 at any precision: `custsim.sim.state`), a day's working arrays, the
-    purchase log with `record_purchases` (about one 40-byte record per 13
-    customer-days), and at the end one row group of customers.parquet
-    (`custsim.sim.results`, streamed). Measured peaks (tracemalloc, 3 firms,
+    purchase log when the run records purchases (`custsim.sim.purchases`: one
+    42-byte record per purchase, `purchases_per_customer_day`), and at the
+    end one row group of customers.parquet and one of purchases.parquet
+    (`custsim.sim.results`, both streamed). Measured peaks (tracemalloc, 3 firms,
     Watts-Strogatz k = 10, 5 days): 1.09 GB (float64) and 0.89 GB (float32) at
     1e6 customers, 1/1.17 and 1/1.22 of the estimate; 1/1.13 and 1/1.17 at 1e5
     (`tests/test_memory.py` checks measured <= estimate <= 3 x measured).
     """
-    from custsim.sim.results import ROWS_PER_GROUP  # pandas: imported when validating only
+    from custsim.sim.purchases import BYTES_PER_PURCHASE, PURCHASES_PER_GROUP  # pandas:
+    from custsim.sim.results import ROWS_PER_GROUP  # imported when validating only
 
     n, firms = cfg.population.size, len(cfg.market.firms)
     p = 4 if cfg.precision == "float32" else 8
@@ -70,10 +98,12 @@ def estimated_bytes(cfg: CustsimConfig) -> float:
         + PER_EDGE_END * degree
         + PER_CUSTOMER_DAY
     )
-    if cfg.record_purchases:
-        per_customer += PER_CUSTOMER_DAY_LOGGED * cfg.steps
     row = ROW_FIXED + ROW_PER_FIRM * firms + ROW_PER_RECORDED_TRAIT * len(RECORDED)
     running = n * per_customer + min(n, ROWS_PER_GROUP) * row
+    if records_purchases(cfg):
+        logged = n * cfg.steps * purchases_per_customer_day(cfg)
+        group = min(logged, PURCHASES_PER_GROUP)
+        running += logged * BYTES_PER_PURCHASE + group * PURCHASE_ROW_WRITING
     return BASE_BYTES + max(building, running)
 
 

@@ -12,7 +12,7 @@
 5. aftermath: reference prices, stock, satisfaction, social signals and word of
    mouth, awareness of a launched brand, dropout and the next occasion;
 6. the day's metrics are recorded, the points held are valued (the liability in
-   each customer's account) and, with `record_purchases`, every purchase logged.
+   each customer's account) and, when the run records purchases, every purchase logged.
 
 The model holds a `Population` (traits, state, graph) and a `Market` (firms'
 specs, prices, costs, points ledger, launch, recorder); each stage is a module
@@ -42,7 +42,7 @@ from custsim.agents.population import Traits, draw_population
 from custsim.policies.base import Policy
 from custsim.sim import threads
 from custsim.sim.basket import Basket, SettledBasket
-from custsim.sim.config import CustsimConfig
+from custsim.sim.config import CustsimConfig, records_purchases
 from custsim.sim.customer import Customer
 from custsim.sim.firm import Firm, firm_specs
 from custsim.sim.launch import BrandLaunch, start_launch
@@ -100,7 +100,8 @@ class CustsimModel(mesa.Model):
         ]
         self.terms = shelf.utility_terms(cfg.population.framing, cfg.population.loyalty)
         self.workers = threads.thread_count(cfg.threads)
-        self.purchase_log = PurchaseLog() if cfg.record_purchases else None
+        names = tuple(s.name for s in specs)
+        self.purchase_log = PurchaseLog(names) if records_purchases(cfg) else None
         self._customers: dict[int, Customer] = {}
         self.offers: Offers | None = None
 

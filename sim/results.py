@@ -4,7 +4,8 @@ Every file is written to a temporary name in the same directory and renamed into
 place (`os.replace` is atomic on POSIX). `kpis.json` is written last: a run
 directory holding it is complete. The customer table is streamed: built and
 written one row group (`ROWS_PER_GROUP` customers) at a time from the state
-arrays, so a run of 1e7 customers never holds the whole table.
+arrays, so a run of 1e7 customers never holds the whole table; so is the
+purchase log (`custsim.sim.purchases.PurchaseLog.frames`, whole days per row group).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from custsim.policies.base import Policy
 from custsim.sim import results
-from custsim.sim.config import ConfigError, CustsimConfig
+from custsim.sim.config import ConfigError, CustsimConfig, records_purchases
 from custsim.sim.faults import fail_if_asked
 from custsim.sim.firm import firm_specs
 from custsim.sim.market import FirmSpec
@@ -147,7 +147,8 @@ def simulate(
     Args:
         cfg: a validated configuration.
         out_dir: where to write config.yaml, timeseries.parquet, customers.parquet,
-            plots/ and (last) kpis.json; None writes nothing.
+            purchases.parquet (when the run records purchases), plots/ and (last)
+            kpis.json; None writes nothing.
         figures: draws the run's figures from its timeseries into `out_dir/plots`
             when `cfg.plots` is not False (the engine draws none itself:
             `custsim.experiments.plots.draw_run_figures`, which `custsim.simulate` passes).
@@ -214,6 +215,8 @@ def write_run(run: RunResult, cfg: CustsimConfig, figures: Figures | None = None
     if cfg.write_customers:
         frames = results.customers_frames(*run.customer_sources)
         results.write_parquet_groups(frames, out / "customers.parquet")
+    if records_purchases(cfg):  # streamed, one row group per PURCHASES_PER_GROUP rows or so
+        results.write_parquet_groups(run.model.purchase_log.frames(), out / "purchases.parquet")
     if figures is not None and cfg.plots is not False:  # None (auto): single runs only
         figures(run.timeseries, out / "plots")
     kpis = {

@@ -14,7 +14,14 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from custsim.sim.config import MOVED_KEYS, ConfigError, CustsimConfig, Dist, TraitOverride
+from custsim.sim.config import (
+    ANALYSES,
+    MOVED_KEYS,
+    ConfigError,
+    CustsimConfig,
+    Dist,
+    TraitOverride,
+)
 from custsim.sim.market import FRAMES
 from custsim.sim.memory import memory_problem
 from custsim.sim.network import network_problem
@@ -129,9 +136,16 @@ def _target(node: Any) -> str | None:
     return node.get("_target_") if isinstance(node, dict) else getattr(node, "_target_", None)
 
 
+def _analysis_problems(names: list[str]) -> list[str]:
+    """`analysis`: every name one of `ANALYSES`, e.g. "analysis=['foo']: unknown analysis; ..."."""
+    if all(n in ANALYSES for n in names):
+        return []
+    return [f"analysis={shown(list(names))}: unknown analysis; analyses are: {', '.join(ANALYSES)}"]
+
+
 def _cross_checks(cfg: CustsimConfig) -> list[str]:
     """Constraints that involve several fields."""
-    problems = []
+    problems = _analysis_problems(cfg.analysis)
     segments = cfg.population.segments
     if not segments:
         problems.append("population.segments={}: at least one segment is required")

@@ -70,6 +70,13 @@ def test_unknown_root_key_is_refused_with_the_root_keys():
     assert line.startswith("sede=3: no such key; root keys are: seed, steps, precision")
 
 
+def test_an_unknown_analysis_is_one_line_naming_the_analyses():
+    assert error_line("analysis=[crm,foo]") == (
+        "analysis=['crm', 'foo']: unknown analysis; analyses are: crm"
+    )
+    assert error_line("analysis=crm").startswith("analysis=crm: ")  # a list key: analysis=[crm]
+
+
 def test_unknown_nested_keys_are_refused_too():
     assert error_line("+population.sise=3").startswith("population.sise=3: no such key")
     assert error_line("policy=hi_lo", "+policy.dept=0.2").startswith(

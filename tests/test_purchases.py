@@ -16,7 +16,7 @@ from custsim.sim.testing import small_config
 
 def log_of(rows: list[tuple]) -> pd.DataFrame:
     """A purchase-log frame from (day, customer, firm, points, rewarded) rows."""
-    log = PurchaseLog()
+    log = PurchaseLog(("A", "B"))
     for day, customer, firm, points, rewarded in rows:
         one = np.array([1])
         log.add(day, np.array([customer]), np.array([firm]), one, np.array([8.0]),
@@ -25,7 +25,7 @@ def log_of(rows: list[tuple]) -> pd.DataFrame:
 
 
 def test_purchase_log_frame_joins_the_days_and_marks_rewards():
-    log = PurchaseLog()
+    log = PurchaseLog(("A", "B"))
     assert log.frame().empty
     log.add(1, np.array([3, 5]), np.array([0, 1]), np.array([1, 2]), np.array([8.0, 7.5]),
             np.array([1.0, 0.0]), np.array([0.0, 0.0]))  # fmt: skip
@@ -34,7 +34,9 @@ def test_purchase_log_frame_joins_the_days_and_marks_rewards():
             np.array([0.0]), np.array([8.0]))  # fmt: skip
     frame = log.frame()
     assert frame["day"].tolist() == [1, 1, 3] and frame["customer"].tolist() == [3, 5, 3]
-    assert frame["rewarded"].tolist() == [False, False, True]
+    assert frame["reward"].tolist() == [0.0, 0.0, 8.0]
+    assert frame["firm"].tolist() == ["A", "B", "A"]
+    assert frame["spend"].tolist() == [8.0, 15.0, 8.0]  # quantity x price
 
 
 def test_card_purchases_positions_cards_and_gaps():
@@ -65,8 +67,8 @@ def test_purchase_log_is_off_by_default_and_matches_the_units_when_on():
     run = simulate(small_config("steps=20", "policy=stamp_card", "record_purchases=true"))
     log = run.model.purchase_log.frame()
     assert log["quantity"].sum() == run.timeseries["units"].sum()
-    stamps = log.loc[log["firm"] == 0]
-    assert (stamps.loc[~stamps["rewarded"], "points"] >= 1).all()  # stamps after the purchase
+    stamps = log.loc[log["firm"] == "A"]
+    assert (stamps.loc[stamps["reward"] == 0, "points"] >= 1).all()  # stamps after the purchase
 
 
 def test_goal_pull_is_the_only_utility_difference_of_visible_progress():
