@@ -187,6 +187,16 @@ class RetentionOffer:
         self.spent = 0.0
         self.book = OfferBook(cfg.duration, cfg.cooldown)
 
+    @property
+    def valid_until(self) -> dict[int, int]:
+        """Holder -> last day its offer is valid (the `OfferBook`'s)."""
+        return self.book.valid_until
+
+    @property
+    def last_offered(self) -> dict[int, int]:
+        """Customer -> the day it was last offered (the `OfferBook`'s)."""
+        return self.book.last_offered
+
     def at_risk(self, obs: MarketObs, records: FirmRecords | None = None) -> np.ndarray:
         """Customers who bought before and now look at risk, in `rank` order, in `segments`.
 
