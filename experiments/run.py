@@ -103,6 +103,17 @@ def run_job(cfg: DictConfig) -> None:
         record_job(Path(hc.sweep.dir), hc.sweep.subdir, "ok", seconds)
         return
     print(format_summary(run))
+    run_analyses(typed.analysis, out)
+
+
+def run_analyses(analyses: list[str], out: Path) -> None:
+    """The analyses `analysis=[...]` asks for, on the run's files (crm: `custsim-crm out`)."""
+    if "crm" in analyses:
+        from custsim.experiments.crm import job as crm
+
+        report = crm.crm_report(out)
+        written = crm.write_report(report, crm.default_out(out, report.firm))
+        print(f"\n{crm.format_summary(report)}\ncrm results: {written}")
 
 
 def help_text() -> str:
