@@ -91,7 +91,10 @@ class FirmRecords:
             obs: A `custsim.sim.market.MarketObs` (or anything with the same fields).
 
         Returns:
-            The records, as float and int64 copies of the observation's arrays.
+            The records, as float and int64 arrays: views of the observation's arrays where
+            their dtype matches (float64 days and money), copies otherwise (the counts). The
+            engine updates those arrays in place as the run goes on, so the records are
+            today's: compute with them on the day, and copy what must outlive it.
 
         """
         return cls(
