@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from custsim.experiments.compare.job import baseline_overrides, policy_options
-from custsim.experiments.compare.lift import TABLE_COLUMNS
+from custsim.experiments.compare.lift import RFM_CLASSES, TABLE_COLUMNS
 from custsim.sim.runner import simulate
 from custsim.sim.testing import compose_config
 
@@ -109,6 +109,29 @@ def test_segment_rows_are_the_focal_firms_ledger(hi_lo):
     row = reps[(reps.replication == 0) & (reps.arm == "policy")].iloc[0]
     clv = sum(row[f"segment:{s}.clv"] * w for s, w in weights.items())
     assert clv == pytest.approx(row["firm.clv_per_customer"], abs=1e-9)
+
+
+def test_rfm_class_rows_cut_the_focal_firms_ledger(hi_lo):
+    """Per RFM class of the baseline arm: class margins and spend sum to firm A's, to the cent."""
+    proc, out = hi_lo
+    table = pd.read_parquet(out / "comparison.parquet")
+    firm = table[table.scope == "firm"].set_index("metric")
+    rows = table[table.scope.str.startswith("rfm:")]
+    assert set(rows.scope) == {f"rfm:{c}" for c in RFM_CLASSES}
+    assert set(rows.metric) == {"customers", "spend", "margin", "clv"}
+    for arm in ("baseline_mean", "policy_mean"):
+        margin = rows.loc[rows.metric == "margin", arm].sum()
+        assert abs(margin - firm.loc["margin", arm]) < 0.005
+        spend = rows.loc[rows.metric == "spend", arm].sum()
+        assert abs(spend - firm.loc["revenue", arm]) < 0.005
+    sizes = rows[rows.metric == "customers"]
+    assert sizes.baseline_mean.sum() == 800  # every customer in one class, in both arms
+    assert (sizes.baseline_mean == sizes.policy_mean).all() and (sizes.lift == 0).all()
+    # "none" never bought from A in the baseline arm: no baseline spend, by construction
+    none = rows[rows.scope == "rfm:none"].set_index("metric")
+    assert none.loc["spend", "baseline_mean"] == 0 and none.loc["customers", "baseline_mean"] > 0
+    assert "lift by firm A's RFM class at the end of day 60" in proc.stdout
+    assert any(line.startswith("  high_value margin") for line in proc.stdout.splitlines())
 
 
 def test_hi_lo_lifts_units_and_takes_them_from_competitors(hi_lo):

@@ -12,8 +12,12 @@ from custsim.experiments.compare.lift import (
     mean_ci,
     paired_lift,
     promotion_decomposition,
+    rfm_classes,
+    rfm_metrics,
     run_metrics,
 )
+from custsim.policies.crm import rfm
+from custsim.policies.crm.records import FirmRecords
 
 T_975_3DF = 3.182446305284263  # t quantile 0.975 with 3 degrees of freedom (tables)
 
@@ -198,6 +202,41 @@ def test_run_metrics_per_segment():
     assert m["segment:x", "retention"] == pytest.approx(2 / 3)
     assert m["segment:x", "repeat_rate"] == 0.5  # one of B's two buyers bought twice or more
     assert m["segment:y", "repeat_rate"] == 1.0 and m["segment:y", "retention"] == 1.0
+
+
+def test_rfm_classes_are_four_classes_and_none():
+    """Ten buyers scored by quintiles (Hughes 1994) and a row that never bought: class none."""
+    n = 11
+    count = np.r_[np.arange(1, 11), 0]
+    last = np.r_[np.arange(10, 110, 10, dtype=float), -np.inf]
+    records = FirmRecords(
+        as_of=111.0,
+        first_purchase_day=np.r_[np.ones(10), np.inf],
+        last_purchase_day=last,
+        purchase_count=count,
+        spend=count * 10.0,
+        points=np.zeros(n),
+    )
+    codes = rfm_classes(records)
+    scores = rfm.rfm_scores(records)
+    four = rfm.four_classes(scores.r, scores.f, scores.m)
+    assert codes.dtype == np.int8 and codes[-1] == 4  # "none"
+    assert (codes[:-1] == four[:-1]).all()
+    assert codes[-2] == 0  # the most recent, most frequent, biggest spender: high_value
+
+
+def test_rfm_metrics_sum_to_the_firm():
+    classes = np.array([0, 0, 2, 4, 4], dtype=np.int8)
+    spend = np.array([10.0, 20.0, 5.0, 0.0, 3.0])
+    margin = np.array([4.0, 8.0, 2.0, 0.0, 1.0])
+    clv = np.array([3.0, 7.0, 1.0, 0.0, 1.0])
+    m = rfm_metrics(classes, spend, margin, clv)
+    assert m["rfm:high_value", "customers"] == 2 and m["rfm:high_value", "spend"] == 30.0
+    assert m["rfm:high_value", "clv"] == 5.0 and m["rfm:none", "margin"] == 1.0
+    assert np.isnan(m["rfm:important_to_retain", "clv"])  # an empty class has no mean
+    assert m["rfm:important_to_retain", "margin"] == 0.0
+    total = sum(v for (s, k), v in m.items() if k == "margin")
+    assert total == margin.sum()
 
 
 def test_daily_lift():

@@ -35,14 +35,18 @@ from custsim.experiments.cli import (
 from custsim.experiments.compare.cli import PROG
 from custsim.experiments.compare.config import CONFIG_NAME, CompareRun
 from custsim.experiments.compare.lift import (
+    RFM_CLASSES,
     Metrics,
     daily_lift,
     decomposition_table,
     lift_table,
     promotion_decomposition,
+    rfm_classes,
+    rfm_metrics,
     run_metrics,
 )
 from custsim.experiments.compare.plots import Labels, plot_comparison
+from custsim.policies.crm.records import FirmRecords
 from custsim.sim import results
 from custsim.sim.compose import compose_config
 from custsim.sim.config import ConfigError
@@ -102,11 +106,54 @@ class Comparison:
     seconds: float
 
 
-def arm_result(run: RunResult) -> tuple[Metrics, pd.DataFrame]:
-    """A reducer: one arm's metrics and its daily units and promotions per firm."""
-    cfg = run.model.cfg
-    metrics = run_metrics(run.firm_kpis, run.customer_kpis, run.customers, cfg.market.focal)
-    return metrics, run.timeseries[["day", "firm", "units", "promo"]]
+@dataclass(frozen=True)
+class FocalLedger:
+    """One arm's focal firm per customer: its RFM class in this arm and its ledger.
+
+    `classes` are computed from the firm's own records at the end of the run
+    (`lift.rfm_classes`); a comparison cuts both arms by the baseline arm's. 25 bytes
+    per customer and run are kept until the pairs are tabulated.
+    """
+
+    classes: np.ndarray  # int8 codes into lift.RFM_CLASSES
+    spend: np.ndarray
+    margin: np.ndarray
+    clv: np.ndarray
+
+
+Arm = tuple[Metrics, pd.DataFrame, FocalLedger]
+
+
+def arm_result(run: RunResult) -> Arm:
+    """A reducer: one arm's metrics, its daily units and promotions per firm, its focal ledger.
+
+    The RFM classes come from what the focal firm sees at the start of day steps + 1
+    (`CustsimModel.observe`: its records of every purchase of the run).
+    """
+    model = run.model
+    cfg = model.cfg
+    focal = cfg.market.focal
+    metrics = run_metrics(run.firm_kpis, run.customer_kpis, run.customers, focal)
+    j = model.market.names.index(focal)
+    obs = model.observe(cfg.steps + 1, j, model.regular_prices)
+    ledger = FocalLedger(
+        classes=rfm_classes(FirmRecords.from_obs(obs)),
+        spend=run.customers[f"spend_{focal}"].to_numpy(np.float64),
+        margin=run.customers[f"margin_{focal}"].to_numpy(np.float64),
+        clv=run.customers[f"clv_{focal}"].to_numpy(np.float64),
+    )
+    return metrics, run.timeseries[["day", "firm", "units", "promo"]], ledger
+
+
+def add_rfm_metrics(policy: Arm, baseline: Arm) -> None:
+    """Add both arms' `rfm:<class>` metrics to their metrics, cut by the baseline's classes.
+
+    Both arms share the seed and so the customers (row ids), so customer i is in the
+    same class in both: the class the baseline arm's focal firm gives it at the end.
+    """
+    classes = baseline[2].classes
+    for metrics, _, ledger in (policy, baseline):
+        metrics |= rfm_metrics(classes, ledger.spend, ledger.margin, ledger.clv)
 
 
 def compare(policy_cfg: CompareRun, baseline_cfg: CompareRun) -> Comparison:
@@ -129,11 +176,13 @@ def compare(policy_cfg: CompareRun, baseline_cfg: CompareRun) -> Comparison:
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(runs)} runs failed; first: {failed[0].error}")
     arms = {"policy": runs[0::2], "baseline": runs[1::2]}
+    for p, b in zip(arms["policy"], arms["baseline"], strict=True):
+        add_rfm_metrics(p, b)
     parts = [
         promotion_decomposition(p[1], b[1], focal)
         for p, b in zip(arms["policy"], arms["baseline"], strict=True)
     ]
-    metrics = {arm: [m for m, _ in pairs] for arm, pairs in arms.items()}
+    metrics = {arm: [m for m, *_ in pairs] for arm, pairs in arms.items()}
     table = lift_table(metrics["policy"], metrics["baseline"])
     return Comparison(
         table=pd.concat([table, decomposition_table(parts)], ignore_index=True),
@@ -163,17 +212,17 @@ def replications_frame(
     return pd.DataFrame(rows)
 
 
-def focal_daily(arms: dict[str, list[tuple[Metrics, pd.DataFrame]]], focal: str) -> pd.DataFrame:
+def focal_daily(arms: dict[str, list[Arm]], focal: str) -> pd.DataFrame:
     """Mean daily focal units per arm, their paired lift and the share of promo replications."""
 
     def focal_rows(ts: pd.DataFrame) -> pd.DataFrame:
         return ts[ts["firm"] == focal].sort_values("day")
 
     units = {
-        arm: np.stack([focal_rows(ts)["units"].to_numpy() for _, ts in runs])
+        arm: np.stack([focal_rows(ts)["units"].to_numpy() for _, ts, _ in runs])
         for arm, runs in arms.items()
     }
-    promo = np.stack([focal_rows(ts)["promo"].to_numpy() for _, ts in arms["policy"]])
+    promo = np.stack([focal_rows(ts)["promo"].to_numpy() for _, ts, _ in arms["policy"]])
     return daily_lift(units["policy"], units["baseline"]).assign(promo=promo.mean(axis=0))
 
 
@@ -208,9 +257,11 @@ def _kpi_row(row: pd.Series, owner: str) -> str:
     """'A revenue  baseline  policy  lift  [low, high]  lift%'.
 
     Numbers and the label come from the KPI registry (`custsim.sim.kpis`): a
-    rate's level in %, its lift and interval in percentage points.
+    rate's level in %, its lift and interval in percentage points. An `rfm:<class>`
+    row's metric has the unit it has in every scope (`kpi` without a scope).
     """
-    k = kpi(row["metric"], row["scope"])
+    scope = row["scope"]
+    k = kpi(row["metric"], None if scope.startswith("rfm:") else scope)
     low, high = (k.format(row[c], signed=True).removesuffix(" pp") for c in ("ci_low", "ci_high"))
     ci = f"[{low}, {high}]"
     pct = f"{row['lift_pct']:+.1f}%" if np.isfinite(row["lift_pct"]) else "n/a"
@@ -243,6 +294,24 @@ def _decomposition_lines(table: pd.DataFrame, parts: pd.DataFrame, focal: str) -
     return lines
 
 
+def _rfm_lines(table: pd.DataFrame, focal: str, steps: int) -> list[str]:
+    """The focal firm's spend, margin and CLV lift per RFM class of the baseline arm."""
+    rows = table[table["scope"].str.startswith("rfm:")]
+    sizes = rows[rows["metric"] == "customers"].set_index("scope")["baseline_mean"]
+    counts = ", ".join(f"{c} {sizes[f'rfm:{c}']:,.0f}" for c in RFM_CLASSES)
+    lines = [
+        f"lift by firm {focal}'s RFM class at the end of day {steps} "
+        "(comparison.parquet, scope rfm:<class>):",
+        f"  classes from {focal}'s own records in the baseline arm, the same customers in both "
+        f"arms; none: never bought from {focal} in the baseline",
+        f"  customers per class (mean): {counts}",
+    ]
+    for _, row in rows[rows["metric"] != "customers"].iterrows():
+        cls = row["scope"].removeprefix("rfm:")
+        lines.append(_kpi_row(row, f"  {cls}"))
+    return lines
+
+
 def format_comparison(result: Comparison, labels: Labels, cfg: CompareRun, out: Path) -> str:
     """Header, the focal firm's and the market's KPI lifts, the decomposition, the results dir."""
     reps = cfg.compare.replications
@@ -265,6 +334,7 @@ def format_comparison(result: Comparison, labels: Labels, cfg: CompareRun, out: 
         f"per-segment lifts (firm {labels.focal}'s spend, margin, CLV and repeat rate; "
         "retention): comparison.parquet, scope segment:<name>",
     ]
+    lines += ["", *_rfm_lines(result.table, labels.focal, cfg.steps)]
     return "\n".join([*lines, results_line(out)])
 
 

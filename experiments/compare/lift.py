@@ -29,6 +29,8 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from custsim.policies.crm import rfm
+from custsim.policies.crm.records import FirmRecords
 from custsim.sim.kpis import FOCAL_KPIS, names
 
 Key = tuple[str, str]  # (scope, metric), e.g. ("firm", "revenue"), ("segment:balanced", "spend")
@@ -39,6 +41,10 @@ FIRM_METRICS = FOCAL_KPIS
 #: the market KPIs a comparison reports (`custsim.sim.kpis`, scope market)
 MARKET_METRICS = ("active_at_end", "retention", "repeat_purchase_rate", "mean_clv")
 SEGMENT_METRICS = names("segment")
+#: the RFM classes of `custsim.policies.crm.rfm.FOUR_CLASSES` and "none" (never bought)
+RFM_CLASSES = (*rfm.FOUR_CLASSES, "none")
+#: per RFM class: its size (the same in both arms) and the focal firm's ledger
+RFM_METRICS = ("customers", "spend", "margin", "clv")
 COMPONENTS = ("bump", "switching", "pulled_forward", "expansion")
 TABLE_COLUMNS = (
     "scope",
@@ -198,6 +204,51 @@ def run_metrics(
     for name, values in seg.iterrows():
         out |= {(f"segment:{name}", m): float(values[m]) for m in SEGMENT_METRICS}
     return out
+
+
+def rfm_classes(records: FirmRecords) -> NDArray[np.int8]:
+    """The firm's RFM class of every customer, codes into `RFM_CLASSES`, from its own records.
+
+    Hughes's quintile scores (`rfm.rfm_scores`, total spend as M) and the four named
+    classes of `rfm.four_classes`; a customer who never bought from the firm (code -1
+    there) is class "none" (code 4). Reads the records only, never traits or churn.
+    """
+    scores = rfm.rfm_scores(records)
+    codes = rfm.four_classes(scores.r, scores.f, scores.m)
+    return np.where(codes < 0, len(RFM_CLASSES) - 1, codes).astype(np.int8)
+
+
+def rfm_metrics(classes: ArrayLike, spend: ArrayLike, margin: ArrayLike, clv: ArrayLike) -> Metrics:
+    """One arm's focal-firm ledger per RFM class, keyed ("rfm:<class>", metric).
+
+    Per class c of `RFM_CLASSES` (the classes are the baseline arm's, so that both
+    arms of a pair are cut into the same customers): customers = #{i : class_i = c},
+    spend and margin summed over its customers (summed over the classes, the firm's
+    revenue and margin) and clv the mean CLV per customer of the class (NaN when empty).
+
+    Args:
+        classes: class code per customer (`rfm_classes` of the baseline arm's records).
+        spend: the focal firm's spend per customer in this arm (`spend_<focal>`).
+        margin: its margin per customer (`margin_<focal>`).
+        clv: its CLV per customer (`clv_<focal>`).
+
+    """
+    c = np.asarray(classes, dtype=np.int64)
+    k = len(RFM_CLASSES)
+    size = np.bincount(c, minlength=k).astype(np.float64)
+    totals = {
+        "customers": size,
+        "spend": np.bincount(c, weights=np.asarray(spend, np.float64), minlength=k),
+        "margin": np.bincount(c, weights=np.asarray(margin, np.float64), minlength=k),
+    }
+    clv_sum = np.bincount(c, weights=np.asarray(clv, np.float64), minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        totals["clv"] = np.where(size > 0, clv_sum / size, np.nan)
+    return {
+        (f"rfm:{name}", m): float(totals[m][i])
+        for i, name in enumerate(RFM_CLASSES)
+        for m in RFM_METRICS
+    }
 
 
 def _units_by_day(ts: pd.DataFrame) -> pd.DataFrame:
