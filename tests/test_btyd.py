@@ -353,6 +353,53 @@ def test_gamma_gamma_parameter_recovery() -> None:
         btyd.fit_gamma_gamma([1, 2], [10.0, 0.0])
 
 
+def _daily_sample(n: int = 4000) -> tuple[np.ndarray, ...]:
+    """(x, t_x, T, m_x) of a daily log in weeks: few distinct values, many ties."""
+    rng = np.random.default_rng(7)
+    first = rng.integers(1, 200, size=n)
+    x = rng.poisson(3.0, size=n).astype(float)
+    last = np.minimum(first + rng.integers(0, 150, size=n) * (x > 0), 270)
+    nu = rng.gamma(4.0, 1.0 / 20.0, size=n)  # Gamma-Gamma spend, rounded to whole money units
+    total = rng.gamma(5.0 * np.maximum(x, 1), 1.0 / nu)
+    m_x = np.where(x > 0, np.round(total / np.maximum(x, 1)), 0.0)
+    return x, (last - first) / 7.0, (271 - first) / 7.0, m_x
+
+
+@pytest.mark.parametrize("params", PARAM_SETS, ids=["cdnow", "other"])
+def test_pooled_bgnbd_likelihood_equals_per_customer_sum(params: BGNBDParams) -> None:
+    x, t_x, T, _ = _daily_sample()
+    pooled = btyd._PooledBGNBD.of(x, t_x, T)
+    assert len(pooled.weights) < len(x) and pooled.weights.sum() == len(x)
+    direct = btyd.bgnbd_log_likelihood(params, x, t_x, T)
+    assert pooled.log_likelihood(params) == pytest.approx(direct, rel=1e-9)
+
+
+def test_pooled_gamma_gamma_likelihood_and_fit_equal_unpooled() -> None:
+    x, _, _, m_x = _daily_sample()
+    use = x >= 1
+    x, m_x = x[use], m_x[use]
+    rows, counts = np.unique(np.column_stack([x, m_x]), axis=0, return_counts=True)
+    params = GammaGammaParams(p=6.25, q=3.74, gamma=15.44)
+    pooled = btyd.gamma_gamma_log_likelihood(params, *rows.T, weights=counts)
+    assert pooled == pytest.approx(btyd.gamma_gamma_log_likelihood(params, x, m_x), rel=1e-9)
+    fit = btyd.fit_gamma_gamma(x, m_x)  # pools internally
+    assert fit.n == len(x)
+    unpooled = btyd._fit_by_ml(
+        "Gamma-Gamma",
+        lambda prm: btyd.gamma_gamma_log_likelihood(prm, x, m_x),
+        GammaGammaParams(1.0, 1.0, 1.0),
+        len(x),
+    )
+    assert fit.log_likelihood == pytest.approx(unpooled.log_likelihood, rel=1e-9)
+    np.testing.assert_allclose(fit.params.as_array(), unpooled.params.as_array(), rtol=1e-4)
+
+
+def test_bgnbd_fit_is_deterministic() -> None:
+    x, t_x, T, _ = _daily_sample()
+    first, again = btyd.fit_bgnbd(x, t_x, T), btyd.fit_bgnbd(x, t_x, T)
+    assert first.params == again.params and first.log_likelihood == again.log_likelihood
+
+
 # --------------------------------------------------------------------------- CLV
 
 

@@ -465,7 +465,8 @@ def fit_bgnbd(
 
     Maximises sum_i ln L(r, alpha, a, b | x_i, t_x,i, T_i) (equation 6) over the
     log-parameters (so every parameter stays positive): L-BFGS-B, then a Nelder-Mead
-    polish. Identical (x, t_x, T) rows are pooled with weights first. Standard errors
+    polish. Identical (x, t_x, T) rows are pooled with weights first, and the special
+    functions are evaluated once per distinct x, t_x and T (`_PooledBGNBD`). Standard errors
     come from the inverse numerical Hessian of the negative log-likelihood in
     log-parameters, by the delta method se(theta) = theta se(ln theta).
 
@@ -480,15 +481,59 @@ def fit_bgnbd(
 
     """
     x, t_x, T = np.broadcast_arrays(*_arrays(x, t_x, T))
-    rows, counts = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
-    ux, ut, uT = rows.T
-    w = counts.astype(float)
+    pooled = _PooledBGNBD.of(x, t_x, T)
     return _fit_by_ml(
         "BG/NBD",
-        lambda params: bgnbd_log_likelihood(params, ux, ut, uT, w),
+        pooled.log_likelihood,
         start or BGNBDParams(1.0, 1.0, 1.0, 1.0),
         int(x.size),
     )
+
+
+@dataclass(frozen=True)
+class _PooledBGNBD:
+    """The distinct (x, t_x, T) rows of a sample with their counts, for fast likelihoods.
+
+    Each of x, t_x and T takes few distinct values in a daily log (at most one per
+    day), so the expensive special functions of equation (6) are evaluated on the
+    distinct values only and gathered into the distinct rows by index. Every term is
+    the same floating-point operation on the same numbers as in
+    `bgnbd_log_likelihood_terms`, so the log-likelihood is bit-identical to
+    `bgnbd_log_likelihood(params, x, t_x, T, weights)` on the pooled rows.
+    """
+
+    x: FloatArray  # distinct values of x, t_x and T
+    t_x: FloatArray
+    T: FloatArray
+    ix: NDArray[np.intp]  # per pooled row: index into x, t_x and T
+    it: NDArray[np.intp]
+    iT: NDArray[np.intp]
+    weights: FloatArray  # rows pooled into each
+
+    @classmethod
+    def of(cls, x: FloatArray, t_x: FloatArray, T: FloatArray) -> _PooledBGNBD:
+        rows, counts = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
+        (ux, ix), (ut, it), (uT, iT) = (np.unique(c, return_inverse=True) for c in rows.T)
+        return cls(ux, ut, uT, ix, it, iT, counts.astype(float))
+
+    def log_likelihood(self, params: BGNBDParams) -> float:
+        """sum_rows w ln L (equation 6), as `bgnbd_log_likelihood` computes it."""
+        r, alpha, a, b = params.as_array()
+        x = self.x
+        common = (
+            special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) - special.betaln(a, b)
+        )
+        rx = (r + x)[self.ix]
+        alive = special.betaln(a, b + x)[self.ix] - rx * np.log(alpha + self.T)[self.iT]
+        repeat = x > 0
+        xs = np.where(repeat, x, 1.0)
+        dead = np.where(
+            repeat[self.ix],
+            special.betaln(a + 1, b + xs - 1)[self.ix] - rx * np.log(alpha + self.t_x)[self.it],
+            -np.inf,
+        )
+        terms = common[self.ix] + np.logaddexp(alive, dead)
+        return float(np.sum(self.weights * terms))
 
 
 def _log_odds_dead(
@@ -706,19 +751,28 @@ def gamma_gamma_log_likelihood_terms(
     )
 
 
-def gamma_gamma_log_likelihood(params: GammaGammaParams, x: ArrayLike, m_x: ArrayLike) -> float:
-    """Total Gamma-Gamma log-likelihood over customers (Fader & Hardie 2013, equation 3).
+def gamma_gamma_log_likelihood(
+    params: GammaGammaParams,
+    x: ArrayLike,
+    m_x: ArrayLike,
+    weights: ArrayLike | None = None,
+) -> float:
+    """Total Gamma-Gamma log-likelihood, sum_i w_i ln f_i (Fader & Hardie 2013, equation 3).
 
     Args:
         params: Model parameters.
         x: Repeat transactions (each >= 1).
         m_x: Mean repeat transaction value (each > 0).
+        weights: Optional multiplicity of each (x, m_x) row (default 1).
 
     Returns:
-        sum_i ln f(m_x,i | p, q, gamma, x_i).
+        sum_i w_i ln f(m_x,i | p, q, gamma, x_i).
 
     """
-    return float(np.sum(gamma_gamma_log_likelihood_terms(params, x, m_x)))
+    terms = gamma_gamma_log_likelihood_terms(params, x, m_x)
+    if weights is None:
+        return float(np.sum(terms))
+    return float(np.sum(np.asarray(weights, dtype=float) * terms))
 
 
 def fit_gamma_gamma(
@@ -728,7 +782,9 @@ def fit_gamma_gamma(
 
     Uses the customers with x >= 1 (the others carry no spend information) and
     maximises sum_i ln f(m_x,i | p, q, gamma, x_i) over log-parameters, as `fit_bgnbd`
-    does; standard errors by the delta method from the numerical Hessian.
+    does; identical (x, m_x) rows are pooled with weights first (a simulated firm's
+    fixed prices leave few distinct ones); standard errors by the delta method from
+    the numerical Hessian.
 
     Args:
         x: Repeat transactions per customer (rows with x = 0 are dropped).
@@ -748,9 +804,12 @@ def fit_gamma_gamma(
     if np.any(m_x <= 0):
         raise ValueError("Gamma-Gamma needs m_x > 0 for every customer with x >= 1")
 
+    rows, counts = np.unique(np.column_stack([x, m_x]), axis=0, return_counts=True)
+    ux, um = rows.T
+    w = counts.astype(float)
     return _fit_by_ml(
         "Gamma-Gamma",
-        lambda params: gamma_gamma_log_likelihood(params, x, m_x),
+        lambda params: gamma_gamma_log_likelihood(params, ux, um, w),
         start or GammaGammaParams(1.0, 1.0, 1.0),
         int(x.size),
     )
