@@ -109,7 +109,7 @@ def test_every_slider_at_its_end_composes(end: str) -> None:
 @pytest.mark.parametrize("policy", POLICIES)
 def test_every_policy_composes(policy: str) -> None:
     i = POLICIES.index(policy)
-    s = Settings(policy=policy, network=NETWORKS[i % len(NETWORKS)], frame=FRAMES[i])
+    s = Settings(policy=policy, network=NETWORKS[i % len(NETWORKS)], frame=FRAMES[i % len(FRAMES)])
     cfg = compose_config(to_overrides(s))
     assert cfg.policy._target_.startswith("custsim.policies.")
 

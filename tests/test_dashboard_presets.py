@@ -74,3 +74,23 @@ def test_time_limited_offer_peaks_and_dips() -> None:
 def test_was_now_frame_protects_the_reference_price() -> None:
     framed, silent = played("framing"), played("framing", frame="none")
     assert focal_reference(framed) > focal_reference(silent) + 0.2
+
+
+def test_rfm_classes_against_the_truth() -> None:
+    from custsim.experiments.dashboard.readouts import rfm_view
+
+    model = played("rfm_classes")
+    view = {c.name: c for c in rfm_view(model)}
+    assert [view[k].customers for k in ("high_value", "important_to_retain", "low_value")] == [
+        979, 383, 1282
+    ]  # fmt: skip
+    assert view["high_value"].churned < 0.05 < 0.15 < view["important_to_retain"].churned
+    assert view["low_value"].churned > 0.15
+    base = np.bincount(model.traits.segment) / len(model.traits.segment)
+    loyal = list(model.traits.segment_names).index("brand_loyal")
+    assert view["high_value"].personas["brand_loyal"] > base[loyal] + 0.05
+    assert all(share > 0.1 for c in view.values() for share in c.personas.values())
+    saved = played("rfm_classes", policy="retention")
+    low = {c.name: c for c in rfm_view(saved)}["low_value"]
+    assert low.churned < view["low_value"].churned - 0.05
+    assert (saved.n_active, model.n_active) == (2703, 2588)

@@ -21,7 +21,9 @@ def findings_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_every_experiment_config_has_its_analysis():
     configs = Path(__file__).resolve().parent.parent / "conf" / "experiment"
-    names = sorted(p.stem for p in configs.glob("*.yaml"))
+    # a classroom exercise is a setting with no published finding to check
+    classroom = {"crm_classroom"}
+    names = sorted(p.stem for p in configs.glob("*.yaml") if p.stem not in classroom)
     modules = finding_modules()
     assert sorted(modules) == names
     assert [m.NUMBER for m in modules.values()] == list(range(1, len(names) + 1))

@@ -29,7 +29,7 @@ from custsim.experiments.dashboard.presets import (
     preset_from_query,
     unknown_preset_message,
 )
-from custsim.experiments.dashboard.readouts import readouts
+from custsim.experiments.dashboard.readouts import readouts, rfm_readout
 from custsim.experiments.dashboard.sidebar import Dashboard
 
 TITLE = "custsim classroom"
@@ -77,10 +77,14 @@ def paragraph(text: str, classes: tuple[str, ...] = ()) -> solara.Element:
 
 @solara.component
 def RunStatus(model: DashboardModel) -> None:
-    """The day counter and what is running (updated every render)."""
+    """The day counter, what is running, the numbers and the CRM view (every render)."""
     update_counter.get()
     paragraph(describe(model), classes=("custsim-status",))
     paragraph("**Numbers:** " + " · ".join(readouts(model)), classes=("custsim-numbers",))
+    if (crm := rfm_readout(model)) is not None:
+        focal = model.cfg.market.focal
+        text = f"**CRM view:** {focal}'s RFM classes from its records, with the truth: {crm}"
+        paragraph(text, classes=("custsim-crm",))
 
 
 @solara.component

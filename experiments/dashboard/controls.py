@@ -20,11 +20,20 @@ from typing import Any
 
 from custsim.policies.hi_lo import HiLoConfig
 from custsim.policies.loyalty_points import LoyaltyPointsConfig
+from custsim.policies.registry import registered
 from custsim.policies.stamp_card import StampCardConfig
 from custsim.sim import market, network
 
-# the policies whose main knobs have controls (`policy_knobs`); the default first in each list
-POLICIES = ("hi_lo", "edlp", "limited_offer", "loyalty_points", "stamp_card")
+# the policies whose main knobs have controls (`policy_knobs`), the default first
+KNOBBED = ("hi_lo", "edlp", "limited_offer", "loyalty_points", "stamp_card")
+# registered policies a focal firm A cannot run with their defaults: reactive watches firm A
+RIVALS_ONLY = ("reactive",)
+# every registered policy (`custsim.policies.registry`): those with knobs, then the rest with
+# their own defaults (retention, value_allocation, ...); the default first in each list
+POLICIES = (
+    *KNOBBED,
+    *(name for name in registered() if name not in KNOBBED and name not in RIVALS_ONLY),
+)
 NETWORKS = ("watts_strogatz", *(k for k in network.KINDS if k != "watts_strogatz"))
 FRAMES = ("percent_off", *(f for f in market.FRAMES if f != "percent_off"))
 
@@ -142,7 +151,10 @@ def trait_overrides(s: Settings) -> list[str]:
 
 
 def policy_knobs(s: Settings) -> dict[str, str]:
-    """The knobs of the focal firm's chosen policy, as override values."""
+    """The knobs of the focal firm's chosen policy, as override values (none for most).
+
+    A policy without controls (not in `KNOBBED`) runs with its own defaults.
+    """
     knobs: dict[str, dict[str, str]] = {
         "edlp": {},
         "hi_lo": {"depth": num(s.depth), "every": str(s.every), "duration": str(s.duration)},
@@ -150,9 +162,9 @@ def policy_knobs(s: Settings) -> dict[str, str]:
         "loyalty_points": {"earn_rate": num(s.earn_rate), "threshold": num(s.threshold)},
         "stamp_card": {"slots": str(s.slots)},
     }
-    if s.policy not in knobs:
+    if s.policy not in POLICIES:
         raise ValueError(f"policy={s.policy!r}: must be one of: {', '.join(POLICIES)}")
-    chosen = dict(knobs[s.policy])
+    chosen = dict(knobs.get(s.policy, {}))
     if s.policy in ("hi_lo", "limited_offer"):
         chosen["frame"] = s.frame
     return chosen

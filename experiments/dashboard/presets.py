@@ -121,6 +121,23 @@ PRESETS: tuple[Preset, ...] = (
         "reference price slides further, to about 7.30.",
         changes={"policy": "hi_lo", "depth": 0.3, "every": 21, "frame": "was_now"},
     ),
+    Preset(
+        key="rfm_classes",
+        title="RFM classes vs the truth",
+        finding="Hughes 1994: rank customers by recency, frequency and monetary value; "
+        "a CRM sees only purchases, the simulation also knows who each customer is",
+        look_for="Firm A's CRM sorts its 3,000-customer base into four RFM classes from its "
+        "own purchase records (the *CRM view* line); beside each class the simulation adds "
+        "what no CRM sees: the share that has really left, and the persona most "
+        "over-represented. By the end of the year A has 979 high-value customers, only 3% of "
+        "them gone and 27% brand-loyal (20% of the base); of its 383 important-to-retain "
+        "customers (frequent, but silent lately) 23% have left, of its 1,282 low-value ones "
+        "18%. The classes are not the personas: every class mixes all four.",
+        then="Set Firm A's policy to 'retention' (a discount to customers silent for 30 "
+        "days), Reset and play: churn among the low-value customers falls to about 10%, and "
+        "2,703 customers are still active instead of 2,588.",
+        changes={"policy": "edlp", "size": 3000},
+    ),
 )
 
 PRESETS_BY_KEY: dict[str, Preset] = {p.key: p for p in PRESETS}

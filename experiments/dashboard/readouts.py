@@ -2,16 +2,23 @@
 
 Charts show shapes; a classroom comparing two runs (loss aversion on and off)
 also needs a number. Each readout is computed from the model's recorder so far
-(public state only) and is None until there is something to measure.
+(public state only) and is None until there is something to measure. `rfm_view`
+sets what the focal firm's CRM sees (its RFM classes, from its own records, the
+`MarketObs` arrays) beside what only the simulation knows (each customer's persona
+and whether it has churned): a few sorts of the population, cheap enough for every
+redraw.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from custsim.policies.crm import rfm
+from custsim.policies.crm.records import FirmRecords
 from custsim.sim.kpis import label
 
 if TYPE_CHECKING:
@@ -68,6 +75,74 @@ def first_reward_day(model: CustsimModel) -> int | None:
     redeemed = np.nan_to_num(model.recorder.firm["points_redeemed"][: model.steps])
     days = np.flatnonzero(redeemed[:, focal_index(model)] > 0)
     return int(days[0]) + 1 if len(days) else None
+
+
+#: the fewest customers of the focal firm for an RFM view (one per quintile)
+MIN_RFM_CUSTOMERS = 5
+
+
+@dataclass(frozen=True)
+class RfmClass:
+    """One RFM class of the focal firm: its size, and the truth behind it."""
+
+    name: str  # one of `rfm.FOUR_CLASSES`
+    customers: int
+    churned: float  # share of the class that has left the category (true churn)
+    personas: dict[str, float]  # share of the class per true persona (segment), in order
+
+
+def rfm_view(model: CustsimModel) -> list[RfmClass] | None:
+    """The focal firm's four RFM classes today and, per class, true churn and persona mix.
+
+    Classes: `rfm.four_classes` on `rfm.rfm_scores` of the firm's records as of the next
+    day (`FirmRecords.from_obs` of `CustsimModel.observe`: every purchase so far); only
+    the firm's customers are classed. Truth: `state.active` and `traits.segment`, which
+    no policy sees. None while the firm has fewer than `MIN_RFM_CUSTOMERS` customers.
+    """
+    j = focal_index(model)
+    records = FirmRecords.from_obs(model.observe(model.steps + 1, j, model.regular_prices))
+    if int(records.customer.sum()) < MIN_RFM_CUSTOMERS:
+        return None
+    scores = rfm.rfm_scores(records)
+    codes = rfm.four_classes(scores.r, scores.f, scores.m)
+    churned = ~model.state.active
+    segment, names = model.traits.segment, list(model.traits.segment_names)
+    out = []
+    for code, name in enumerate(rfm.FOUR_CLASSES):
+        inside = codes == code
+        n = int(inside.sum())
+        mix = np.bincount(segment[inside], minlength=len(names)) / max(n, 1)
+        out.append(
+            RfmClass(
+                name=name,
+                customers=n,
+                churned=float(churned[inside].mean()) if n else 0.0,
+                personas=dict(zip(names, mix.tolist(), strict=True)),
+            )
+        )
+    return out
+
+
+def rfm_readout(model: CustsimModel) -> str | None:
+    """`rfm_view`, a phrase per class: size, true churn, its most over-represented persona.
+
+    'high_value 979: 3% churned, brand_loyal 27% (base 19%)': the persona whose share
+    of the class most exceeds its share of the whole population (the base).
+    """
+    view = rfm_view(model)
+    if view is None:
+        return None
+    names = list(model.traits.segment_names)
+    base = np.bincount(model.traits.segment, minlength=len(names)) / len(model.traits.segment)
+    parts = []
+    for c in view:
+        index = [c.personas[p] / b if b > 0 else 0.0 for p, b in zip(names, base, strict=True)]
+        i = int(np.argmax(index))
+        parts.append(
+            f"{c.name} {c.customers:,}: {c.churned:.0%} churned, "
+            f"{names[i]} {c.personas[names[i]]:.0%} (base {base[i]:.0%})"
+        )
+    return "; ".join(parts)
 
 
 def readouts(model: CustsimModel) -> list[str]:
