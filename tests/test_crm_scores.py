@@ -310,6 +310,15 @@ def test_learned_warning_cross_validated() -> None:
         fit = learned_warning(feats, churned, kind=kind, folds=3)
         assert fit.cv_auc.shape == (3,) and fit.cv_auc.mean() > 0.85
         assert auc(fit.oof_score, churned) > 0.85
+    # fitted on seeded samples: the same scores twice, every row scored out of fold
+    small = learned_warning(feats, churned, folds=3, sample=500)
+    again = learned_warning(feats, churned, folds=3, sample=500)
+    np.testing.assert_array_equal(small.oof_score, again.oof_score)
+    assert auc(small.oof_score, churned) > 0.85
+    whole = learned_warning(feats, churned, folds=3)
+    np.testing.assert_array_equal(
+        learned_warning(feats, churned, folds=3, sample=n).oof_score, whole.oof_score
+    )
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -364,6 +373,25 @@ def test_lifecycle_stages_by_hand() -> None:
     np.testing.assert_array_equal(sizes, [[0, 2, 0, 0, 0], [2, 1, 1, 2, 1]])
 
 
+def test_stages_over_time_equal_a_view_per_day() -> None:
+    rng = np.random.default_rng(3)
+    n, rows = 300, 6000
+    day = np.sort(rng.integers(1, 365, rows))
+    cust = rng.integers(0, n, rows)
+    order = np.lexsort((cust, day))
+    day, cust = day[order], cust[order]
+    as_of = [31, 61, 91, 200, 271, 366]
+    views = list(lifecycle.stages_over_time(day, cust, as_of, n))
+    for t, got in zip(as_of, views, strict=True):
+        rec = FirmRecords.from_log(
+            day, cust, np.ones(rows), np.ones(rows), None, as_of=t, n_customers=n
+        )
+        gaps = lifecycle.gap_stats(day, cust, n, as_of=t)
+        np.testing.assert_array_equal(got, lifecycle.lifecycle_stage(rec, gaps))
+    with pytest.raises(ValueError, match="ascending"):
+        next(lifecycle.stages_over_time(day[::-1], cust, as_of, n))
+
+
 # --------------------------------------------------------------------------- profiles
 
 
@@ -394,6 +422,11 @@ def test_profiles_recover_planted_clusters() -> None:
     match = compare_with_personas(prof.labels, personas)
     assert match.ari > 0.95 and match.purity > 0.98
     assert match.confusion.to_numpy().sum() == 1000 and prof.centres["size"].sum() == 1000
+    # centres fitted on a seeded sample, every customer assigned: the same twice
+    sampled = kmeans_profiles(feats, k=3, sample=300)
+    pd.testing.assert_series_equal(sampled.labels, kmeans_profiles(feats, k=3, sample=300).labels)
+    assert compare_with_personas(sampled.labels, personas).ari > 0.95
+    assert kmeans_profiles(feats, k=3, sample=1000).inertia == prof.inertia  # no sample needed
 
 
 def test_behaviour_features_from_log() -> None:

@@ -301,6 +301,7 @@ def learned_warning(
     folds: int = 5,
     seed: int = 0,
     n_threads: int | None = 1,
+    sample: int | None = None,
 ) -> LearnedWarning:
     """Fit and cross-validate a churn classifier on RFM features (scikit-learn).
 
@@ -309,6 +310,10 @@ def learned_warning(
     k-fold cross-validation (Stone 1974, *JRSS B* 36(2)) on
     `sklearn.model_selection.StratifiedKFold` folds shuffled with `seed`: each fold is
     scored by `sklearn.metrics.roc_auc_score` of the model fitted on the other folds.
+    With more rows than `sample`, each model (per fold, and the refit) is fitted on
+    `sample` of its training rows drawn without replacement by
+    `numpy.random.default_rng(seed)`; the folds and the out-of-fold scores still
+    cover every row.
 
     Args:
         features: One row per customer (e.g. `rfm_features`).
@@ -320,6 +325,7 @@ def learned_warning(
             1 by default, since the booster's OpenMP threads slow down by orders of
             magnitude when the machine's cores are busy (a sweep, parallel tests);
             None leaves the libraries' defaults.
+        sample: Training rows per fitted model (None: all).
 
     Returns:
         Refitted model, per-fold AUCs and out-of-fold scores.
@@ -348,10 +354,19 @@ def learned_warning(
     split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     oof = np.empty(len(y))
     cv_auc = np.empty(folds)
+    rng = np.random.default_rng(seed)
+
+    def subset(rows: NDArray[np.intp]) -> NDArray[np.intp]:
+        if sample is None or len(rows) <= sample:
+            return rows
+        return np.sort(rng.choice(rows, size=sample, replace=False))
+
     with threadpool_limits(limits=n_threads):
         for i, (train, test) in enumerate(split.split(x, y)):
-            fold_model = clone(model).fit(x[train], y[train])
+            fit_rows = subset(train)
+            fold_model = clone(model).fit(x[fit_rows], y[fit_rows])
             oof[test] = fold_model.predict_proba(x[test])[:, 1]
             cv_auc[i] = roc_auc_score(y[test], oof[test])
-        model.fit(x, y)
+        every = subset(np.arange(len(y)))
+        model.fit(x[every], y[every])
     return LearnedWarning(model=model, cv_auc=cv_auc, oof_score=oof)

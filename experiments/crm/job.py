@@ -53,6 +53,8 @@ from custsim.policies.crm import abc, lifecycle, rfm, warning
 from custsim.policies.crm.records import FirmRecords
 
 PURCHASES = "purchases.parquet"
+#: the columns of purchases.parquet the analysis reads (all but firm, which selects the rows)
+LOG_COLUMNS = ("day", "customer", "quantity", "price", "spend", "points", "reward")
 #: the early-warning methods, in table order: name -> what it is
 METHODS = {
     "recency_30d": "no purchase for more than 30 days",
@@ -66,6 +68,9 @@ UNIT_DAYS = 7.0  # BG/NBD time unit: weeks, as in the published fits
 LIFECYCLE_EVERY = 30  # days between the lifecycle checkpoints
 DEFAULT_BUDGET_SHARE = 0.10  # offers: 10% of the firm's customers
 KMEANS_STARTS = 4
+#: customers the k-means centres and each learned-warning model are fitted on (a sample
+#: drawn with seed 0 when the firm has more; every customer is then assigned or scored)
+FIT_SAMPLE = 50_000
 
 
 class CRMInputError(ValueError):
@@ -83,7 +88,7 @@ class RunData:
         focal: The run's focal firm.
         price: Regular price per firm.
         cost: Unit cost per firm.
-        log: purchases.parquet.
+        purchases: The path of purchases.parquet (read one firm at a time, `FirmLog.read`).
         persona: True persona (segment) per customer row id.
         churn_day: True churn day per customer row id (-1: active at the end).
 
@@ -95,7 +100,7 @@ class RunData:
     focal: str
     price: dict[str, float]
     cost: dict[str, float]
-    log: pd.DataFrame
+    purchases: Path
     persona: pd.Categorical
     churn_day: np.ndarray
 
@@ -128,9 +133,6 @@ def load_run(run_dir: Path | str) -> RunData:
         run / "customers.parquet", columns=["customer", "segment", "churn_day"]
     )
     order = np.argsort(customers["customer"].to_numpy(), kind="stable")
-    log = pd.read_parquet(run / PURCHASES)
-    if not isinstance(log["firm"].dtype, pd.CategoricalDtype):
-        log["firm"] = pd.Categorical(log["firm"].astype(str), categories=list(firms))
     return RunData(
         run_dir=run,
         steps=int(kpis["steps"]),
@@ -138,7 +140,7 @@ def load_run(run_dir: Path | str) -> RunData:
         focal=str(kpis.get("focal_firm", firms[0])),
         price={f: float(specs[f]["price"]) for f in firms},
         cost={f: float(specs[f]["cost"]) for f in firms},
-        log=log,
+        purchases=run / PURCHASES,
         persona=pd.Categorical(customers["segment"].to_numpy()[order]),
         churn_day=customers["churn_day"].to_numpy(dtype=np.int64)[order],
     )
@@ -168,7 +170,11 @@ def check_inputs(
 
 @dataclass
 class FirmLog:
-    """One firm's purchase rows as arrays, in the file's (day, customer) order."""
+    """One firm's purchase rows as arrays, in the file's (day, customer) order.
+
+    Days, quantities and customers are int64, money and points float64 (the dtypes the
+    scores compute in).
+    """
 
     day: np.ndarray
     customer: np.ndarray
@@ -179,10 +185,34 @@ class FirmLog:
     reward: np.ndarray
 
     @classmethod
-    def of(cls, log: pd.DataFrame, firm: str) -> FirmLog:
-        """The rows of `firm`."""
-        mine = (log["firm"] == firm).to_numpy()
-        col = {c: log[c].to_numpy()[mine] for c in log.columns if c != "firm"}
+    def read(cls, path: Path, firm: str) -> FirmLog:
+        """The rows of `firm` in purchases.parquet, read one row group at a time.
+
+        Only that firm's rows of each group are kept (so memory holds one group of
+        the file and the firm's rows), in the file's order; a log found out of (day,
+        customer) order is sorted stably into it.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        parts: dict[str, list[np.ndarray]] = {c: [] for c in LOG_COLUMNS}
+        file = pq.ParquetFile(path)
+        for group in range(file.num_row_groups):
+            table = file.read_row_group(group, columns=[*LOG_COLUMNS, "firm"])
+            names = table.column("firm").combine_chunks()
+            if pa.types.is_dictionary(names.type):
+                codes = names.dictionary.to_pylist()
+                code = codes.index(firm) if firm in codes else -1
+                mine = names.indices.to_numpy(zero_copy_only=False) == code
+            else:
+                mine = names.to_numpy(zero_copy_only=False) == firm
+            for c in LOG_COLUMNS:
+                parts[c].append(table.column(c).to_numpy()[mine])
+        col = {c: np.concatenate(v) if v else np.empty(0) for c, v in parts.items()}
+        step, next_id = np.diff(col["day"]), np.diff(col["customer"])
+        if np.any((step < 0) | ((step == 0) & (next_id < 0))):
+            order = np.lexsort((col["customer"], col["day"]))
+            col = {c: v[order] for c, v in col.items()}
         return cls(
             day=col["day"].astype(np.int64),
             customer=col["customer"].astype(np.int64),
@@ -302,7 +332,7 @@ def analyse(
     """The analysis of `crm_report` on loaded data (firm and day already checked)."""
     start = time.perf_counter() if start is None else start
     n = data.n_customers
-    log = FirmLog.of(data.log, firm)
+    log = FirmLog.read(data.purchases, firm)
     rec = log.records(day, n)
     mask = rec.customer
     ids = np.flatnonzero(mask)
@@ -561,7 +591,7 @@ def _warning(
     }
     both = 0 < target.sum() < len(target) and min(target.sum(), (~target).sum()) >= 5
     if both:
-        learned = learned_warning(feats, target)
+        learned = learned_warning(feats, target, sample=FIT_SAMPLE)
         score = np.zeros(n)
         score[ids] = learned.oof_score
         scores["learned"] = (score > 0.5, score)
@@ -602,15 +632,18 @@ def checkpoints(day: int, every: int = LIFECYCLE_EVERY) -> list[int]:
 def _lifecycle(
     log: FirmLog, day: int, n: int, ids: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lifecycle stage of the firm's customers at each checkpoint, and stage sizes over time."""
+    """Lifecycle stage of the firm's customers at each checkpoint, and stage sizes over time.
+
+    The view at checkpoint d holds the purchases of days <= d (as of d + 1), as the
+    rest of the report; all checkpoints in one pass (`lifecycle.stages_over_time`).
+    """
     names = ("none", *lifecycle.STAGES)  # "none": not yet a customer at that checkpoint
     stages = pd.DataFrame({"customer": ids})
     sizes = []
-    for d in checkpoints(day):
-        rec = log.records(d, n)
-        k = log.until(d)
-        gaps = lifecycle.gap_stats(log.day[:k], log.customer[:k], n)
-        code = lifecycle.lifecycle_stage(rec, gaps)
+    days = checkpoints(day)
+    k = log.until(day)
+    views = lifecycle.stages_over_time(log.day[:k], log.customer[:k], [d + 1 for d in days], n)
+    for d, code in zip(days, views, strict=True):
         stages[f"day_{d}"] = pd.Categorical.from_codes(code[ids] + 1, names)
         sizes.append(np.bincount(code[code >= 0], minlength=len(lifecycle.STAGES)))
     size_table = pd.DataFrame(sizes, columns=list(lifecycle.STAGES))
@@ -642,7 +675,7 @@ def _profiles(
     k = len(np.unique(true))
     if len(ids) < max(k, 2) * 5:
         return pd.DataFrame(columns=["profile", "size"]), None
-    prof = kmeans_profiles(feats, k, n_init=KMEANS_STARTS)
+    prof = kmeans_profiles(feats, k, n_init=KMEANS_STARTS, sample=FIT_SAMPLE)
     match = compare_with_personas(prof.labels.to_numpy(), true)
     counts = match.confusion.T.reindex(prof.centres.index).fillna(0).astype(np.int64)
     counts.columns = [f"persona_{c}" for c in counts.columns]

@@ -108,19 +108,24 @@ def kmeans_profiles(
     seed: int = 0,
     skewed: Sequence[str] = SKEWED,
     n_init: int = 10,
+    sample: int | None = None,
 ) -> Profiles:
     """Cluster customers by k-means on standardised behaviour.
 
     Skewed columns get log1p first; NaNs are filled with the column median; then each
     column is standardised to mean 0, variance 1 (so no unit dominates the Euclidean
     distance) and clustered with `sklearn.cluster.KMeans` (k-means++, `n_init` starts).
+    With more rows than `sample`, the centres are fitted on `sample` rows drawn
+    without replacement by `numpy.random.default_rng(seed)` and every row is then
+    assigned to its nearest centre (`KMeans.predict`); the inertia is that of all rows.
 
     Args:
         features: One row per customer (e.g. `behaviour_features`).
         k: Number of profiles.
-        seed: Random state of the starts.
+        seed: Random state of the starts (and of the sample).
         skewed: Columns to log1p-transform (those present).
         n_init: Number of k-means starts.
+        sample: Rows the centres are fitted on (None: all).
 
     Returns:
         Labels, centres and inertia.
@@ -135,12 +140,19 @@ def kmeans_profiles(
             x[col] = np.log1p(np.maximum(x[col], 0.0))
     x = x.fillna(x.median()).fillna(0.0)
     z = StandardScaler().fit_transform(x.to_numpy())
-    km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(z)
-    labels = pd.Series(km.labels_.astype(np.int64), index=features.index, name="profile")
+    km = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+    if sample is not None and len(z) > sample:
+        rows = np.sort(np.random.default_rng(seed).choice(len(z), size=sample, replace=False))
+        km.fit(z[rows])
+        assigned, inertia = km.predict(z), -float(km.score(z))
+    else:
+        km.fit(z)
+        assigned, inertia = km.labels_, float(km.inertia_)
+    labels = pd.Series(assigned.astype(np.int64), index=features.index, name="profile")
     centres = features.groupby(labels.to_numpy()).mean()
     centres.insert(0, "size", labels.value_counts().sort_index().to_numpy())
     centres.index.name = "profile"
-    return Profiles(labels=labels, centres=centres, inertia=float(km.inertia_))
+    return Profiles(labels=labels, centres=centres, inertia=inertia)
 
 
 @dataclass(frozen=True)

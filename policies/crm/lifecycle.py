@@ -24,7 +24,7 @@ tenure alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,6 +116,13 @@ def gap_stats(
     last_gap = np.full(n_customers, np.nan)
     is_last = np.r_[owner[1:] != owner[:-1], True] if len(owner) else np.empty(0, bool)
     last_gap[owner[is_last]] = gaps[is_last]
+    return _gap_summary(n_gaps, total, squares, last_gap)
+
+
+def _gap_summary(
+    n_gaps: IntArray, total: FloatArray, squares: FloatArray, last_gap: FloatArray
+) -> GapStats:
+    """GapStats from per-customer gap counts, sums, sums of squares and last gaps."""
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n_gaps >= 1, total / n_gaps, np.nan)
         earlier = np.where(n_gaps >= 2, (total - last_gap) / (n_gaps - 1), np.nan)
@@ -167,6 +174,88 @@ def lifecycle_stage(
     stage[rec > lapsed_days] = 4
     stage[n <= 0] = -1
     return stage
+
+
+def stages_over_time(
+    day: ArrayLike,
+    customer: ArrayLike,
+    as_of_days: Sequence[float],
+    n_customers: int,
+    **thresholds: float,
+) -> Iterator[IntArray]:
+    """Lifecycle stage per customer at each as-of day, in one pass over one firm's log.
+
+    The same stages as `lifecycle_stage(FirmRecords.from_log(...), gap_stats(...))`
+    at each day (rows of days < as_of), without a sort or a full pass per day: the
+    gap to the previous purchase day is computed once per distinct (customer, day),
+    then the rows and gaps of each interval between consecutive as-of days are
+    added to running per-customer counts, first and last days, gap sums, sums of
+    squares and last gaps (all sums of whole days: exact in floating point).
+
+    Args:
+        day: Purchase day per row, in ascending order (the purchase log's order).
+        customer: Customer row id per row.
+        as_of_days: The days of the views, ascending.
+        n_customers: Population size.
+        **thresholds: Passed to `lifecycle_stage` (new_days, lapsed_days, ...).
+
+    Yields:
+        Stage codes per customer (-1: not yet a customer) at each as-of day in turn.
+
+    Raises:
+        ValueError: If the days or the as-of days are not in ascending order.
+
+    """
+    d = np.asarray(day, dtype=float)
+    c = np.asarray(customer, dtype=np.int64)
+    if np.any(np.diff(d) < 0) or np.any(np.diff(np.asarray(as_of_days, dtype=float)) < 0):
+        raise ValueError("day and as_of_days: must be in ascending order")
+    # distinct (customer, day) purchase days, and the gap to the customer's previous one
+    order = np.argsort(c, kind="stable")  # by customer, then day (the log is in day order)
+    cs, ds = c[order], d[order]
+    distinct = np.r_[True, (cs[1:] != cs[:-1]) | (ds[1:] != ds[:-1])]
+    cs, ds = cs[distinct], ds[distinct]
+    repeat = np.r_[False, cs[1:] == cs[:-1]]
+    gap_day, gap_owner = ds[repeat], cs[repeat]
+    gap = (ds[1:] - ds[:-1])[repeat[1:]]
+    by_day = np.argsort(gap_day, kind="stable")
+    gap_day, gap_owner, gap = gap_day[by_day], gap_owner[by_day], gap[by_day]
+
+    first = np.full(n_customers, np.inf)
+    last = np.full(n_customers, -np.inf)
+    count = np.zeros(n_customers, dtype=np.int64)
+    n_gaps = np.zeros(n_customers, dtype=np.int64)
+    total = np.zeros(n_customers)
+    squares = np.zeros(n_customers)
+    last_gap = np.full(n_customers, np.nan)
+    row = event = 0
+    zeros = np.zeros(n_customers)
+    for t in as_of_days:
+        end = int(np.searchsorted(d, t, side="left"))
+        cc, dd = c[row:end], d[row:end]
+        count += np.bincount(cc, minlength=n_customers)
+        fresh, at = np.unique(cc, return_index=True)
+        first[fresh] = np.minimum(first[fresh], dd[at])
+        back, at = np.unique(cc[::-1], return_index=True)
+        last[back] = np.maximum(last[back], dd[::-1][at])
+        row = end
+        stop = int(np.searchsorted(gap_day, t, side="left"))
+        go, g = gap_owner[event:stop], gap[event:stop]
+        n_gaps += np.bincount(go, minlength=n_customers)
+        total += np.bincount(go, weights=g, minlength=n_customers)
+        squares += np.bincount(go, weights=g * g, minlength=n_customers)
+        back, at = np.unique(go[::-1], return_index=True)
+        last_gap[back] = g[::-1][at]
+        event = stop
+        records = FirmRecords(
+            as_of=float(t),
+            first_purchase_day=first.copy(),
+            last_purchase_day=last.copy(),
+            purchase_count=count.copy(),
+            spend=zeros,
+            points=zeros,
+        )
+        yield lifecycle_stage(records, _gap_summary(n_gaps, total, squares, last_gap), **thresholds)
 
 
 def stage_sizes(
