@@ -671,12 +671,14 @@ def _profiles(
         }
     )
     feats = behaviour_features(rec, mine, None, price)
-    true = np.asarray(persona)[ids]
-    k = len(np.unique(true))
+    k = len(np.unique(persona.codes[ids]))
     if len(ids) < max(k, 2) * 5:
         return pd.DataFrame(columns=["profile", "size"]), None
     prof = kmeans_profiles(feats, k, n_init=KMEANS_STARTS, sample=FIT_SAMPLE)
-    match = compare_with_personas(prof.labels.to_numpy(), true)
+    # integer persona codes (sorted names): np.unique on a million strings takes seconds
+    codes = persona.codes[ids]
+    match = compare_with_personas(prof.labels.to_numpy(), codes)
+    match.confusion.index = pd.Index(persona.categories[match.confusion.index], name="persona")
     counts = match.confusion.T.reindex(prof.centres.index).fillna(0).astype(np.int64)
     counts.columns = [f"persona_{c}" for c in counts.columns]
     table = prof.centres.join(counts).reset_index()
