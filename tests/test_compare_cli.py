@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custsim.experiments.compare.job import baseline_overrides, policy_options
+from custsim.experiments.compare.job import baseline_config, baseline_overrides, policy_options
 from custsim.experiments.compare.lift import RFM_CLASSES, TABLE_COLUMNS
 from custsim.sim.runner import simulate
 from custsim.sim.testing import compose_config
@@ -206,6 +206,32 @@ def test_baseline_overrides_replace_only_the_focal_policy():
         "policy=none",
     ]
     assert baseline_overrides([], "hi_lo") == ["policy=hi_lo"]
+    own = ["policy.depth=0.2"]
+    assert baseline_overrides(given, "hi_lo", own)[-2:] == ["policy=hi_lo", "policy.depth=0.2"]
+
+
+def test_the_baseline_policy_gets_its_own_keys_and_bad_ones_are_one_line(tmp_path):
+    cfg = compose_config(
+        "policy=retention",
+        "policy.daily_cap=10",
+        "compare.baseline=retention",
+        "compare.baseline_overrides=['policy.daily_cap=10','policy.segments=[A,B]']",
+        config_name="compare",
+    )
+    base = baseline_config(cfg, ["policy=retention", "policy.daily_cap=10"])
+    assert base.policy.daily_cap == 10 == cfg.policy.daily_cap
+    assert list(base.policy.segments) == ["A", "B"] and not cfg.policy.segments
+    proc = subprocess.run(
+        [str(VENV_BIN / "custsim-compare"), "compare.baseline_overrides=['seed=3']"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "custsim-compare: config error: compare.baseline_overrides=['seed=3']: each must be "
+        "policy.KEY=VALUE (a key of the baseline policy edlp), not 'seed=3'"
+    ]
 
 
 def test_policy_options_are_the_policy_group():

@@ -70,13 +70,16 @@ def policy_options() -> list[str]:
     return options()
 
 
-def baseline_overrides(overrides: Sequence[str], baseline: str) -> list[str]:
-    """`overrides` without those of the root `policy` (option or keys), plus policy=<baseline>.
+def baseline_overrides(
+    overrides: Sequence[str], baseline: str, own: Sequence[str] = ()
+) -> list[str]:
+    """`overrides` less the root `policy`'s (option or keys), plus policy=<baseline> and `own`.
 
-    Competitors' policies (`+policy@market.firms.B.policy=...`) are kept.
+    `own` are the baseline policy's keys (`compare.baseline_overrides`). Competitors'
+    policies (`+policy@market.firms.B.policy=...`) are kept.
     """
     kept = [o for o in overrides if o.lstrip("+~").split("=")[0].split(".")[0] != "policy"]
-    return [*kept, f"policy={baseline}"]
+    return [*kept, f"policy={baseline}", *own]
 
 
 def baseline_config(cfg: CompareRun, overrides: Sequence[str]) -> CompareRun:
@@ -90,8 +93,15 @@ def baseline_config(cfg: CompareRun, overrides: Sequence[str]) -> CompareRun:
     name, options = cfg.compare.baseline, policy_options()
     if name not in options:
         raise ConfigError(f"compare.baseline={name!r}: must be one of: {', '.join(options)}")
+    own = list(cfg.compare.baseline_overrides)
+    for override in own:
+        if not override.startswith("policy.") or "=" not in override:
+            raise ConfigError(
+                f"compare.baseline_overrides={own!r}: each must be policy.KEY=VALUE "
+                f"(a key of the baseline policy {name}), not {override!r}"
+            )
     with hydra_set_aside():
-        base = compose_config(baseline_overrides(overrides, name), CONFIG_NAME)
+        base = compose_config(baseline_overrides(overrides, name, own), CONFIG_NAME)
     make_policies(base)
     return base
 
