@@ -25,7 +25,7 @@ from matplotlib.ticker import PercentFormatter
 from custsim.experiments.plots import _STYLE, PALETTE, closing_figure, save_png
 
 if TYPE_CHECKING:
-    from custsim.experiments.crm.job import CRMReport
+    from custsim.experiments.crm.report import CRMReport
 
 GREY = "#999999"
 
