@@ -247,3 +247,13 @@ def test_daily_lift():
     assert daily.lift.tolist() == [0.0, 2.0]
     assert daily.policy.tolist() == [6.0, 8.0] and daily.baseline.tolist() == [6.0, 6.0]
     assert daily.ci_low[0] == daily.ci_high[0] == 0.0 and daily.ci_low[1] < 2.0 < daily.ci_high[1]
+
+
+@pytest.mark.parametrize("r", [2, 3, 5, 10, 30, 1000])
+def test_the_interval_uses_students_t_quantile_exactly(r):
+    from scipy import stats
+
+    x = np.arange(r, dtype=np.float64) ** 1.5
+    got = mean_ci(x)
+    half = float(stats.t.ppf(0.975, df=r - 1)) * float(x.std(ddof=1) / np.sqrt(r))
+    assert got["ci_high"] == got["mean"] + half and got["ci_low"] == got["mean"] - half

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy.special import stdtrit  # Student's t quantile: scipy.stats.t.ppf's own kernel
 
 from custsim.policies.crm import rfm
 from custsim.policies.crm.records import FirmRecords
@@ -82,7 +82,7 @@ def mean_ci(values: ArrayLike, level: float = LEVEL) -> dict[str, float]:
         raise ValueError(f"need a 1-d array of at least 2 replications, got shape {x.shape}")
     mean = float(x.mean())
     se = float(x.std(ddof=1) / np.sqrt(x.size))
-    half = float(stats.t.ppf(0.5 + level / 2, df=x.size - 1)) * se
+    half = float(stdtrit(x.size - 1, 0.5 + level / 2)) * se
     return {"mean": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half}
 
 
@@ -353,7 +353,7 @@ def daily_lift(
     p, b = np.asarray(policy_units, np.float64), np.asarray(baseline_units, np.float64)
     d = p - b
     r = d.shape[0]
-    half = stats.t.ppf(0.5 + level / 2, df=r - 1) * d.std(axis=0, ddof=1) / np.sqrt(r)
+    half = stdtrit(r - 1, 0.5 + level / 2) * d.std(axis=0, ddof=1) / np.sqrt(r)
     lift = d.mean(axis=0)
     return pd.DataFrame(
         {
