@@ -61,12 +61,18 @@ from custsim.policies.crm.records import FirmRecords
 PURCHASES = "purchases.parquet"
 #: the columns of purchases.parquet the analysis reads (all but firm, which selects the rows)
 LOG_COLUMNS = ("day", "customer", "quantity", "price", "spend", "points", "reward")
+#: customers the k-means centres and each learned-warning model are fitted on (a sample
+#: drawn with seed 0 when the firm has more; every customer is then assigned or scored)
+FIT_SAMPLE = 50_000
 #: the early-warning methods, in table order: name -> what it is
 METHODS = {
     "recency_30d": "no purchase for more than 30 days",
     "frequency_drop": "current gap > 2 x own mean gap",
     "bgnbd_risk": "1 - P(alive) of the BG/NBD (flag: > 0.5)",
-    "learned": "logistic regression on RFM features, 5-fold out-of-fold (flag: > 0.5)",
+    "learned": (
+        "logistic regression on RFM features, 5-fold out-of-fold, each fold fitted on "
+        f"a seeded sample of at most {FIT_SAMPLE:,} customers (flag: > 0.5)"
+    ),
 }
 RECENCY_DAYS = 30.0
 DROP_MULTIPLE = 2.0
@@ -74,9 +80,6 @@ UNIT_DAYS = 7.0  # BG/NBD time unit: weeks, as in the published fits
 LIFECYCLE_EVERY = 30  # days between the lifecycle checkpoints
 DEFAULT_BUDGET_SHARE = 0.10  # offers: 10% of the firm's customers
 KMEANS_STARTS = 4
-#: customers the k-means centres and each learned-warning model are fitted on (a sample
-#: drawn with seed 0 when the firm has more; every customer is then assigned or scored)
-FIT_SAMPLE = 50_000
 
 
 class CRMInputError(ValueError):
