@@ -87,6 +87,7 @@ def run_job(cfg: DictConfig) -> None:
         if multirun and typed.plots is None:  # a sweep plots its summary, not every job
             typed = replace(typed, plots=False)
         run = simulate(typed, out)
+        analysed = run_analyses(typed.analysis, out)  # a failed analysis fails the job
     except Exception as err:
         seconds = time.perf_counter() - start
         sweep_job.write_status(out, error=err, wall_seconds=seconds, **status)
@@ -103,17 +104,24 @@ def run_job(cfg: DictConfig) -> None:
         record_job(Path(hc.sweep.dir), hc.sweep.subdir, "ok", seconds)
         return
     print(format_summary(run))
-    run_analyses(typed.analysis, out)
+    for summary in analysed:
+        print(f"\n{summary}")
 
 
-def run_analyses(analyses: list[str], out: Path) -> None:
-    """The analyses `analysis=[...]` asks for, on the run's files (crm: `custsim-crm out`)."""
+def run_analyses(analyses: list[str], out: Path) -> list[str]:
+    """Run the analyses `analysis=[...]` asks for on the run's files; their console summaries.
+
+    crm: `custsim-crm out` (the focal firm at the last day), its files in `out/crm/<FIRM>/`;
+    in a sweep every job runs it and the summaries are not printed.
+    """
+    summaries = []
     if "crm" in analyses:
         from custsim.experiments.crm import job as crm
 
         report = crm.crm_report(out)
         written = crm.write_report(report, crm.default_out(out, report.firm))
-        print(f"\n{crm.format_summary(report)}\ncrm results: {written}")
+        summaries.append(f"{crm.format_summary(report)}\ncrm results: {written}")
+    return summaries
 
 
 def help_text() -> str:
