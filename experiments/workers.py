@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,7 +32,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["WorkerDied", "map_forked", "map_in_order", "pool", "shutdown"]
+__all__ = ["WorkerDied", "cores", "map_forked", "map_in_order", "pool", "shutdown"]
 
 #: what a task that killed its worker is reported as
 DIED = "worker died (its process ended abruptly: killed, out of memory or crashed)"
@@ -148,22 +150,64 @@ def _isolate(
 _inherited: Any = None  # what `map_forked`'s workers read: set before they are forked
 
 
-def map_forked(task: Callable[[Any, int], Any], n_items: int, n_workers: int, context: Any) -> list:
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def map_forked(
+    task: Callable[[Any, int], Any],
+    n_items: int,
+    n_workers: int,
+    context: Any,
+    initializer: Callable[[], None] | None = None,
+) -> list:
     """[task(context, i) for i in range(n_items)] on workers forked for this call (Linux only).
 
     The workers inherit `context` instead of receiving it pickled (it may hold what
     does not pickle: Hydra's config loader, local functions); only `i` and the results
-    travel. Raises BrokenProcessPool if a worker dies; `start_method()` must be 'fork'.
+    travel. `initializer` runs in each worker first. A dead worker raises
+    BrokenProcessPool naming the workers' exit codes ("the exit codes of the workers
+    are {SIGKILL(-9)}"); on any exception (Ctrl-C, SIGTERM) the workers are stopped at
+    once, not waited for. `start_method()` must be 'fork'.
     """
     global _inherited
     _inherited = context
+    fork = multiprocessing.get_context("fork")
+    executor = ProcessPoolExecutor(max(1, min(n_workers, n_items)), fork, initializer=initializer)
+    processes: list[Any] = []
     try:
-        context_ = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max(1, min(n_workers, n_items)), mp_context=context_) as executor:
-            return list(executor.map(_call_inherited, [task] * n_items, range(n_items)))
+        futures = [executor.submit(_call_inherited, task, i) for i in range(n_items)]
+        processes += executor._processes.values()  # forked by the first submit
+        try:
+            results = [future.result() for future in futures]
+        except BrokenProcessPool as err:
+            raise BrokenProcessPool(f"{err}; {_exit_codes(processes)}") from err
+    except BaseException:  # a dead worker, Ctrl-C or SIGTERM: stop at once, wait for none
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
     finally:
         _inherited = None
+    executor.shutdown(wait=True)
+    return results
 
 
 def _call_inherited(task: Callable[[Any, int], Any], i: int) -> Any:
     return task(_inherited, i)
+
+
+def _exit_codes(processes: list[Any]) -> str:
+    """'the exit codes of the workers are {SIGKILL(-9)}': how the dead workers ended."""
+    codes = []
+    for process in processes:
+        process.join(timeout=0.2)  # the dead one has ended; the pool ends the others
+        code = process.exitcode
+        if code is not None and code < 0:
+            codes.append(f"{signal.Signals(-code).name}({code})")
+        elif code:
+            codes.append(f"EXIT({code})")
+    return f"the exit codes of the workers are {{{', '.join(codes)}}}"

@@ -18,15 +18,10 @@ unfinished jobs in halves (`custsim.experiments.sweeps.launch.BatchLauncher`).
 """
 
 import logging
-import os
 import signal
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
@@ -75,8 +70,9 @@ class CustsimLauncher(Launcher):
             raise ValueError(
                 f"hydra.launcher.n_jobs={self.n_jobs}: must be -1 (one per core) or >= 1"
             )
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        wanted = (cores or 1) if self.n_jobs == -1 else self.n_jobs
+        from custsim.experiments.workers import cores
+
+        wanted = cores() if self.n_jobs == -1 else self.n_jobs
         return max(1, min(wanted, n_jobs))
 
     def launch(
@@ -102,27 +98,8 @@ class CustsimLauncher(Launcher):
             idx = initial_job_idx + i
             log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
             configs.append(self.job_config(idx, overrides))
-        global _launch
-        _launch = _Launch(configs, self.hydra_context, self.task_function)
-        context = get_context("fork")  # the workers inherit `_launch`: nothing is pickled to them
-        pool = ProcessPoolExecutor(n_workers, context, initializer=_one_thread)
-        processes: list[Any] = []
-        try:
-            futures = [pool.submit(_execute, i) for i in range(len(configs))]
-            processes += pool._processes.values()  # forked by the first submit
-            try:
-                returns = [future.result() for future in futures]
-            except BrokenProcessPool as err:
-                raise BrokenProcessPool(f"{err}; {_exit_codes(processes)}") from err
-        except BaseException:  # a dead worker, Ctrl-C or SIGTERM: stop at once, wait for none
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
-            raise
-        finally:
-            _launch = None
-        pool.shutdown(wait=True)
-        return returns
+        context = _Launch(configs, self.hydra_context, self.task_function)
+        return workers.map_forked(_execute, len(configs), n_workers, context, _one_thread)
 
     def joblib_launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
@@ -148,27 +125,11 @@ class CustsimLauncher(Launcher):
 
 @dataclass(frozen=True)
 class _Launch:
-    """What the forked workers of one launch read: the jobs' configs and Hydra's context."""
+    """What the forked workers of one launch inherit: the jobs' configs and Hydra's context."""
 
     configs: list[DictConfig]
     hydra_context: HydraContext
     task_function: TaskFunction
-
-
-_launch: _Launch | None = None  # set by `CustsimLauncher.launch` before it forks the workers
-
-
-def _exit_codes(processes: list[Any]) -> str:
-    """'the exit codes of the workers are {SIGKILL(-9)}': how the dead workers ended."""
-    codes = []
-    for process in processes:
-        process.join(timeout=0.2)  # the dead one has ended; the pool ends the others
-        code = process.exitcode
-        if code is not None and code < 0:
-            codes.append(f"{signal.Signals(-code).name}({code})")
-        elif code:
-            codes.append(f"EXIT({code})")
-    return f"the exit codes of the workers are {{{', '.join(codes)}}}"
 
 
 def _one_thread() -> None:
@@ -180,10 +141,8 @@ def _one_thread() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _execute(i: int) -> JobReturn:
+def _execute(launch: _Launch, i: int) -> JobReturn:
     """Job i of the launch, in a worker (which inherited Hydra's singletons), via `run_job`."""
-    launch = _launch  # held here: Hydra's plugin scan re-executes this module, resetting it
-    assert launch is not None
     config = launch.configs[i]
     setup_globals()
     HydraConfig.instance().set_config(config)

@@ -10,7 +10,6 @@ directory; then the jobs are launched in batches (`custsim.experiments.sweeps.la
 worker fails its job only; SIGTERM and Ctrl-C stop every worker).
 """
 
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,7 +127,7 @@ class CustsimSweeper(BasicSweeper):
         composed again by the plan, which records its error as before.
         """
         loader = self.hydra_context.config_loader
-        n_workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        n_workers = workers.cores()
         if len(jobs) < 2 or n_workers < 2 or workers.start_method() != "fork":
             return
         compose_once = loader.load_sweep_config
