@@ -14,6 +14,7 @@ import pytest
 from custsim.experiments.crm import job
 from custsim.experiments.crm.cli import main
 from custsim.sim.compose import compose_config
+from custsim.sim.results import RECORDED
 from custsim.sim.runner import simulate
 
 STEPS = 120
@@ -35,17 +36,8 @@ FILES = (
     "plots/clv.png",
     "plots/lifecycle.png",
 )
-TRAITS = (
-    "segment",
-    "occasion_rate",
-    "dropout",
-    "price_sensitivity",
-    "loss_aversion",
-    "reference_weight",
-    "memory",
-    "social_weight",
-    "satisfaction",
-)
+#: every latent column of customers.parquet: the persona, the recorded traits, satisfaction
+TRAITS = ("segment", *RECORDED, "satisfaction")
 
 
 @pytest.fixture(scope="module")
