@@ -1,0 +1,1 @@
+"""Hydra search path plugin: the user config directory of custsim (calibrated populations)."""
