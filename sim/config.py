@@ -260,6 +260,27 @@ class LoyaltyConfig:
         return (1.0 + self.annual_time_preference) ** (-1.0 / 365.0)
 
 
+@dataclass
+class ArrivalsConfig:
+    """`population.arrivals`: when customers enter the market (`custsim.agents.arrivals`).
+
+    `none`: everyone is there on day 0. `empirical` (from data): the customers arrive
+    over days 1, 2, ... in the proportions of `daily` (e.g. a cohort's first purchases
+    per day; exact counts when population.size equals their sum). `poisson`: a share
+    `present` is there on day 0 and the others arrive one at a time at `rate` a day
+    (those due after the run never come). Before arriving a customer is invisible and
+    inactive (neither active nor churned); with `first_purchase` it buys on its
+    arrival occasion (the outside option is closed to it that day), as a cohort
+    defined by first purchases did.
+    """
+
+    kind: str = one_of("none", "none", "empirical", "poisson")
+    daily: list[float] = field(default_factory=list)  # empirical: weight of day 1, 2, ...
+    rate: float = bounded(0.0, 0.0, cap=1e9)  # poisson: arrivals a day
+    present: float = bounded(0.0, 0.0, 1.0)  # poisson: share of the population there on day 0
+    first_purchase: bool = False  # an arriving customer buys on arrival
+
+
 #: keys of `population` that moved into a mechanism's block: old key -> new key
 MOVED_KEYS = {
     "population.storage_limit": "population.inventory.capacity",
@@ -285,6 +306,7 @@ class PopulationConfig:
 
     size: int = bounded(10_000, 1, cap=2**31 - 1)  # node ids are int32; see sim.memory
     occasions: OccasionsConfig = field(default_factory=OccasionsConfig)
+    arrivals: ArrivalsConfig = field(default_factory=ArrivalsConfig)
     inventory: InventoryConfig = field(default_factory=InventoryConfig)
     satisfaction: SatisfactionConfig = field(default_factory=SatisfactionConfig)
     urgency: UrgencyConfig = field(default_factory=UrgencyConfig)

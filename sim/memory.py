@@ -16,6 +16,8 @@ PER_CUSTOMER_FLOATS = 5  # (n,) floats: next occasion, stock, stock day, satisfa
 PER_FIRM_FIXED = 58  # (J, n): purchases, units, enrolled, tier; money and points (float64)
 PER_FIRM_FLOATS = 8  # (J, n) floats: day-0 and current tastes, references, social signals, days
 PER_EDGE_END = 4  # the int32 CSR index kept
+PER_CUSTOMER_ARRIVING = 16  # with population.arrivals: the queue's rows and times (int64, float64)
+PER_CUSTOMER_ARRIVAL_FLOATS = 1  # with population.arrivals: each customer's arrival time
 PER_CUSTOMER_DAY = 80  # a day's working arrays (shoppers' terms, utilities, draws), with headroom
 # while building: the traits, and the int64 edge keys the generators sort (per degree)
 PER_EDGE_END_BUILDING = 30
@@ -70,14 +72,15 @@ def estimated_bytes(cfg: CustsimConfig) -> float:
     of them written at a time:
 
         building = n ((K + 1 + J) p + 30 d)
-        running  = n (24 + (K + 1 + 5) p + J (58 + 8 p) + 4 d + 80)
+        running  = n (24 + (K + 1 + 5) p + J (58 + 8 p) + 4 d + 80 [+ 16 + p])
                    + G (160 + 100 J + 16 R) [+ P B + 150 H]
 
     Building holds the traits while the network generator sorts its int64 edge
     keys; running holds the state, points ledger, traits and CSR graph (money is
     float64 at any precision: `custsim.sim.state`), a day's working arrays, the
     purchase log when the run records purchases (`custsim.sim.purchases`: one
-    42-byte record per purchase, `purchases_per_customer_day`), and at the
+    42-byte record per purchase, `purchases_per_customer_day`), the arrival
+    schedule when customers arrive over the run (`population.arrivals`), and at the
     end one row group of customers.parquet and one of purchases.parquet
     (`custsim.sim.results`, both streamed). Measured peaks (tracemalloc, 3 firms,
     Watts-Strogatz k = 10, 5 days): 1.09 GB (float64) and 0.89 GB (float32) at
@@ -98,6 +101,8 @@ def estimated_bytes(cfg: CustsimConfig) -> float:
         + PER_EDGE_END * degree
         + PER_CUSTOMER_DAY
     )
+    if cfg.population.arrivals.kind != "none":
+        per_customer += PER_CUSTOMER_ARRIVING + PER_CUSTOMER_ARRIVAL_FLOATS * p
     row = ROW_FIXED + ROW_PER_FIRM * firms + ROW_PER_RECORDED_TRAIT * len(RECORDED)
     running = n * per_customer + min(n, ROWS_PER_GROUP) * row
     if records_purchases(cfg):

@@ -117,7 +117,7 @@ def firm_kpis(
             "customers": bought.sum(axis=1),
             "repeat_rate": _ratio((state.purchases >= 2).sum(axis=1), bought.sum(axis=1)),
             "retention": _ratio(kept.sum(axis=1), first_half.sum(axis=1)),
-            "clv_per_customer": state.clv().sum(axis=1) / state.size,
+            "clv_per_customer": state.clv().sum(axis=1) / max(state.n_arrived, 1),
             "rewards_paid": np.nansum(rec.firm["rewards_paid"], axis=0),
             "points_liability": liability,
             "breakage": _ratio(np.nansum(rec.firm["points_expired"], axis=0), earned),
@@ -129,16 +129,21 @@ def firm_kpis(
 
 
 def customer_kpis(state: CustomerState) -> dict[str, float]:
-    """Market-wide customer KPIs at the end of the run; mean_clv sums `CustomerState.clv`."""
+    """Market-wide customer KPIs at the end of the run; mean_clv sums `CustomerState.clv`.
+
+    Customers, retention and mean CLV count the customers who have arrived
+    (`CustomerState.arrived`: everyone without `population.arrivals`).
+    """
     total = state.purchases.sum(axis=0)
     buyers = int((total > 0).sum())
+    arrived = max(state.n_arrived, 1)  # the population without arrivals
     return {
-        "customers": int(state.size),
+        "customers": int(state.n_arrived),
         "active_at_end": int(state.active.sum()),
-        "retention": float(state.active.mean()),
+        "retention": float(state.active.sum() / arrived),
         "buyers": buyers,
         "repeat_purchase_rate": float(_ratio((total >= 2).sum(), buyers)),
-        "mean_clv": float(state.clv().sum() / state.size),
+        "mean_clv": float(state.clv().sum() / arrived),
     }
 
 

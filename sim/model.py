@@ -37,8 +37,8 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from custsim.agents import urgency
-from custsim.agents.population import Traits, draw_population
+from custsim.agents import arrivals, urgency
+from custsim.agents.population import Traits, draw_population, segment_sizes
 from custsim.policies.base import Policy
 from custsim.sim import threads
 from custsim.sim.basket import Basket, SettledBasket
@@ -55,6 +55,7 @@ from custsim.sim.population import Population
 from custsim.sim.purchases import PurchaseLog
 from custsim.sim.rng import DayDraws, RngTree
 from custsim.sim.stages import aftermath, arrival, loyalty, settlement, shelf
+from custsim.sim.stages.arrival import ArrivalQueue
 from custsim.sim.stages.framing import encoded_prices
 from custsim.sim.stages.terms import ShelfView, ShopperTraits
 from custsim.sim.state import CustomerState
@@ -121,7 +122,23 @@ class CustsimModel(mesa.Model):
             streams.population,
             regular=pop.occasions.timing == "regular",
         )
-        return Population(traits, state, graph)
+        return Population(traits, state, graph, CustsimModel.hold_arrivals(cfg, state, streams))
+
+    @staticmethod
+    def hold_arrivals(
+        cfg: CustsimConfig, state: CustomerState, streams: RngTree
+    ) -> ArrivalQueue | None:
+        """The arrival schedule of `population.arrivals` (its own stream), or None without one."""
+        block, n = cfg.population.arrivals, cfg.population.size
+        if block.kind == "none":
+            return None
+        rng = streams.features.arrivals
+        if block.kind == "empirical":
+            times = arrivals.empirical_times(block.daily, n, rng)
+        else:
+            present = int(segment_sizes(np.array([block.present, 1 - block.present]), n)[0])
+            times = arrivals.poisson_times(block.rate, present, n, rng)
+        return ArrivalQueue.hold(state, times, block.first_purchase)
 
     # -- views on the population and the market ---------------------------------
     @property
@@ -244,8 +261,10 @@ class CustsimModel(mesa.Model):
         )
 
     def arrive(self, day: int, offers: Offers, pull: NDArray[np.float64]) -> NDArray[np.int64]:
-        """Step 2: win-backs return, offers prompt extra trips, then today's shoppers."""
+        """Step 2: arrivals enter, win-backs return, offers prompt trips, then the shoppers."""
         pop, streams, pcfg = self.population, self.features, self.cfg.population
+        if pop.arrivals is not None:
+            pop.arrivals.admit(pop.state, day)
         if offers.has_targeting:
             arrival.win_back(
                 pop.state, self.regular_prices, offers, pcfg.winback, day, streams.winback
@@ -278,6 +297,7 @@ class CustsimModel(mesa.Model):
             regular_prices=self.regular_prices,
             social_signal=pop.state.social_signal if pop.graph.n_edges else None,
             ledger=self.ledger,
+            must_buy=None if pop.arrivals is None else pop.arrivals.must_buy(shoppers),
         )
 
     def choose(

@@ -118,7 +118,9 @@ def customers_frame(
     day 0: `CustomerState.clv`), `purchases_<j>`, `last_purchase_day_<j>` (-1 if
     never) and `reference_price_<j>` (at the end). `spend`, `margin` and `clv`
     are their sums over the firms; `offers_received` / `offers_redeemed` count
-    personal offers from every firm.
+    personal offers from every firm. `churned`: the customer left (churn_day >= 0).
+    With `population.arrivals`, `arrival_day` is the day the customer arrived (0:
+    there from the start, -1: not arrived by the end).
     """
     r = rows
     purchases, units, spend = state.purchases[:, r], state.units[:, r], state.spend[:, r]
@@ -139,7 +141,7 @@ def customers_frame(
         "spend": spend.sum(axis=0),
         "margin": margin.sum(axis=0),
         "clv": clv.sum(axis=0),
-        "churned": ~state.active[r],
+        "churned": state.churn_day[r] >= 0,
         "churn_day": state.churn_day[r],
         "last_brand": pd.Categorical.from_codes(
             state.last_brand[r].astype(np.int64), categories=list(firm_names)
@@ -156,6 +158,11 @@ def customers_frame(
         frame[f"clv_{name}"] = clv[j]
         frame[f"last_purchase_day_{name}"] = np.where(
             np.isfinite(last_buy[j]), last_buy[j], -1
+        ).astype(np.int32)
+    if state.arrival is not None:  # population.arrivals: the day each customer arrived
+        arrival = state.arrival[r].astype(np.float64)
+        frame["arrival_day"] = np.where(
+            state.arrived()[r], np.where(arrival > 0, np.floor(arrival) + 1, 0), -1
         ).astype(np.int32)
     for trait in RECORDED:  # the traits declared with record=True (custsim.sim.config)
         frame[trait] = traits[trait][r].astype(np.float64)

@@ -11,7 +11,7 @@ Within a day (`DayDraws`):
   quantity uniform (also the queue order at a stock-limited offer), a dropout
   uniform and a standard exponential gap to the next occasion;
 - each conditional mechanism (win-back, offer-prompted trips, goal abandonment,
-  launch awareness) draws from its own child stream, spawned from the dynamics
+  launch awareness, arrivals) draws from its own child stream, spawned from the dynamics
   seed in the fixed order of `FEATURE_STREAMS` (spawning does not change the
   dynamics generator itself).
 
@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 STREAMS = ("population", "network", "dynamics", "mesa")
 #: the conditional mechanisms' own streams, children of the dynamics seed, in spawn order
-FEATURE_STREAMS = ("winback", "offer_trips", "goal_abandonment", "launch_awareness")
+FEATURE_STREAMS = ("winback", "offer_trips", "goal_abandonment", "launch_awareness", "arrivals")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class FeatureStreams:
     offer_trips: np.random.Generator
     goal_abandonment: np.random.Generator
     launch_awareness: np.random.Generator
+    arrivals: np.random.Generator  # who arrives when (drawn once, when the run has arrivals)
 
 
 @dataclass(frozen=True)

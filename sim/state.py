@@ -60,6 +60,7 @@ class CustomerState:
     firm_discount_cost: NDArray[np.float64]  # (J,) (shelf - paid) x units on those purchases
     liability_valued: NDArray[np.bool_]  # (J,) firms whose points were valued last time
     liability_discount: float = 1.0  # day-0 discount factor of the day the points were valued
+    arrival: NDArray[np.floating] | None = None  # arrival times (0: from the start); None: all at 0
 
     @classmethod
     def initial(
@@ -117,6 +118,21 @@ class CustomerState:
     def size(self) -> int:
         """Number of customers."""
         return len(self.active)
+
+    def arrived(self) -> NDArray[np.bool_]:
+        """(n,) customers who have entered the market: active, or churned (churn_day >= 0).
+
+        Everyone without arrivals (`population.arrivals`); a customer still to arrive
+        is inactive with churn_day -1.
+        """
+        if self.arrival is None:
+            return np.ones(self.size, dtype=bool)
+        return self.active | (self.churn_day >= 0)
+
+    @property
+    def n_arrived(self) -> int:
+        """How many customers have entered the market (all of them without arrivals)."""
+        return self.size if self.arrival is None else int(np.count_nonzero(self.arrived()))
 
     def margin(
         self, unit_costs: NDArray[np.float64], rows: slice = slice(None)

@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from custsim.sim.config import (
     ANALYSES,
     MOVED_KEYS,
+    ArrivalsConfig,
     ConfigError,
     CustsimConfig,
     Dist,
@@ -153,6 +154,7 @@ def _cross_checks(cfg: CustsimConfig) -> list[str]:
     if segments and not math.isclose(total, 1.0, abs_tol=1e-6):
         problems.append(f"population.segments.*.share sums to {total:g}: shares must sum to 1")
     problems += trait_problems(cfg.population)
+    problems += _arrival_problems(cfg.population.arrivals)
     for table in ("perceived", "encoding"):
         for frame, v in getattr(cfg.population.framing, table).items():
             if frame not in FRAMES:
@@ -168,6 +170,32 @@ def _cross_checks(cfg: CustsimConfig) -> list[str]:
     network = network_problem(net.kind, cfg.population.size, net.mean_degree)
     if network is not None:
         problems.append(network)
+    return problems
+
+
+def _arrival_problems(arrivals: ArrivalsConfig) -> list[str]:
+    """`population.arrivals`: each kind's own keys given, and only those (one line each)."""
+    key, kind = "population.arrivals", arrivals.kind
+    problems = []
+    if kind == "empirical":
+        w = arrivals.daily
+        if not w or any(not math.isfinite(v) or v < 0 for v in w) or sum(w) <= 0:
+            problems.append(
+                f"{key}.daily={shown(list(w))}: needs weights >= 0 for days 1, 2, ... with a "
+                "positive sum (e.g. first purchases per day)"
+            )
+    elif arrivals.daily:
+        problems.append(
+            f"{key}.daily={shown(list(arrivals.daily))}: used only with {key}.kind=empirical"
+        )
+    if kind == "poisson" and arrivals.rate <= 0:
+        problems.append(f"{key}.rate={arrivals.rate!r}: must be > 0 with {key}.kind=poisson")
+    for name in ("rate", "present"):
+        if kind != "poisson" and getattr(arrivals, name) != 0:
+            value = getattr(arrivals, name)
+            problems.append(f"{key}.{name}={value!r}: used only with {key}.kind=poisson")
+    if kind == "none" and arrivals.first_purchase:
+        problems.append(f"{key}.first_purchase=true: needs arrivals ({key}.kind=empirical|poisson)")
     return problems
 
 

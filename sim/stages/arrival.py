@@ -1,12 +1,15 @@
 """Step 2 of the day: who comes to the shelf.
 
-Lapsed customers holding a personal offer may return (win-back), a fresh or
+Customers due to arrive today enter the market (`ArrivalQueue`, with
+`population.arrivals`); lapsed customers holding a personal offer may return (win-back), a fresh or
 expiring offer prompts extra trips, and everyone whose occasion is due shops.
 Personal offers received are counted here too (the day they first arrive).
 Each conditional mechanism draws from its own stream (`custsim.sim.rng`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +19,62 @@ from custsim.agents.population import Traits
 from custsim.sim.config import WinbackConfig
 from custsim.sim.market import Offers
 from custsim.sim.state import CustomerState
+
+
+@dataclass
+class ArrivalQueue:
+    """The customers still to arrive, in order of arrival time (`custsim.agents.arrivals`).
+
+    Attributes:
+        order: rows of the customers who arrive after day 0, by arrival time.
+        times: their arrival times (continuous days), ascending.
+        first_purchase: an arriving customer buys on its arrival occasion.
+        admitted: how many of them have arrived so far.
+        today: rows that arrived today, sorted (their first occasion is today).
+
+    """
+
+    order: NDArray[np.int64]
+    times: NDArray[np.float64]
+    first_purchase: bool
+    admitted: int = 0
+    today: NDArray[np.int64] | None = None
+
+    @classmethod
+    def hold(
+        cls, state: CustomerState, times: NDArray[np.float64], first_purchase: bool
+    ) -> ArrivalQueue:
+        """Keep out the customers with arrival time > 0 until they arrive; the queue of them.
+
+        Writes `state.arrival` (every customer's time) and, for those still to arrive,
+        `active` (False: neither active nor churned, churn_day stays -1), `next_occasion`
+        (inf) and `stock_day` (their day-0 stock is what they arrive with).
+        """
+        waiting = np.flatnonzero(times > 0)
+        order = waiting[np.argsort(times[waiting], kind="stable")]
+        state.arrival = times.astype(state.next_occasion.dtype)
+        state.active[waiting] = False
+        state.next_occasion[waiting] = np.inf
+        state.stock_day[waiting] = state.arrival[waiting]
+        return cls(order=order, times=times[order], first_purchase=first_purchase)
+
+    def admit(self, state: CustomerState, day: int) -> None:
+        """Today's arrivals (time < day) enter: active, their first occasion at their time.
+
+        Writes `active`, `next_occasion` and `self.admitted` / `self.today`.
+        """
+        end = int(np.searchsorted(self.times, day, side="left"))
+        rows = self.order[self.admitted : end]
+        self.admitted = end
+        state.active[rows] = True
+        state.next_occasion[rows] = self.times[self.admitted - len(rows) : end]
+        self.today = np.sort(rows)
+
+    def must_buy(self, shoppers: NDArray[np.int64]) -> NDArray[np.bool_] | None:
+        """(m,) which of today's `shoppers` arrived today and must buy (None: nobody)."""
+        if not self.first_purchase or self.today is None or not len(self.today):
+            return None
+        return np.isin(shoppers, self.today, assume_unique=True)
 
 
 def receive_offers(state: CustomerState, before: Offers | None, offers: Offers) -> None:
@@ -48,7 +107,7 @@ def win_back(
     `active`, `churn_day`, `satisfaction` (reset to 0) and `next_occasion`.
     """
     for j, (ids, personal) in enumerate(offers.targeted):
-        lapsed = ~state.active[ids]
+        lapsed = state.churn_day[ids] >= 0  # churned (a customer still to arrive is not)
         if not lapsed.any():
             continue
         who = ids[lapsed]

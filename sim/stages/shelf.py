@@ -76,11 +76,18 @@ def picks(
     launch: BrandLaunch | None,
     u_choice: NDArray[np.float64],
 ) -> NDArray[np.int64]:
-    """Each shopper's pick (0: the outside option, j + 1: brand j); column-wise in the shoppers."""
+    """Each shopper's pick (0: the outside option, j + 1: brand j); column-wise in the shoppers.
+
+    A shopper who must buy (`ShelfView.must_buy`) has the outside option closed
+    (utility -inf) when some brand is open to it.
+    """
     utility = brand_utility(shelf, terms)
     if launch is not None:
         launch.hide_unknown(utility, shelf.who)
     outside = stocks.outside_utility(stock, shelf.traits["consumption"], inventory.outside_weight)
+    if shelf.must_buy is not None:
+        closed = shelf.must_buy & np.isfinite(utility).any(axis=0)
+        outside = np.where(closed, -np.inf, outside)
     return choice.sample_choice(choice.choice_weights(utility, outside), u_choice)
 
 

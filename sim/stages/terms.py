@@ -70,6 +70,8 @@ class ShelfView:
         regular_prices: (J,) regular prices (the basis of an unframed discount).
         social_signal: (J, n) neighbours' purchase signals, or None without a network.
         ledger: the points ledger (balances the points term reads).
+        must_buy: (m,) shoppers for whom the outside option is closed today (a first
+            purchase on arrival: `population.arrivals.first_purchase`), or None.
 
     """
 
@@ -82,6 +84,7 @@ class ShelfView:
     regular_prices: NDArray[np.float64]
     social_signal: NDArray[np.float64] | None
     ledger: PointsLedger
+    must_buy: NDArray[np.bool_] | None = None
 
     @property
     def who(self) -> NDArray[np.int64]:
@@ -96,6 +99,7 @@ class ShelfView:
             taste=self.taste[:, columns],
             prices=self.prices[:, columns],
             reference=self.reference[:, columns],
+            must_buy=None if self.must_buy is None else self.must_buy[columns],
         )
 
 
