@@ -15,6 +15,7 @@ from typing import Any
 
 #: a tool's root config name (conf/<name>.yaml) -> the module that registers its schema
 ROOT_MODULES = {
+    "calibrate": "custsim.experiments.calibrate.config",
     "compare": "custsim.experiments.compare.config",
     "optimize": "custsim.experiments.optimize.config",
     "sensitivity": "custsim.experiments.sensitivity.config",

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from custsim.experiments.calibrate.config import CalibrateRun
 from custsim.experiments.compare.config import CompareRun
 from custsim.experiments.findings.config import FindingRun
 from custsim.experiments.findings.framework import Experiment
@@ -20,6 +21,7 @@ from custsim.sim.config import ConfigError, CustsimConfig
 from custsim.sim.testing import compose_config
 
 ROOTS = {
+    "calibrate": (CalibrateRun, "calibrate.trials=8", ("calibrate", "trials", 8)),
     "compare": (CompareRun, "compare.replications=3", ("compare", "replications", 3)),
     "optimize": (OptimizeRun, "optimize.trials=3", ("optimize", "trials", 3)),
     "sensitivity": (SensitivityRun, "sensitivity.samples=3", ("sensitivity", "samples", 3)),

@@ -601,6 +601,46 @@ def bgnbd_expected_transactions(params: BGNBDParams, t: ArrayLike) -> FloatArray
     return (a + b - 1) / (a - 1) * bracket
 
 
+def bgnbd_probability_of_x(params: BGNBDParams, x: int, t: ArrayLike) -> FloatArray:
+    r"""P(X(t) = x): the chance of exactly x repeat transactions in the first t after birth.
+
+    FHL 2005a, equation (8):
+
+    .. math::
+        P(X(t) = x) = \frac{B(a, b+x)}{B(a, b)} \frac{\Gamma(r+x)}{\Gamma(r)\, x!}
+        \left(\frac{\alpha}{\alpha+t}\right)^r \left(\frac{t}{\alpha+t}\right)^x
+        + \delta_{x>0} \frac{B(a+1, b+x-1)}{B(a, b)} \left[1 - \left(\frac{\alpha}
+        {\alpha+t}\right)^r \sum_{j=0}^{x-1} \frac{\Gamma(r+j)}{\Gamma(r)\, j!}
+        \left(\frac{t}{\alpha+t}\right)^j\right].
+
+    Args:
+        params: Model parameters.
+        x: The number of repeat transactions (>= 0).
+        t: Time(s) since the first purchase (>= 0).
+
+    Returns:
+        The probability per element of t.
+
+    """
+    r, alpha, a, b = params.as_array()
+    t = np.asarray(t, dtype=float)
+    log_base = r * (np.log(alpha) - np.log(alpha + t))
+    log_z = np.log(t) - np.log(alpha + t) if x > 0 else np.zeros_like(t)
+
+    def log_nbd(j: int) -> FloatArray:  # ln [Gamma(r+j) / (Gamma(r) j!) (alpha/(alpha+t))^r z^j]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = j * log_z if j > 0 else np.zeros_like(t)
+        return (
+            special.gammaln(r + j) - special.gammaln(r) - special.gammaln(j + 1) + log_base + term
+        )
+
+    first = np.exp(special.betaln(a, b + x) - special.betaln(a, b) + log_nbd(x))
+    if x == 0:
+        return first
+    below = sum(np.exp(log_nbd(j)) for j in range(x))
+    return first + np.exp(special.betaln(a + 1, b + x - 1) - special.betaln(a, b)) * (1.0 - below)
+
+
 def bgnbd_conditional_expected_transactions(
     params: BGNBDParams, t: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> FloatArray:

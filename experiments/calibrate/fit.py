@@ -1,0 +1,407 @@
+"""Fitting the store's purchase process to the calibration period, in two stages.
+
+Stage 1 (closed form): BG/NBD and Gamma-Gamma by maximum likelihood on the
+calibration summaries (`custsim.experiments.crm.btyd`; Fader, Hardie & Lee 2005a,b).
+Its estimates start stage 2 (`starting_process`) and are the benchmark forecast.
+
+Stage 2 (simulation): custsim's purchases come out of occasions, choice against the
+outside option, social signals and dropout per occasion, so the closed form is only
+a start. The simulated method of moments (McFadden 1989; Gourieroux & Monfort 1996)
+chooses the process theta = (mean and sd of the occasion rate, mean and sd of the
+dropout) so that the simulated calibration-period statistics m_S(theta) match the
+observed m (frequency histogram, recency, inter-purchase times, weekly repeat
+transactions: `custsim.experiments.calibrate.statistics`):
+
+    Q(theta) = (1 / K) sum_k (m_S,k(theta) - m_k)^2 / (v_k (1 + 1/S)),
+
+v_k the sampling variance of moment k in the data (its per-customer variance / n)
+and S the simulated customers per customer of the log (`calibrate.scale`): Q is
+about 1 when the model reproduces the data within sampling noise. Q is minimised by
+Optuna (seeded TPE or CMA-ES over unconstrained coordinates, `PurchaseProcess.to_z`)
+with every trial's run on the batch runner's warm workers; each trial uses the same
+seed (common random numbers for the draws the parameters do not move).
+
+Uncertainty: the sandwich covariance of the SMM estimator with a diagonal weight W,
+
+    V(theta) = (1 + 1/S) (G' W G)^-1 G' W Omega W G (G' W G)^-1,
+
+G = d m_S / d theta by central differences (each side the mean of `replications`
+runs), Omega the covariance of the observed moments; carried from z to the natural
+parameters by the delta method.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from custsim.experiments.batch import Failed, run_batch
+from custsim.experiments.calibrate.statistics import CohortSummary, MomentBlock, summarise
+from custsim.experiments.calibrate.store import PurchaseProcess, market_block, population_block
+from custsim.experiments.crm import btyd
+from custsim.sim.config import CustsimConfig, MarketConfig, PopulationConfig
+
+#: the search box around the start, in the coordinates z of `PurchaseProcess.to_z`:
+#: ln mean rate +- ln 4, ln cv in [ln 0.2, ln 6], logit dropout +- 2.5, logit s in +-4
+SEARCH_HALF_WIDTH = (math.log(4.0), None, 2.5, None)
+CV_RANGE = (math.log(0.2), math.log(6.0))
+S_RANGE = (-4.0, 4.0)
+#: the share of the store's occasions that end in a purchase, for stage 2's start: 0.67
+#: measured at the CDNOW start (1e4 customers, 273 days); the shelf (`store`) fixes it
+#: nearly, whatever the process, and the search box covers a factor of 4 either way
+START_BUY_SHARE = 0.67
+#: step of the central differences of G, in z
+GRADIENT_STEP = 0.15
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """Stage 1: the BG/NBD and Gamma-Gamma fits of the calibration period (weeks)."""
+
+    bgnbd: btyd.FitResult
+    gamma_gamma: btyd.FitResult | None  # None when too few customers repeat
+
+
+def fit_closed_form(summary: CohortSummary) -> ClosedForm:
+    """BG/NBD on (x, t_x, T) and Gamma-Gamma on (x, mean repeat spend) by maximum likelihood."""
+    bg = btyd.fit_bgnbd(summary.x, summary.t_x, summary.T)
+    repeat = summary.x > 0
+    gg = None
+    if repeat.sum() >= 10:
+        gg = btyd.fit_gamma_gamma(summary.x[repeat], summary.monetary[repeat])
+    return ClosedForm(bg, gg)
+
+
+def starting_process(bg: btyd.BGNBDParams, buy_share: float) -> PurchaseProcess:
+    """Stage 2's start from the BG/NBD estimates and the share of occasions that buy, pi.
+
+    lambda ~ Gamma(r, alpha) per week gives a mean transaction rate r / alpha and a
+    cv 1 / sqrt(r); occasions are transactions / pi, so mu = r / (7 alpha pi) a day
+    with the same cv. p ~ Beta(a, b) per transaction; custsim's dropout acts at every
+    occasion, so per occasion about pi a / (a + b), with the beta's relative spread
+    1 / sqrt(a + b + 1) of sqrt(m (1 - m)).
+    """
+    rate = bg.r / (7.0 * bg.alpha * buy_share)
+    m = min(0.9, buy_share * bg.a / (bg.a + bg.b))
+    sd = math.sqrt(m * (1 - m)) / math.sqrt(bg.a + bg.b + 1.0)
+    return PurchaseProcess(rate, rate / math.sqrt(bg.r), m, sd)
+
+
+def run_summary(run: Any, until_day: int, end_day: int) -> CohortSummary:
+    """A reducer: the store's purchases of a simulated run as the data are summarised.
+
+    Simulated day d (1, 2, ...) is the log's day d - 1 (day 0 = the cohort's first
+    date: the empirical arrivals put day k's first purchases on day k + 1).
+    """
+    log = run.model.purchase_log.frame()
+    days = pd.DataFrame(
+        {
+            "customer": log["customer"].to_numpy(np.int64),
+            "day": log["day"].to_numpy(np.int64) - 1,
+            "amount": log["spend"].to_numpy(np.float64),
+        }
+    )
+    return summarise(days, run.model.state.size, until_day, end_day)
+
+
+@dataclass
+class Simulator:
+    """The store's simulations: the command's composed base with the store's blocks set.
+
+    Attributes:
+        raw: the command's composition (its keys, e.g. network=..., apply to every run).
+        price: the store's price (the log's mean spend per transaction).
+        margin: gross margin share (`calibrate.margin`).
+        daily: first purchases of the log's cohort per day.
+        scale: simulated customers per customer of the log.
+
+    """
+
+    raw: DictConfig
+    price: float
+    margin: float
+    daily: Sequence[int]
+    scale: int
+
+    def blocks(self, process: PurchaseProcess, scale: int | None = None) -> tuple[dict, dict]:
+        """The `population` and `market` blocks of `process` (the log's size x `scale`)."""
+        daily = [c * (self.scale if scale is None else scale) for c in self.daily]
+        return population_block(process, self.price, daily), market_block(self.price, self.margin)
+
+    def config(
+        self, process: PurchaseProcess, seed: int, steps: int, scale: int | None = None
+    ) -> CustsimConfig:
+        """The validated run: the store's blocks, `steps` days, the purchase log kept."""
+        from custsim.sim.validation import validate
+
+        population, market = self.blocks(process, scale)
+        raw = copy.deepcopy(self.raw)
+        raw.population = OmegaConf.merge(OmegaConf.structured(PopulationConfig), population)
+        raw.market = OmegaConf.merge(OmegaConf.structured(MarketConfig), market)
+        for key, value in {
+            "seed": seed,
+            "steps": steps,
+            "record_purchases": True,
+            "analysis": [],
+            "write_customers": False,
+            "plots": False,
+            "progress": "off",
+        }.items():
+            OmegaConf.update(raw, key, value, merge=False)
+        return validate(raw)
+
+    def summaries(
+        self,
+        processes: Sequence[PurchaseProcess],
+        seeds: Sequence[int],
+        until_day: int,
+        end_day: int,
+        n_jobs: int,
+        progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+    ) -> list[CohortSummary | Failed]:
+        """One run per (process, seed) pair, each summarised to (until_day, end_day)."""
+        cfgs = [self.config(p, s, end_day + 1) for p, s in zip(processes, seeds, strict=True)]
+        reduce = partial(run_summary, until_day=until_day, end_day=end_day)
+        return run_batch(cfgs, reduce, n_jobs, progress)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The observed calibration moments the simulation must match, and their weights."""
+
+    block: MomentBlock
+    keep: np.ndarray  # moments with sampling variance > 0 (the others cannot weigh)
+
+    @classmethod
+    def of(cls, block: MomentBlock) -> Target:
+        """The moments with a positive sampling variance."""
+        return cls(block, np.diag(block.covariance) > 0)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The moments used."""
+        return tuple(n for n, k in zip(self.block.names, self.keep, strict=True) if k)
+
+    @property
+    def values(self) -> np.ndarray:
+        """m: the observed moments used."""
+        return self.block.values[self.keep]
+
+    @property
+    def variances(self) -> np.ndarray:
+        """v: their sampling variances."""
+        return np.diag(self.block.covariance)[self.keep]
+
+    @property
+    def covariance(self) -> np.ndarray:
+        """Omega: the covariance of the observed moments used."""
+        return self.block.covariance[np.ix_(self.keep, self.keep)]
+
+    def simulated(self, summary: CohortSummary) -> np.ndarray:
+        """m_S: a simulated summary's values of the same moments."""
+        return summary.moments().values[self.keep]
+
+    def distance(self, simulated: np.ndarray, scale: int) -> float:
+        """Q = mean_k (m_S,k - m_k)^2 / (v_k (1 + 1/S)) (module docstring)."""
+        z = (simulated - self.values) ** 2 / (self.variances * (1.0 + 1.0 / scale))
+        return float(np.mean(z))
+
+
+@dataclass(frozen=True)
+class SimulatedFit:
+    """Stage 2's result.
+
+    Attributes:
+        process: the estimate.
+        std_errors: its standard errors (same fields; NaN where G is singular).
+        objective: Q at the estimate.
+        start: stage 2's start (from BG/NBD).
+        trials: one row per trial: its coordinates, parameters and Q.
+        moments: observed vs simulated moments at the estimate (name, data, simulated, z).
+
+    """
+
+    process: PurchaseProcess
+    std_errors: PurchaseProcess | None
+    objective: float
+    start: PurchaseProcess
+    trials: pd.DataFrame
+    moments: pd.DataFrame
+
+
+def _space(start: PurchaseProcess) -> list[tuple[float, float]]:
+    """The search box around `start` in z (`SEARCH_HALF_WIDTH`, `CV_RANGE`, `S_RANGE`)."""
+    z0 = start.to_z()
+    box = []
+    for i, half in enumerate(SEARCH_HALF_WIDTH):
+        if half is not None:
+            box.append((z0[i] - half, z0[i] + half))
+        else:
+            box.append(CV_RANGE if i == 1 else S_RANGE)
+    return box
+
+
+def _clip(z: np.ndarray, box: Sequence[tuple[float, float]]) -> np.ndarray:
+    return np.array([min(max(v, lo), hi) for v, (lo, hi) in zip(z, box, strict=True)])
+
+
+def _sampler(name: str, seed: int, start: np.ndarray) -> Any:
+    import optuna
+
+    if name == "cmaes":
+        return optuna.samplers.CmaEsSampler(
+            x0={f"z{i}": float(v) for i, v in enumerate(start)}, sigma0=0.5, seed=seed
+        )
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=16, multivariate=True)
+
+
+def fit_simulated(
+    target: Target,
+    sim: Simulator,
+    start: PurchaseProcess,
+    until_day: int,
+    settings: Any,
+    seed: int,
+    progress: Callable[[int], object] | None = None,
+) -> SimulatedFit:
+    """Minimise Q over the process with Optuna, trials in batches of `n_jobs` runs.
+
+    `settings` is the `calibrate` block (trials, sampler, sampler_seed, n_jobs, scale,
+    replications). The start is the first trial; `progress(k)` is told of every k
+    trials done (a tqdm bar's `update`). Returns the estimate with its sandwich
+    standard errors (`standard_errors`).
+    """
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    box = _space(start)
+    z_start = _clip(start.to_z(), box)
+    study = optuna.create_study(sampler=_sampler(settings.sampler, settings.sampler_seed, z_start))
+    study.enqueue_trial({f"z{i}": float(v) for i, v in enumerate(z_start)})
+    rows: list[dict[str, float]] = []
+    batch = max(2, settings.n_jobs)
+    done = 0
+    while done < settings.trials:
+        size = min(batch, settings.trials - done)
+        trials = [study.ask() for _ in range(size)]
+        zs = [
+            np.array([t.suggest_float(f"z{i}", lo, hi) for i, (lo, hi) in enumerate(box)])
+            for t in trials
+        ]
+        processes = [PurchaseProcess.from_z(z) for z in zs]
+        ran = sim.summaries(processes, [seed] * size, until_day, until_day, settings.n_jobs)
+        for trial, z, process, summary in zip(trials, zs, processes, ran, strict=True):
+            if isinstance(summary, Failed):
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                value = math.nan
+            else:
+                value = target.distance(target.simulated(summary), settings.scale)
+                study.tell(trial, value)
+            rows.append(
+                {
+                    "trial": trial.number,
+                    **dict(zip(PurchaseProcess.NAMES, process.as_array(), strict=True)),
+                    **{f"z{i}": float(v) for i, v in enumerate(z)},
+                    "objective": value,
+                }
+            )
+        done += size
+        if progress is not None:
+            progress(size)
+    table = pd.DataFrame(rows)
+    if table["objective"].isna().all():
+        raise RuntimeError(f"every one of the {len(table)} trials failed")
+    best = table.loc[table["objective"].idxmin()]
+    z_best = best[[f"z{i}" for i in range(4)]].to_numpy(float)
+    process = PurchaseProcess.from_z(z_best)
+    gradient, at_best = moment_gradient(target, sim, z_best, until_day, settings, seed)
+    std = standard_errors(target, gradient, z_best, settings.scale)
+    moments = pd.DataFrame(
+        {
+            "moment": target.names,
+            "data": target.values,
+            "custsim": at_best,
+            "z": (at_best - target.values) / np.sqrt(target.variances * (1 + 1 / settings.scale)),
+        }
+    )
+    return SimulatedFit(
+        process=process,
+        std_errors=std,
+        objective=float(best["objective"]),
+        start=start,
+        trials=table,
+        moments=moments,
+    )
+
+
+def moment_gradient(
+    target: Target,
+    sim: Simulator,
+    z: np.ndarray,
+    until_day: int,
+    settings: Any,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """G = d m_S / d z by central differences, and m_S at z (each a mean over replications).
+
+    Every point runs the seeds seed + 1, ..., seed + R (R = `settings.replications`), the
+    same seeds on both sides of a difference.
+    """
+    seeds = [seed + 1 + r for r in range(settings.replications)]
+    points = [z]
+    for i in range(len(z)):
+        for sign in (1.0, -1.0):
+            step = np.zeros(len(z))
+            step[i] = sign * GRADIENT_STEP
+            points.append(z + step)
+    processes = [PurchaseProcess.from_z(p) for p in points for _ in seeds]
+    ran = sim.summaries(processes, seeds * len(points), until_day, until_day, settings.n_jobs)
+    failed = [r for r in ran if isinstance(r, Failed)]
+    if failed:
+        raise RuntimeError(f"a run for the standard errors failed: {failed[0].error}")
+    means = np.array(
+        [
+            np.mean(
+                [target.simulated(s) for s in ran[k * len(seeds) : (k + 1) * len(seeds)]], axis=0
+            )
+            for k in range(len(points))
+        ]
+    )
+    gradient = np.column_stack(
+        [(means[1 + 2 * i] - means[2 + 2 * i]) / (2 * GRADIENT_STEP) for i in range(len(z))]
+    )
+    return gradient, means[0]
+
+
+def standard_errors(
+    target: Target, gradient: np.ndarray, z: np.ndarray, scale: int
+) -> PurchaseProcess | None:
+    """The sandwich standard errors of the natural parameters (module docstring), or None.
+
+    None when G' W G is singular (a parameter the moments do not move).
+    """
+    w = 1.0 / target.variances
+    a = gradient.T @ (w[:, None] * gradient)
+    if np.linalg.cond(a) > 1e12:
+        return None
+    a_inv = np.linalg.inv(a)
+    wg = w[:, None] * gradient
+    b = wg.T @ target.covariance @ wg
+    cov_z = (1.0 + 1.0 / scale) * a_inv @ b @ a_inv
+    jac = np.column_stack(
+        [
+            (PurchaseProcess.from_z(z + h).as_array() - PurchaseProcess.from_z(z - h).as_array())
+            / 2e-6
+            for h in np.eye(len(z)) * 1e-6
+        ]
+    )
+    cov = jac @ cov_z @ jac.T
+    return PurchaseProcess(*np.sqrt(np.maximum(np.diag(cov), 0.0)))

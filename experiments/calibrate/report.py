@@ -1,0 +1,210 @@
+"""What `custsim-calibrate` prints and what its report.md says.
+
+Both read a finished `Calibration` (`custsim.experiments.calibrate.job`): the log and
+its split, the stage-1 and stage-2 estimates with their standard errors, and the
+holdout errors of custsim and BG/NBD side by side, judged against the goals of the
+calibration (holdout repeat transactions within `TOTAL_GOAL` of the actual total, a
+weekly tracking error below BG/NBD's).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+#: the holdout total a forecast should reach: within 5% of the actual repeat transactions
+TOTAL_GOAL = 0.05
+
+PARAMETER_TEXT = {
+    "rate_mean": "mean occasion rate (a day)",
+    "rate_sd": "sd of the occasion rate",
+    "dropout_mean": "mean dropout per occasion",
+    "dropout_sd": "sd of the dropout",
+}
+
+
+def _se(value: float | None) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.4g}"
+
+
+def parameter_rows(cal: Any) -> list[tuple[str, str, str, str]]:
+    """(stage, parameter, estimate, standard error) for both stages."""
+    rows = []
+    bg, bg_se = cal.closed.bgnbd.params, cal.closed.bgnbd.std_errors
+    for f in fields(bg):
+        rows.append(("BG/NBD", f.name, f"{getattr(bg, f.name):.4g}", _se(getattr(bg_se, f.name))))
+    gg = cal.closed.gamma_gamma
+    if gg is not None:
+        for f in fields(gg.params):
+            est, se = getattr(gg.params, f.name), getattr(gg.std_errors, f.name)
+            rows.append(("Gamma-Gamma", f.name, f"{est:.4g}", _se(se)))
+    se = cal.fit.std_errors
+    for name in type(cal.fit.process).NAMES:
+        est = getattr(cal.fit.process, name)
+        rows.append(("custsim", PARAMETER_TEXT[name], f"{est:.4g}", _se(getattr(se, name, None))))
+    return rows
+
+
+def error_rows(cal: Any) -> list[tuple[str, str, str, str, str]]:
+    """(model, holdout total vs actual, its error, weekly MAPE holdout, by-frequency MAE)."""
+    rows = []
+    for name, e in cal.errors.items():
+        rows.append(
+            (
+                name,
+                f"{e.total_forecast:,.0f} vs {e.total_actual:,.0f}",
+                f"{e.total_error:+.1%}",
+                f"{e.weekly_mape_holdout:.1%}",
+                f"{e.conditional_mae:.3f}",
+            )
+        )
+    return rows
+
+
+def verdict(cal: Any) -> list[str]:
+    """Whether custsim met the goals, in sentences (and what is missing where it did not)."""
+    ours, theirs = cal.errors["custsim"], cal.errors["BG/NBD"]
+    lines = []
+    total_ok = abs(ours.total_error) <= TOTAL_GOAL
+    weekly_ok = ours.weekly_mape_holdout < theirs.weekly_mape_holdout
+    lines.append(
+        f"Holdout total: custsim {ours.total_error:+.1%} of the actual repeat transactions "
+        f"({'within' if total_ok else 'outside'} the {TOTAL_GOAL:.0%} goal; BG/NBD "
+        f"{theirs.total_error:+.1%})."
+    )
+    lines.append(
+        f"Weekly tracking in the holdout: custsim MAPE {ours.weekly_mape_holdout:.1%}, BG/NBD "
+        f"{theirs.weekly_mape_holdout:.1%} ({'below' if weekly_ok else 'not below'} BG/NBD's)."
+    )
+    if not (total_ok and weekly_ok):
+        lines.append(
+            "Where the model falls short, the likely missing mechanisms: seasonality of "
+            "shopping (the weekly series has peaks a stationary occasion rate cannot follow), "
+            "reactivation of lapsed customers (custsim's dropout is for good), and spend "
+            "heterogeneity (every simulated transaction is one unit at the store's price)."
+        )
+    return lines
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    fmt = "  ".join(f"{{:<{w}}}" if i < 2 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    return [fmt.format(*header), *(fmt.format(*r) for r in rows)]
+
+
+def _markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
+
+
+def data_line(cal: Any) -> str:
+    """The log in one line: customers, transactions, merged rows, the split."""
+    s, log = cal.split, cal.split.log
+    excluded = f", {s.excluded:,} born after the calibration left out" if s.excluded else ""
+    return (
+        f"{cal.summary.n_customers:,} customers, {log.rows:,} transactions ({log.merged:,} "
+        f"on a day already counted merged: several a day count as one){excluded}; calibration "
+        f"{log.origin.date()} to {s.until.date()} ({cal.summary.calibration_weeks} weeks), "
+        f"holdout to {s.end.date()}"
+    )
+
+
+def format_summary(cal: Any, cfg: Any, written: tuple[Path, Path]) -> str:
+    """The console summary: the log, the estimates, the holdout errors, what to run next."""
+    block = cfg.calibrate
+    lines = [
+        f"custsim-calibrate: {cal.source} -> population '{cal.name}'; {block.trials} trials x "
+        f"{cal.summary.n_customers * block.scale:,} simulated customers, forecast over "
+        f"{block.replications} runs ({cal.seconds:.1f} s)",
+        "",
+        "data: " + data_line(cal),
+        "",
+        *_table(("stage", "parameter", "estimate", "std.err"), parameter_rows(cal)),
+        f"custsim fit: distance Q = {cal.fit.objective:.2f} (about 1 when the simulated "
+        "calibration statistics match the data's within sampling noise)",
+        "",
+        *_table(
+            ("model", "holdout repeat transactions", "error", "weekly MAPE", "by-frequency MAE"),
+            error_rows(cal),
+        ),
+        *verdict(cal),
+        "",
+        f"population: {written[1]} (market: {written[0]})",
+        f"use it: custsim population={cal.name} policy=loyalty_points",
+        f"        custsim-compare population={cal.name} policy=hi_lo",
+    ]
+    return "\n".join(lines)
+
+
+def report_markdown(
+    cal: Any, cfg: Any, figures: dict[str, Path], written: tuple[Path, Path]
+) -> str:
+    """report.md: the same content as the summary, with the figures and the moments."""
+    block = cfg.calibrate
+
+    def figure(key: str, caption: str) -> list[str]:
+        if key not in figures:
+            return []
+        return [f"![{caption}](plots/{figures[key].name})", "", f"*{caption}*", ""]
+
+    moments = cal.fit.moments
+    worst = moments.reindex(moments["z"].abs().sort_values(ascending=False).index).head(8)
+    lines = [
+        f"# Calibration of '{cal.name}' to {cal.source}",
+        "",
+        data_line(cal) + ".",
+        "",
+        "## Fitted parameters",
+        "",
+        "Stage 1 fits BG/NBD and Gamma-Gamma by maximum likelihood on the calibration period "
+        "(Fader, Hardie & Lee 2005). Stage 2 fits custsim's own purchase process (gamma "
+        "occasion rates, beta dropout per occasion) by the simulated method of moments: "
+        f"{block.trials} trials of Optuna's {block.sampler.upper()} sampler, each a run of "
+        f"{cal.summary.n_customers * block.scale:,} customers ({block.scale} per customer of "
+        "the log); standard errors by the sandwich formula with a numerical gradient.",
+        "",
+        *_markdown_table(("stage", "parameter", "estimate", "std. error"), parameter_rows(cal)),
+        "",
+        f"Distance at the estimate: Q = {cal.fit.objective:.2f} over {len(moments)} moments "
+        "(about 1 when the model matches the data within sampling noise). The store's price is "
+        f"the log's mean spend per transaction, {cal.price:.2f}; its cost assumes a gross margin "
+        f"of {block.margin:.0%} (`calibrate.margin`).",
+        "",
+        "The moments furthest from the data (z: the gap in sampling standard errors):",
+        "",
+        *_markdown_table(
+            ("moment", "data", "custsim", "z"),
+            [
+                (r.moment, f"{r.data:.4f}", f"{r.custsim:.4f}", f"{r.z:+.1f}")
+                for r in worst.itertuples()
+            ],
+        ),
+        "",
+        *figure("trials", "Stage 2: distance Q by trial and the best so far."),
+        "## The holdout",
+        "",
+        *_markdown_table(
+            ("model", "holdout repeat transactions", "error", "weekly MAPE", "by-frequency MAE"),
+            error_rows(cal),
+        ),
+        "",
+        *verdict(cal),
+        "",
+        *figure("tracking", "Weekly and cumulative repeat transactions: actual, custsim, BG/NBD."),
+        *figure("frequency", "Customers by calibration-period repeat transactions."),
+        *figure("conditional", "Mean holdout repeat transactions by calibration frequency."),
+        *figure("spend", "Spend per repeat transaction: actual vs simulated."),
+        "## Use it",
+        "",
+        f"The population is `{written[1]}` and brings its market `{written[0]}`:",
+        "",
+        "```",
+        f"custsim population={cal.name} policy=loyalty_points",
+        f"custsim-compare population={cal.name} policy=hi_lo",
+        "```",
+        "",
+        "The holdout was read only to score these forecasts; nothing of it entered the fit.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,52 @@
+"""`custsim-calibrate`'s own settings: the `data` key, the `calibrate` block and the root's name.
+
+Only the standard library and `custsim.sim.rules` are imported here, so that the
+command's `--help` reads these defaults without the engine (`config.py` adds the
+block to a run's config and registers the root's schema with Hydra).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from custsim.sim.rules import MAX_NUMPY_SEED, bounded, one_of
+
+CONFIG_NAME = "calibrate"  # conf/calibrate.yaml
+#: the shipped example logs and the calibration end each is known by in the literature
+#: (CDNOW: weeks 1-39 calibrate, weeks 40-78 hold out; Fader, Hardie & Lee 2005)
+SHIPPED_UNTIL = {"cdnow_sample": "1997-09-30"}
+
+
+@dataclass
+class ColumnsConfig:
+    """`calibrate.columns`: the log's column names (quantity and product optional)."""
+
+    customer: str = "customer"
+    date: str = "date"
+    amount: str = "amount"
+    quantity: str | None = "quantity"  # used when the log has it; 1 unit a row otherwise
+    product: str | None = None  # brand or product: read and checked, not yet fitted
+    unit_price: str | None = None  # price per unit: read and checked, not yet fitted
+
+
+@dataclass
+class CalibrateConfig:
+    """Settings of `custsim-calibrate`: the split, where the population goes, how hard to fit.
+
+    The fit simulates `scale` customers per customer of the log for `trials` trials
+    (Optuna's `sampler`, seeded by `sampler_seed`) on `n_jobs` local workers; the
+    holdout forecast and the uncertainty average `replications` runs of as many.
+    """
+
+    until: str | None = None  # last day of the calibration period (None: a shipped log's own)
+    end: str | None = None  # last day of the holdout (None: the log's last day)
+    name: str | None = None  # the population option written (None: the log's file name)
+    config_dir: str | None = None  # where population/<name>.yaml goes (None: the user dir)
+    columns: ColumnsConfig = field(default_factory=ColumnsConfig)
+    margin: float = bounded(0.3, 0.0, 1.0, hi_open=True)  # gross margin share: cost = (1-m) price
+    trials: int = bounded(120, 4, cap=100_000)
+    scale: int = bounded(4, 1, cap=1_000)  # simulated customers per customer of the log
+    replications: int = bounded(6, 2, cap=10_000)  # runs for the forecast and the uncertainty
+    sampler: str = one_of("tpe", "tpe", "cmaes")
+    sampler_seed: int = bounded(0, 0, cap=MAX_NUMPY_SEED)
+    n_jobs: int = bounded(2, 1, cap=4096)
