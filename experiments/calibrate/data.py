@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from custsim.experiments.calibrate.settings import ColumnsConfig
 from custsim.experiments.crm.datasets import load_cdnow_sample
 
 
@@ -43,22 +44,8 @@ READERS: dict[str, str] = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet
 DATE_FORMATS = "ISO dates such as 1997-01-31 or 1997-01-31T10:15, or yyyymmdd such as 19970131"
 
 
-@dataclass(frozen=True)
-class Columns:
-    """The log's column names (``calibrate.columns.<name>``).
-
-    customer, date and amount must exist. quantity is used when the column exists, else
-    every row is one unit; only the default name may be absent (a column named on purpose
-    must exist). product (a brand or product: kept, not yet used by the fit) and unit_price
-    are read only when mapped.
-    """
-
-    customer: str = "customer"
-    date: str = "date"
-    amount: str = "amount"
-    quantity: str | None = "quantity"
-    product: str | None = None
-    unit_price: str | None = None
+#: the log's column names (`calibrate.columns`, declared with the command's settings)
+Columns = ColumnsConfig
 
 
 def read_transactions(source: str, columns: Columns) -> pd.DataFrame:

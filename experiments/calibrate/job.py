@@ -260,6 +260,7 @@ def groups_frame(cal: Calibration) -> pd.DataFrame:
 def draw_plots(cal: Calibration, out: Path) -> dict[str, Path]:
     """The report's figures in out/plots/ (`custsim.experiments.calibrate.plots`)."""
     from custsim.experiments.calibrate import plots  # matplotlib: only when drawing
+
     folder = out / "plots"
     weeks = np.arange(1, len(cal.actual.weekly) + 1)
     until = cal.summary.calibration_weeks
@@ -296,8 +297,13 @@ def draw_plots(cal: Calibration, out: Path) -> dict[str, Path]:
     }
 
 
-def write_calibration(cal: Calibration, cfg: CalibrateRun, out: Path) -> tuple[Path, Path]:
-    """The run directory's files, the store's options, and (last) calibration.json."""
+def write_calibration(
+    cal: Calibration, cfg: CalibrateRun, out: Path, network: str
+) -> tuple[Path, Path]:
+    """The run directory's files, the store's options, and (last) calibration.json.
+
+    `network`: the network option the fit ran with (the population file pins it).
+    """
     write_config(cfg, out)
     results.write_parquet(cal.fit.trials, out / "trials.parquet")
     results.write_text(cal.fit.moments.to_csv(index=False), out / "moments.csv")
@@ -314,7 +320,7 @@ def write_calibration(cal: Calibration, cfg: CalibrateRun, out: Path) -> tuple[P
         f"{cal.split.until.date()}, holdout to {cal.split.end.date()}\n"
         f"written by {PROG} (run directory {out}); refit rather than edit by hand"
     )
-    written = write_store(directory, cal.name, market, population, header)
+    written = write_store(directory, cal.name, market, population, network, header)
     results.write_text(report_markdown(cal, cfg, figures, written), out / "report.md")
     results.write_json(_summary_json(cal, written), out / COMPLETE_MARKER)
     return written
@@ -349,6 +355,6 @@ def run(cfg: DictConfig) -> None:
     """
     job = tool_job(cfg, PROG, check=check_calibration)
     cal = calibrate(job.cfg, job.composed)
-    written = write_calibration(cal, job.cfg, job.out)
+    written = write_calibration(cal, job.cfg, job.out, job.choices.get("network", "none"))
     print(format_summary(cal, job.cfg, written))
     print(results_line(job.out))

@@ -19,7 +19,12 @@ SHIPPED_UNTIL = {"cdnow_sample": "1997-09-30"}
 
 @dataclass
 class ColumnsConfig:
-    """`calibrate.columns`: the log's column names (quantity and product optional)."""
+    """`calibrate.columns`: the log's column names.
+
+    customer, date and amount must exist. quantity is used when the column exists, else
+    every row is one unit; only the default name may be absent (a column named on
+    purpose must exist). product and unit_price are read only when mapped.
+    """
 
     customer: str = "customer"
     date: str = "date"
@@ -44,8 +49,8 @@ class CalibrateConfig:
     config_dir: str | None = None  # where population/<name>.yaml goes (None: the user dir)
     columns: ColumnsConfig = field(default_factory=ColumnsConfig)
     margin: float = bounded(0.3, 0.0, 1.0, hi_open=True)  # gross margin share: cost = (1-m) price
-    trials: int = bounded(120, 4, cap=100_000)
-    scale: int = bounded(4, 1, cap=1_000)  # simulated customers per customer of the log
+    trials: int = bounded(150, 4, cap=100_000)
+    scale: int = bounded(8, 1, cap=1_000)  # simulated customers per customer of the log
     replications: int = bounded(6, 2, cap=10_000)  # runs for the forecast and the uncertainty
     sampler: str = one_of("tpe", "tpe", "cmaes")
     sampler_seed: int = bounded(0, 0, cap=MAX_NUMPY_SEED)

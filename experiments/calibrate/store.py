@@ -3,7 +3,8 @@
 Declared once and used twice: the fit derives every simulation from these blocks
 (`custsim.experiments.batch.Base.derive`), and the files the command writes,
 `<config dir>/market/<name>.yaml` and `<config dir>/population/<name>.yaml`, hold the
-same blocks, so `custsim population=<name>` runs what was fitted.
+same blocks (and the population file chooses the market and the network option the
+fit ran with), so `custsim population=<name>` runs what was fitted.
 
 What the log can identify is the purchase process: the occasion rate mu_i ~ gamma
 (mean, sd) and the dropout per occasion p_i ~ beta (mean, sd), the simulation's
@@ -117,9 +118,18 @@ def _r(value: float) -> float:
 
 
 def write_store(
-    config_dir: Path, name: str, market: dict[str, Any], population: dict[str, Any], header: str
+    config_dir: Path,
+    name: str,
+    market: dict[str, Any],
+    population: dict[str, Any],
+    network: str,
+    header: str,
 ) -> tuple[Path, Path]:
-    """Write market/<name>.yaml and population/<name>.yaml (the population brings the market).
+    """Write market/<name>.yaml and population/<name>.yaml.
+
+    The population file chooses its market (the store) and the network option the fit
+    ran with (`network`), so `custsim population=<name>` runs what was fitted;
+    `market=...` or `network=...` on a command line still win.
 
     Each file is written to a temporary name and renamed, so a failure leaves no
     half-written option. Returns the two paths.
@@ -127,7 +137,12 @@ def write_store(
     market_path = config_dir / "market" / f"{name}.yaml"
     population_path = config_dir / "population" / f"{name}.yaml"
     comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
-    pop = {"defaults": [{"override /market@_global_.market": name}, "_self_"], **population}
+    defaults = [
+        {"override /market@_global_.market": name},
+        {"override /network@_global_.network": network},
+        "_self_",
+    ]
+    pop = {"defaults": defaults, **population}
     for path, text in (
         (market_path, comment + yaml.safe_dump(market, sort_keys=False)),
         (population_path, comment + _population_yaml(pop)),
