@@ -102,6 +102,11 @@ class Base:
             self.config = _validate(composed)
         self._raw = composed
 
+    @property
+    def composed(self) -> DictConfig:
+        """The composition every configuration is derived from (a read-only view: copy it)."""
+        return self._raw
+
     def derive(self, values: Mapping[str, Any] | None = None) -> CustsimConfig:
         """The validated config with each key of `values` set (plain keys, no group options).
 

@@ -7,8 +7,10 @@ a misspelt key, a wrong type or an unknown option fails at once with one line
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 from hydra import compose, initialize_config_module
 from hydra.errors import ConfigCompositionException, MissingConfigException
@@ -77,12 +79,55 @@ def _group_option(override: str) -> tuple[str, str]:
     return (group, value) if group in group_options() else ("", "")
 
 
+#: the environment variable that names the user config directory (`user_config_dir`)
+USER_CONFIG_ENV = "CUSTSIM_CONFIG_DIR"
+
+
+def user_config_dir() -> Path:
+    """Where a user's own options live (the first of these set): the user config directory.
+
+    `$CUSTSIM_CONFIG_DIR`, else `$XDG_CONFIG_HOME/custsim`, else `~/.config/custsim`.
+    Laid out like the package's conf/ (`population/<name>.yaml`, `market/<name>.yaml`,
+    ...); every custsim command searches it after the package
+    (`hydra_plugins.custsim_searchpath`), and `custsim-calibrate` writes there.
+    """
+    given = os.environ.get(USER_CONFIG_ENV)
+    if given:
+        return Path(given).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base).expanduser() / "custsim"
+
+
 @cache
-def group_options() -> dict[str, tuple[str, ...]]:
-    """Config group -> its options (conf/<group>/*.yaml, never a `*_schema`)."""
+def _package_options() -> dict[str, tuple[str, ...]]:
     from custsim.sim.groups import config_groups
 
     return {g.name: g.options for g in config_groups(CONFIG_MODULE)}
+
+
+def user_options() -> dict[str, tuple[str, ...]]:
+    """Config group -> the options in the user config directory (`<dir>/<group>/*.yaml`)."""
+    folder = user_config_dir()
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for group in sorted(p for p in folder.iterdir() if p.is_dir()):
+        names = sorted(f.stem for f in group.glob("*.yaml"))
+        if names:
+            found[group.name] = tuple(names)
+    return found
+
+
+def group_options() -> dict[str, tuple[str, ...]]:
+    """Config group -> its options: conf/<group>/*.yaml (never a `*_schema`), and the user's.
+
+    The package's are listed once per process; the user config directory's
+    (`user_config_dir`) are read on each call (a calibration may have just added one).
+    """
+    groups = dict(_package_options())
+    for group, names in user_options().items():
+        groups[group] = tuple(sorted({*groups.get(group, ()), *names}))
+    return groups
 
 
 def _options_line(given: str, group: str) -> str:

@@ -58,6 +58,7 @@ def test_a_hand_computed_tiny_log() -> None:
 def test_the_tiny_logs_moments() -> None:
     block = summarise(tiny_days(), 3, until_day=13, end_day=27).moments()
     expected = {
+        "repeats": 2 / 3,  # one customer with x = 2
         "freq=0": 2 / 3,
         "freq=2": 1 / 3,
         "recency<=1": 1 / 3,  # t_x / T = 10/13
@@ -67,6 +68,7 @@ def test_the_tiny_logs_moments() -> None:
         "week 2": 1 / 3,
     }
     assert block.names == (
+        "repeats",
         *(f"freq={k}" for k in range(7)),
         "freq=7+",
         "recency<=.25",
@@ -235,6 +237,7 @@ def test_cdnow_moments_equal_the_direct_computation(
     x = grouped.size() - 1
     t_x, T = (grouped.max() - grouped.min()) / 7, (272 - grouped.min()) / 7
     direct = {f"freq={k}": (x == k).mean() for k in range(7)} | {"freq=7+": (x >= 7).mean()}
+    direct["repeats"] = x.mean()
     ratio = (t_x / T)[x > 0]
     for lo, hi, name in [(0, 0.25, ".25"), (0.25, 0.5, ".5"), (0.5, 0.75, ".75"), (0.75, 1, "1")]:
         direct[f"recency<={name}"] = ((ratio > lo) & (ratio <= hi)).sum() / n
@@ -252,8 +255,9 @@ def test_cdnow_moments_equal_the_direct_computation(
     np.testing.assert_allclose(
         block.values, [direct[name] for name in block.names], rtol=1e-12, atol=1e-15
     )
-    assert block.values[:8].sum() == pytest.approx(1.0)
-    assert block.values[:8][0] == pytest.approx(1411 / 2357)  # FHL 2005a: 1,411 with no repeat
+    assert block.values[0] == pytest.approx(2457 / 2357)  # the calibration's repeat transactions
+    assert block.values[1:9].sum() == pytest.approx(1.0)
+    assert block.values[1:9][0] == pytest.approx(1411 / 2357)  # FHL 2005a: 1,411 with no repeat
 
 
 # --------------------------------------------------------------------------- speed

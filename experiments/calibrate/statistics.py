@@ -19,6 +19,8 @@ either agree to the float):
 The moments (`CohortSummary.moments`) use the calibration period only, never the holdout;
 each is the mean over customers of a per-customer contribution:
 
+- ``repeats``: x, so the moment is the mean number of repeat transactions (the
+  histogram below caps it at 7+; this keeps the heavy buyers' tail and the total);
 - ``freq=0`` .. ``freq=6``, ``freq=7+``: the share of customers with x repeat transactions
   (the FHL 2005a histogram, fig. 2);
 - ``recency<=.25`` .. ``recency<=1``: the share of customers with t_x / T in (0, .25],
@@ -189,12 +191,15 @@ class CohortSummary:
         ).reshape(n, weeks)
 
         names = (
-            _frequency_names()
+            ("repeats",)
+            + _frequency_names()
             + _recency_names()
             + _ipt_names()
             + tuple(f"week {k + 1}" for k in range(weeks))
         )
-        per_customer = np.hstack([frequency, recency, ipt, weekly.astype(np.float64)])
+        per_customer = np.hstack(
+            [self.x[:, None].astype(np.float64), frequency, recency, ipt, weekly.astype(np.float64)]
+        )
         return MomentBlock(names=names, per_customer=per_customer)
 
 
