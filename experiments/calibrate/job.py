@@ -142,6 +142,10 @@ def read_split(cfg: CalibrateRun) -> Split:
             "data: missing; a transaction log (a .csv or .parquet file with customer, date "
             f"and amount columns) or a shipped one: {', '.join(SHIPPED_UNTIL)}"
         )
+    try:
+        log = _read(str(cfg.data), tuple(asdict(block.columns).items()))
+    except DataError as err:
+        raise ConfigError(str(err)) from None
     until = block.until if block.until is not None else SHIPPED_UNTIL.get(str(cfg.data))
     if until is None:
         raise ConfigError(
@@ -149,7 +153,6 @@ def read_split(cfg: CalibrateRun) -> Split:
             "calibrate.until=1997-09-30 (the days after it, to calibrate.end, are the holdout)"
         )
     try:
-        log = _read(str(cfg.data), tuple(asdict(block.columns).items()))
         return split_by_date(log, str(until), block.end)
     except DataError as err:
         raise ConfigError(str(err)) from None
