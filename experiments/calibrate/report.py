@@ -80,9 +80,12 @@ def verdict(cal: Any) -> list[str]:
     )
     if not (total_ok and weekly_ok):
         lines.append(
-            "Where the model falls short, the likely missing mechanisms: seasonality of "
-            "shopping (the weekly series has peaks a stationary occasion rate cannot follow), "
-            "reactivation of lapsed customers (custsim's dropout is for good), and spend "
+            "Where the model falls short, the likely missing mechanisms: dropout tied to "
+            "purchases (custsim's customers may leave after any occasion, the first purchase "
+            "and occasions without one included, so the fit explains the many one-time "
+            "buyers by early dropout and keeps too few long-lived slow buyers; BG/NBD's leave "
+            "only after a repeat purchase), reactivation of lapsed customers, seasonality "
+            "(weekly peaks a stationary occasion rate cannot follow), and spend "
             "heterogeneity (every simulated transaction is one unit at the store's price)."
         )
     return lines
@@ -163,7 +166,11 @@ def report_markdown(
         "occasion rates, beta dropout per occasion) by the simulated method of moments: "
         f"{block.trials} trials of Optuna's {block.sampler.upper()} sampler, each a run of "
         f"{cal.summary.n_customers * block.scale:,} customers ({block.scale} per customer of "
-        "the log); standard errors by the sandwich formula with a numerical gradient.",
+        "the log); the best trials scored again over fresh seeds; standard errors by the "
+        "sandwich formula, the gradient by regression over the trials near the estimate. "
+        "A short calibration period may not separate rate heterogeneity from dropout: fits "
+        "along that valley match the data equally well, and the local standard errors do "
+        "not cover it (a simulated store's test shows it).",
         "",
         *_markdown_table(("stage", "parameter", "estimate", "std. error"), parameter_rows(cal)),
         "",
