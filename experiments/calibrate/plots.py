@@ -38,7 +38,11 @@ def tracking_figure(
     until_week: int,
     cumulative: bool,
 ) -> None:
-    """Draw weekly or cumulative repeat transactions of the three sources on `ax`."""
+    """Draw weekly or cumulative repeat transactions of the three sources on `ax`.
+
+    `weeks` numbered from 1; the dotted line is drawn at `until_week + 0.5`, between
+    the calibration period's last week and the holdout's first.
+    """
     series = [(actual, "actual", ACTUAL, "-"), (custsim, "custsim", CUSTSIM, "-")]
     series.append((bgnbd, "BG/NBD", BGNBD, "--"))
     for values, label, color, style in series:
@@ -118,15 +122,19 @@ def plot_conditional(
 
 
 def plot_spend(path: Path, actual: np.ndarray, simulated: np.ndarray) -> Path:
-    """Spend per repeat transaction, actual vs simulated, on a common log grid (means marked)."""
+    """Spend per repeat transaction, actual vs simulated, on a common log grid (means marked).
+
+    A source without a positive amount is left out (NaN amounts are ignored); with
+    neither, the figure says so.
+    """
     a, s = np.asarray(actual, float), np.asarray(simulated, float)
     positive = np.concatenate([a[a > 0], s[s > 0]])
     with plt.rc_context(_STYLE), closing_figure(figsize=(7, 4)) as (fig, ax):
         if positive.size:
             bins = np.geomspace(positive.min(), positive.max() * 1.001, 40)
             for values, label, color in ((a, "actual", ACTUAL), (s, "custsim", CUSTSIM)):
-                if values.size:
-                    mean = values.mean()
+                if (values > 0).any():
+                    mean = np.nanmean(values)
                     ax.hist(
                         values[values > 0],
                         bins=bins,
@@ -141,7 +149,10 @@ def plot_spend(path: Path, actual: np.ndarray, simulated: np.ndarray) -> Path:
         ax.set_xlabel("spend per repeat transaction")
         ax.set_ylabel("density")
         ax.set_title("Spend per transaction")
-        ax.legend(frameon=False)
+        if positive.size:
+            ax.legend(frameon=False)
+        else:
+            ax.text(0.5, 0.5, "no repeat transactions", transform=ax.transAxes, ha="center")
         return save_png(fig, path)
 
 
