@@ -112,7 +112,7 @@ def format_help(
         options: (option, what it does) rows: the command's main options.
         examples: (command line, what it does) rows; three or more.
         notes: further paragraphs (where outputs go, exit status).
-        groups: list the config groups of the `conf` package.
+        groups: list the config groups of the `conf` package and the user config directory.
         hydra: list Hydra's flags (`--cfg job`, `--info`, `--hydra-help`).
 
     """
@@ -123,7 +123,8 @@ def format_help(
     if hydra:
         lines += ["Hydra flags:", *_table(HYDRA_FLAGS), ""]
     if groups:
-        lines += [*format_groups([g for g in config_groups() if g.name not in TOOL_GROUPS]), ""]
+        shown = [g for g in config_groups(user=True) if g.name not in TOOL_GROUPS]
+        lines += [*format_groups(shown), ""]
     lines.append("Examples:")
     for command, what in examples:
         lines += [INDENT + command, *_wrap(what, INDENT * 3, INDENT * 3)]

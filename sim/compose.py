@@ -7,10 +7,8 @@ a misspelt key, a wrong type or an unknown option fails at once with one line
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 
 from hydra import compose, initialize_config_module
 from hydra.errors import ConfigCompositionException, MissingConfigException
@@ -18,6 +16,9 @@ from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from custsim.sim.config import MOVED_KEYS, ConfigError, CustsimConfig, register_configs
+from custsim.sim.groups import USER_CONFIG_ENV as USER_CONFIG_ENV  # re-exported
+from custsim.sim.groups import user_config_dir as user_config_dir  # re-exported
+from custsim.sim.groups import user_options
 from custsim.sim.rules import cut, shorten_values
 from custsim.sim.traits import unknown_trait
 from custsim.sim.validation import validate
@@ -79,43 +80,11 @@ def _group_option(override: str) -> tuple[str, str]:
     return (group, value) if group in group_options() else ("", "")
 
 
-#: the environment variable that names the user config directory (`user_config_dir`)
-USER_CONFIG_ENV = "CUSTSIM_CONFIG_DIR"
-
-
-def user_config_dir() -> Path:
-    """Where a user's own options live (the first of these set): the user config directory.
-
-    `$CUSTSIM_CONFIG_DIR`, else `$XDG_CONFIG_HOME/custsim`, else `~/.config/custsim`.
-    Laid out like the package's conf/ (`population/<name>.yaml`, `market/<name>.yaml`,
-    ...); every custsim command searches it after the package
-    (`hydra_plugins.custsim_searchpath`), and `custsim-calibrate` writes there.
-    """
-    given = os.environ.get(USER_CONFIG_ENV)
-    if given:
-        return Path(given).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base).expanduser() / "custsim"
-
-
 @cache
 def _package_options() -> dict[str, tuple[str, ...]]:
     from custsim.sim.groups import config_groups
 
     return {g.name: g.options for g in config_groups(CONFIG_MODULE)}
-
-
-def user_options() -> dict[str, tuple[str, ...]]:
-    """Config group -> the options in the user config directory (`<dir>/<group>/*.yaml`)."""
-    folder = user_config_dir()
-    if not folder.is_dir():
-        return {}
-    found = {}
-    for group in sorted(p for p in folder.iterdir() if p.is_dir()):
-        names = sorted(f.stem for f in group.glob("*.yaml"))
-        if names:
-            found[group.name] = tuple(names)
-    return found
 
 
 def group_options() -> dict[str, tuple[str, ...]]:

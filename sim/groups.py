@@ -3,14 +3,17 @@
 Defaults come from the `defaults` list of the package's `config.yaml`; the policies
 registered as schemas in Hydra's ConfigStore are options too (`policy=hi_lo`). The
 commands' `--help` lists them, and `compose` names a misspelt option's alternatives
-from them.
+from them, with the options of the user config directory (`user_config_dir`; read
+from its file names, without Hydra, so that `--help` stays fast).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import yaml
 
@@ -23,6 +26,38 @@ class Group:
     options: tuple[str, ...]
     default: str | None
     in_defaults: bool  # listed in conf/config.yaml's defaults (else added with +name=)
+
+
+#: the environment variable that names the user config directory (`user_config_dir`)
+USER_CONFIG_ENV = "CUSTSIM_CONFIG_DIR"
+
+
+def user_config_dir() -> Path:
+    """Where a user's own options live (the first of these set): the user config directory.
+
+    `$CUSTSIM_CONFIG_DIR`, else `$XDG_CONFIG_HOME/custsim`, else `~/.config/custsim`.
+    Laid out like the package's conf/ (`population/<name>.yaml`, `market/<name>.yaml`,
+    ...); every custsim command searches it after the package
+    (`hydra_plugins.custsim_searchpath`), and `custsim-calibrate` writes there.
+    """
+    given = os.environ.get(USER_CONFIG_ENV)
+    if given:
+        return Path(given).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base).expanduser() / "custsim"
+
+
+def user_options() -> dict[str, tuple[str, ...]]:
+    """Config group -> the options in the user config directory (`<dir>/<group>/*.yaml`)."""
+    folder = user_config_dir()
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for group in sorted(p for p in folder.iterdir() if p.is_dir()):
+        names = sorted(f.stem for f in group.glob("*.yaml"))
+        if names:
+            found[group.name] = tuple(names)
+    return found
 
 
 def _yaml_options(folder: Traversable) -> tuple[str, ...]:
@@ -73,16 +108,20 @@ def _defaults(root: Traversable) -> dict[str, str | None]:
     return chosen
 
 
-def config_groups(package: str = "custsim.conf") -> list[Group]:
+def config_groups(package: str = "custsim.conf", user: bool = False) -> list[Group]:
     """Every config group of `package` with its options and default.
 
-    In the order of the defaults list, then the groups it does not name, by name.
+    `user`: with the options of the user config directory (`user_options`; a group
+    only it has too). In the order of the defaults list, then the groups it does not
+    name, by name.
     """
     root = resources.files(package)
     defaults = _defaults(root)
     order = {name: i for i, name in enumerate(defaults)}
+    options = {name: _options(name, folder) for name, folder in _group_folders(root)}
+    for name, names in (user_options() if user else {}).items():
+        options[name] = tuple(sorted({*options.get(name, ()), *names}))
     groups = [
-        Group(name, _options(name, folder), defaults.get(name), name in defaults)
-        for name, folder in _group_folders(root)
+        Group(name, names, defaults.get(name), name in defaults) for name, names in options.items()
     ]
     return sorted(groups, key=lambda g: (order.get(g.name, len(order)), g.name))
