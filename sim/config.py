@@ -179,10 +179,15 @@ class OccasionsConfig:
 
     `timing`: gaps between a customer's occasions are exponential at its rate mu_i
     (`poisson`: the NBD of Ehrenberg 1959) or exactly 1 / mu_i (`regular`: a
-    contract renewed every period, `population=subscribers`).
+    contract renewed every period, `population=subscribers`). `dropout`: when a
+    customer may leave with its p_i: after every occasion (`occasion`), or only after
+    a repeat purchase (`purchase`: the BG/NBD's assumption, Fader, Hardie & Lee 2005:
+    the first purchase never ends a customer's life, an occasion without a purchase
+    neither).
     """
 
     timing: str = one_of("poisson", "poisson", "regular")
+    dropout: str = one_of("occasion", "occasion", "purchase")
 
 
 @dataclass

@@ -339,6 +339,7 @@ class CustsimModel(mesa.Model):
         if self.launch is not None:
             self.launch.end_of_day(day, basket)
         who = basket.shoppers
+        repeat = pcfg.occasions.dropout == "purchase"
         aftermath.dropout_and_next_occasion(
             pop.state,
             pop.traits,
@@ -348,6 +349,7 @@ class CustsimModel(mesa.Model):
             loyalty.PointsAtStake.of(self.ledger, who, offers, self.regular_prices),
             pcfg.loyalty,
             pcfg.occasions,
+            aftermath.repeat_buyers(pop.state, basket) if repeat else None,
         )
 
     def record(

@@ -1,8 +1,8 @@
 """custsim-calibrate: parameter recovery, the holdout kept out of the fit, the store's files.
 
-The recovery test is the issue's proof of the estimator: simulate a store with a known
-purchase process, write its transaction log, calibrate on it, and find every parameter
-within three of its reported standard errors.
+The recovery test is the proof of the estimator: simulate a store with a known purchase
+process, write its transaction log, calibrate on it, and find every parameter within
+three of its reported standard errors.
 """
 
 import numpy as np
@@ -47,25 +47,14 @@ def recovered(tmp_path_factory):
     return calibrated(f"data={path}", "calibrate.until=2020-08-31")
 
 
-def test_a_simulated_store_is_fitted_within_sampling_noise_and_forecast(recovered):
-    cal = recovered
-    assert cal.fit.objective < 2  # the simulated statistics match within sampling noise
-    gap = abs(cal.fit.process.rate_mean - TRUTH.rate_mean) / cal.fit.std_errors.rate_mean
-    assert gap < 3  # the mean occasion rate is identified by the calibration period
-    assert abs(cal.errors["custsim"].total_error) < 0.10  # the holdout of the store itself
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="8 calibration months do not separate rate heterogeneity from dropout: a valley "
-    "of fits within sampling noise (more heterogeneity and less dropout, or the reverse); "
-    "the local standard errors do not cover it",
-)
-def test_every_parameter_of_a_simulated_store_is_recovered_within_its_uncertainty(recovered):
+def test_the_parameters_of_a_simulated_store_are_recovered_within_their_uncertainty(recovered):
     cal = recovered
     estimate, se = cal.fit.process.as_array(), cal.fit.std_errors.as_array()
+    assert np.all(se > 0) and np.all(se < 0.5 * estimate)  # informative, not vacuous
     gap = np.abs(estimate - TRUTH.as_array()) / se
     assert np.all(gap < 3), dict(zip(PurchaseProcess.NAMES, gap.round(2), strict=True))
+    assert cal.fit.objective < 2  # BG/NBD cannot tell the simulation from the log
+    assert abs(cal.errors["custsim"].total_error) < 0.10  # and the store's own holdout
 
 
 def test_the_holdout_never_enters_the_fit(tmp_path):

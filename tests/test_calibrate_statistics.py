@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custsim.experiments.calibrate import data, statistics
-from custsim.experiments.calibrate.statistics import CohortSummary, summarise
+from custsim.experiments.calibrate.statistics import BLOCK_WEEKS, CohortSummary, summarise
 from custsim.experiments.crm import btyd
 from custsim.experiments.crm.datasets import load_cdnow_sample
 
@@ -61,28 +61,27 @@ def test_the_tiny_logs_moments() -> None:
         "repeats": 2 / 3,  # one customer with x = 2
         "freq=0": 2 / 3,
         "freq=2": 1 / 3,
-        "recency<=1": 1 / 3,  # t_x / T = 10/13
+        "recency<=1 x=2-3": 1 / 3,  # t_x / T = 10/13, x = 2
         "ipt<1w": 0.5 / 3,  # gaps of 3 and 7 days: half under a week, half in [1, 2) weeks
         "ipt 1-2w": 0.5 / 3,
-        "week 1": 1 / 3,
-        "week 2": 1 / 3,
+        "weeks 1-2": 2 / 3,  # both calibration weeks in one block
     }
     assert block.names == (
         "repeats",
         *(f"freq={k}" for k in range(7)),
         "freq=7+",
-        "recency<=.25",
-        "recency<=.5",
-        "recency<=.75",
-        "recency<=1",
+        *(
+            f"recency<={e} x={g}"
+            for g in ("1", "2-3", "4-6", "7+")
+            for e in (".25", ".5", ".75", "1")
+        ),
         "ipt<1w",
         "ipt 1-2w",
         "ipt 2-4w",
         "ipt 4-8w",
         "ipt 8-16w",
         "ipt>=16w",
-        "week 1",
-        "week 2",
+        "weeks 1-2",
     )
     want = [expected.get(name, 0.0) for name in block.names]
     np.testing.assert_allclose(block.values, want, rtol=0, atol=1e-15)
@@ -100,7 +99,7 @@ def test_bin_edges_are_closed_where_documented() -> None:
         pd.DataFrame(rows, columns=["customer", "day", "amount"]), 4, 28, 28
     ).moments()
     values = dict(zip(block.names, block.values, strict=True))
-    assert [values[f"recency<={e}"] for e in (".25", ".5", ".75", "1")] == [0.25] * 4
+    assert [values[f"recency<={e} x=1"] for e in (".25", ".5", ".75", "1")] == [0.25] * 4
     gaps = [(0, 0, 1.0)] + [(0, d, 1.0) for d in np.cumsum([7, 14, 28, 56, 112])]
     block = summarise(
         pd.DataFrame(gaps, columns=["customer", "day", "amount"]), 1, 300, 300
@@ -170,10 +169,12 @@ def test_weekly_repeats_add_up_and_the_holdout_never_reaches_the_moments(
     calibration_only = summarise(days[days["day"] <= until], n, until, end)
     np.testing.assert_array_equal(s.moments().per_customer, calibration_only.moments().per_customer)
     per_customer = s.moments().per_customer
-    weeks = per_customer[:, -s.calibration_weeks :]
+    blocks = -(-s.calibration_weeks // BLOCK_WEEKS)
+    weeks = per_customer[:, -blocks:]
     np.testing.assert_array_equal(weeks.sum(axis=1), s.x)
     # the week holding until_day may hold holdout days: its moment counts the calibration days only
     cut = calibration_only.weekly_repeat[: s.calibration_weeks]
+    cut = np.add.reduceat(cut, np.arange(0, len(cut), BLOCK_WEEKS)) if len(cut) else cut
     np.testing.assert_array_equal(weeks.sum(axis=0), cut)
 
 
@@ -238,9 +239,12 @@ def test_cdnow_moments_equal_the_direct_computation(
     t_x, T = (grouped.max() - grouped.min()) / 7, (272 - grouped.min()) / 7
     direct = {f"freq={k}": (x == k).mean() for k in range(7)} | {"freq=7+": (x >= 7).mean()}
     direct["repeats"] = x.mean()
-    ratio = (t_x / T)[x > 0]
+    ratio = t_x / T
+    groups = [("1", 1, 1), ("2-3", 2, 3), ("4-6", 4, 6), ("7+", 7, np.inf)]
     for lo, hi, name in [(0, 0.25, ".25"), (0.25, 0.5, ".5"), (0.5, 0.75, ".75"), (0.75, 1, "1")]:
-        direct[f"recency<={name}"] = ((ratio > lo) & (ratio <= hi)).sum() / n
+        for label, fewest, most in groups:
+            inside = (x >= fewest) & (x <= most) & (ratio > lo) & (ratio <= hi)
+            direct[f"recency<={name} x={label}"] = inside.sum() / n
     gap = (grouped.diff().dropna() / 7).to_frame("gap").join(cal["customer"])
     edges = [(0, 1, "ipt<1w"), (1, 2, "ipt 1-2w"), (2, 4, "ipt 2-4w"), (4, 8, "ipt 4-8w")]
     edges += [(8, 16, "ipt 8-16w"), (16, np.inf, "ipt>=16w")]
@@ -250,8 +254,8 @@ def test_cdnow_moments_equal_the_direct_computation(
         )
         direct[name] = inside.sum() / n
     repeats = cal[cal.duplicated("customer")]  # every row after a customer's first
-    weekly = repeats.groupby(repeats["day"] // 7).size().reindex(range(39), fill_value=0) / n
-    direct |= {f"week {k + 1}": weekly[k] for k in range(39)}
+    block4 = repeats.groupby(repeats["day"] // 28).size().reindex(range(10), fill_value=0) / n
+    direct |= {f"weeks {4 * k + 1}-{min(4 * k + 4, 39)}": block4[k] for k in range(10)}
     np.testing.assert_allclose(
         block.values, [direct[name] for name in block.names], rtol=1e-12, atol=1e-15
     )

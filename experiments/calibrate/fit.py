@@ -5,45 +5,48 @@ calibration summaries (`custsim.experiments.crm.btyd`; Fader, Hardie & Lee 2005a
 Its estimates start stage 2 (`starting_process`) and are the benchmark forecast.
 
 Stage 2 (simulation): custsim's purchases come out of occasions, choice against the
-outside option, social signals and dropout per occasion, so the closed form is only
-a start. The simulated method of moments (McFadden 1989; Gourieroux & Monfort 1996)
-chooses the process theta = (mean and sd of the occasion rate, mean and sd of the
-dropout) so that the simulated calibration-period statistics m_S(theta) match the
-observed m (frequency histogram, recency, inter-purchase times, weekly repeat
-transactions: `custsim.experiments.calibrate.statistics`):
+outside option, social signals and dropout, so the closed form is only a start.
+Indirect inference (Gourieroux, Monfort & Renault 1993; Smith 1993) chooses the process
+theta = (mean and sd of the occasion rate, mean and sd of the dropout after a repeat
+purchase) so that BG/NBD fitted to the simulated calibration period gives what BG/NBD
+fitted to the log gave: with beta = ln (r, alpha, a, b) of the log's fit, Sigma its
+covariance and beta_S(theta) the simulation's,
 
-    Q(theta) = (1 / K) sum_k (m_S,k(theta) - m_k)^2 / (v_k (1 + 1/S)),
+    Q(theta) = (beta_S(theta) - beta)' [(1 + 1/S) Sigma]^-1 (beta_S(theta) - beta) / 4,
 
-v_k the sampling variance of moment k in the data (its per-customer variance / n)
-and S the simulated customers per customer of the log (`calibrate.scale`): Q is
-about 1 when the model reproduces the data within sampling noise. Q is minimised by
-Optuna (seeded TPE or CMA-ES over unconstrained coordinates, `PurchaseProcess.to_z`)
-with every trial's run on the batch runner's warm workers; each trial uses the same
-seed (common random numbers for the draws the parameters do not move). The best
-`FINALISTS` trials are scored again over `replications` fresh seeds and the lowest mean
-wins (a single run's lowest Q is partly luck).
+S the simulated customers per customer of the log (`calibrate.scale`): Q is about 1
+when the simulation cannot be told from the log by the auxiliary model. The BG/NBD
+likelihood carries the joint information of frequency, recency and age customer by
+customer; matching marginal statistics instead (frequency, recency, inter-purchase
+times, weekly repeats: `Target`) fitted CDNOW's calibration weeks better and
+forecast its holdout worse. Those statistics are still reported at the estimate.
+Q is minimised by Optuna (seeded TPE or CMA-ES over unconstrained coordinates,
+`PurchaseProcess.to_z`), every trial's run and its BG/NBD fit on the batch runner's
+warm workers; each trial uses the same seed. The best `FINALISTS` trials are scored
+again over `replications` fresh seeds and the lowest mean wins (a single run's lowest
+Q is partly luck).
 
-Uncertainty: the sandwich covariance of the SMM estimator with a diagonal weight W,
+Uncertainty: the sandwich covariance of the estimator, for weight W and criterion
+covariance Omega,
 
     V(theta) = (1 + 1/S) (G' W G)^-1 G' W Omega W G (G' W G)^-1,
 
-G = d m_S / d z by least squares of the trials' simulated moments on their z, over the
-`NEIGHBOURHOOD` share of the trials closest to the estimate in Q (at least
-`MIN_NEIGHBOURS`): the search scatters trials along a flat valley, so the regression
-sees how little the moments move there (central differences of single runs would mistake
-simulation noise for information: the population's gamma and beta draws are not common
-random numbers across parameters). Omega is the covariance of the observed moments; the
-result is carried from z to the natural parameters by the delta method.
+(here W = Omega^-1 = Sigma^-1, so V = (1 + 1/S) (G' Sigma^-1 G)^-1), G = d beta_S / d z
+by least squares of the trials' beta_S on their z over the `NEIGHBOURHOOD` share of
+the trials closest to the estimate in Q (at least `MIN_NEIGHBOURS`): central
+differences of single runs would mistake simulation noise for information (the
+population's gamma and beta draws are not common random numbers across parameters).
+The result is carried from z to the natural parameters by the delta method.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -60,13 +63,13 @@ from custsim.sim.config import CustsimConfig, MarketConfig, PopulationConfig
 SEARCH_HALF_WIDTH = (math.log(4.0), None, 2.5, None)
 CV_RANGE = (math.log(0.2), math.log(6.0))
 S_RANGE = (-4.0, 4.0)
-#: the share of the store's occasions that end in a purchase, for stage 2's start: 0.67
-#: measured at the CDNOW start (1e4 customers, 273 days); the shelf (`store`) fixes it
-#: nearly, whatever the process, and the search box covers a factor of 4 either way
-START_BUY_SHARE = 0.67
+#: the share of the store's occasions that end in a purchase, for stage 2's start: 0.45
+#: reproduces BG/NBD's calibration and holdout totals on CDNOW (the shelf is fixed by
+#: `store`); the search box covers a factor of 4 either way
+START_BUY_SHARE = 0.45
 #: the best trials scored again over fresh seeds before one is chosen (`rescore`)
 FINALISTS = 8
-#: the share of the trials (best Q first) whose simulated moments G is regressed on
+#: the share of the trials (best Q first) whose simulated criterion G is regressed on
 NEIGHBOURHOOD = 0.3
 MIN_NEIGHBOURS = 12
 
@@ -94,21 +97,39 @@ def starting_process(bg: btyd.BGNBDParams, buy_share: float) -> PurchaseProcess:
 
     lambda ~ Gamma(r, alpha) per week gives a mean transaction rate r / alpha and a
     cv 1 / sqrt(r); occasions are transactions / pi, so mu = r / (7 alpha pi) a day
-    with the same cv. p ~ Beta(a, b) per transaction; custsim's dropout acts at every
-    occasion, so per occasion about pi a / (a + b), with the beta's relative spread
-    1 / sqrt(a + b + 1) of sqrt(m (1 - m)).
+    with the same cv. The dropout after a repeat purchase is BG/NBD's p ~ Beta(a, b):
+    mean a / (a + b), sd sqrt(m (1 - m) / (a + b + 1)).
     """
     rate = bg.r / (7.0 * bg.alpha * buy_share)
-    m = min(0.9, buy_share * bg.a / (bg.a + bg.b))
+    m = bg.a / (bg.a + bg.b)
     sd = math.sqrt(m * (1 - m)) / math.sqrt(bg.a + bg.b + 1.0)
     return PurchaseProcess(rate, rate / math.sqrt(bg.r), m, sd)
 
 
-def run_summary(run: Any, until_day: int, end_day: int) -> CohortSummary:
+@dataclass(frozen=True)
+class SimulatedRun:
+    """What the fit keeps of a simulated run: its summary and BG/NBD fitted to it.
+
+    Attributes:
+        summary: the store's purchases summarised as the log is (`summarise`).
+        bgnbd: ln (r, alpha, a, b) of BG/NBD fitted to the run's calibration period, or
+            None when not asked for (the forecasts need none) or when the fit failed.
+
+    """
+
+    summary: CohortSummary
+    bgnbd: np.ndarray | None
+
+
+def run_summary(
+    run: Any, until_day: int, end_day: int, auxiliary: btyd.BGNBDParams | None = None
+) -> SimulatedRun:
     """A reducer: the store's purchases of a simulated run as the data are summarised.
 
     Simulated day d (1, 2, ...) is the log's day d - 1 (day 0 = the cohort's first
-    date: the empirical arrivals put day k's first purchases on day k + 1).
+    date: the empirical arrivals put day k's first purchases on day k + 1). With
+    `auxiliary` (the log's BG/NBD estimates, the start), BG/NBD is fitted to the run's
+    calibration period too, in the worker.
     """
     log = run.model.purchase_log.frame()
     days = pd.DataFrame(
@@ -118,7 +139,12 @@ def run_summary(run: Any, until_day: int, end_day: int) -> CohortSummary:
             "amount": log["spend"].to_numpy(np.float64),
         }
     )
-    return summarise(days, run.model.state.size, until_day, end_day)
+    summary = summarise(days, run.model.state.size, until_day, end_day)
+    if auxiliary is None:
+        return SimulatedRun(summary, None)
+    fitted = btyd.fit_bgnbd(summary.x, summary.t_x, summary.T, start=auxiliary)
+    params = np.log(fitted.params.as_array())
+    return SimulatedRun(summary, params if np.all(np.isfinite(params)) else None)
 
 
 @dataclass
@@ -167,24 +193,87 @@ class Simulator:
             OmegaConf.update(raw, key, value, merge=False)
         return validate(raw)
 
-    def summaries(
+    def runs(
         self,
         processes: Sequence[PurchaseProcess],
         seeds: Sequence[int],
         until_day: int,
         end_day: int,
         n_jobs: int,
-        progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
-    ) -> list[CohortSummary | Failed]:
-        """One run per (process, seed) pair, each summarised to (until_day, end_day)."""
+        auxiliary: btyd.BGNBDParams | None = None,
+    ) -> list[SimulatedRun | Failed]:
+        """One run per (process, seed) pair, each summarised to (until_day, end_day).
+
+        `auxiliary`: fit BG/NBD to each run too, starting from these estimates.
+        """
         cfgs = [self.config(p, s, end_day + 1) for p, s in zip(processes, seeds, strict=True)]
-        reduce = partial(run_summary, until_day=until_day, end_day=end_day)
-        return run_batch(cfgs, reduce, n_jobs, progress)
+        reduce = partial(run_summary, until_day=until_day, end_day=end_day, auxiliary=auxiliary)
+        return run_batch(cfgs, reduce, n_jobs)
+
+
+class Criterion(Protocol):
+    """What stage 2 matches: observed values, their covariance, the simulated counterpart."""
+
+    names: tuple[str, ...]
+
+    @property
+    def values(self) -> np.ndarray:
+        """The observed values."""
+        ...
+
+    @property
+    def covariance(self) -> np.ndarray:
+        """Their sampling covariance."""
+        ...
+
+    @property
+    def weight(self) -> np.ndarray:
+        """The weight matrix W of the distance."""
+        ...
+
+    def simulated(self, run: SimulatedRun) -> np.ndarray | None:
+        """The simulated counterpart of the values (None: the run cannot give it)."""
+        ...
+
+
+def distance(criterion: Criterion, simulated: np.ndarray | None, scale: int) -> float:
+    """Q = d' W d / (K (1 + 1/S)), d = simulated - observed (NaN without a simulated value)."""
+    if simulated is None or not np.all(np.isfinite(simulated)):
+        return math.nan
+    d = simulated - criterion.values
+    return float(d @ criterion.weight @ d / (len(d) * (1.0 + 1.0 / scale)))
+
+
+@dataclass(frozen=True)
+class Auxiliary:
+    """Indirect inference's criterion: BG/NBD's log-parameters on the log (module docstring)."""
+
+    fit: btyd.FitResult
+    names: tuple[str, ...] = ("ln r", "ln alpha", "ln a", "ln b")
+
+    @property
+    def values(self) -> np.ndarray:
+        """beta: ln (r, alpha, a, b) of the log's fit."""
+        return np.log(self.fit.params.as_array())
+
+    @property
+    def covariance(self) -> np.ndarray:
+        """Sigma: their covariance (the inverse Hessian of the log-likelihood)."""
+        return np.asarray(self.fit.cov_log)
+
+    @property
+    def weight(self) -> np.ndarray:
+        """W = Sigma^-1 (pseudo-inverse: a flat direction weighs nothing)."""
+        return np.linalg.pinv(self.covariance)
+
+    def simulated(self, run: SimulatedRun) -> np.ndarray | None:
+        """beta_S: BG/NBD's log-parameters on the simulated run."""
+        return run.bgnbd
 
 
 @dataclass(frozen=True)
 class Target:
-    """The observed calibration moments the simulation must match, and their weights."""
+    """The observed calibration moments (reported at the estimate), with diagonal weights."""
 
     block: MomentBlock
     keep: np.ndarray  # moments with sampling variance > 0 (the others cannot weigh)
@@ -214,14 +303,14 @@ class Target:
         """Omega: the covariance of the observed moments used."""
         return self.block.covariance[np.ix_(self.keep, self.keep)]
 
-    def simulated(self, summary: CohortSummary) -> np.ndarray:
-        """m_S: a simulated summary's values of the same moments."""
-        return summary.moments().values[self.keep]
+    @property
+    def weight(self) -> np.ndarray:
+        """W = diag(1 / v) (the moments' covariance is singular: the shares sum to 1)."""
+        return np.diag(1.0 / self.variances)
 
-    def distance(self, simulated: np.ndarray, scale: int) -> float:
-        """Q = mean_k (m_S,k - m_k)^2 / (v_k (1 + 1/S)) (module docstring)."""
-        z = (simulated - self.values) ** 2 / (self.variances * (1.0 + 1.0 / scale))
-        return float(np.mean(z))
+    def simulated(self, run: SimulatedRun) -> np.ndarray:
+        """m_S: a simulated run's values of the same moments."""
+        return run.summary.moments().values[self.keep]
 
 
 @dataclass(frozen=True)
@@ -230,11 +319,12 @@ class SimulatedFit:
 
     Attributes:
         process: the estimate.
-        std_errors: its standard errors (same fields; NaN where G is singular).
-        objective: Q at the estimate.
+        std_errors: its standard errors (same fields), or None where G is singular.
+        objective: Q at the estimate (the mean over the finalists' fresh seeds).
         start: stage 2's start (from BG/NBD).
-        trials: one row per trial: its coordinates, parameters and Q.
-        moments: observed vs simulated moments at the estimate (name, data, simulated, z).
+        trials: one row per trial: its coordinates, parameters, Q and the rescored Q.
+        moments: observed vs simulated moments at the estimate (moment, data, custsim, z).
+        auxiliary: BG/NBD on the log vs on the simulation at the estimate.
 
     """
 
@@ -244,6 +334,7 @@ class SimulatedFit:
     start: PurchaseProcess
     trials: pd.DataFrame
     moments: pd.DataFrame
+    auxiliary: pd.DataFrame
 
 
 def _space(start: PurchaseProcess) -> list[tuple[float, float]]:
@@ -272,8 +363,13 @@ def _sampler(name: str, seed: int, start: np.ndarray) -> Any:
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=16, multivariate=True)
 
 
+def _z(row: pd.Series) -> np.ndarray:
+    return row[[f"z{i}" for i in range(4)]].to_numpy(float)
+
+
 def fit_simulated(
-    target: Target,
+    criterion: Auxiliary,
+    report: Target,
     sim: Simulator,
     start: PurchaseProcess,
     until_day: int,
@@ -286,7 +382,7 @@ def fit_simulated(
     `settings` is the `calibrate` block (trials, sampler, sampler_seed, n_jobs, scale,
     replications). The start is the first trial; `progress(k)` is told of every k
     trials done (a tqdm bar's `update`). Returns the estimate with its sandwich
-    standard errors (`standard_errors`).
+    standard errors (`standard_errors`) and the `report` moments at it.
     """
     import optuna
 
@@ -296,8 +392,9 @@ def fit_simulated(
     study = optuna.create_study(sampler=_sampler(settings.sampler, settings.sampler_seed, z_start))
     study.enqueue_trial({f"z{i}": float(v) for i, v in enumerate(z_start)})
     rows: list[dict[str, float]] = []
-    simulated: list[np.ndarray] = []  # each trial's m_S (NaN for a failed trial)
+    simulated: list[np.ndarray] = []  # each trial's beta_S (NaN for a failed trial)
     batch = max(2, settings.n_jobs)
+    aux = criterion.fit.params
     done = 0
     while done < settings.trials:
         size = min(batch, settings.trials - done)
@@ -307,16 +404,15 @@ def fit_simulated(
             for t in trials
         ]
         processes = [PurchaseProcess.from_z(z) for z in zs]
-        ran = sim.summaries(processes, [seed] * size, until_day, until_day, settings.n_jobs)
-        for trial, z, process, summary in zip(trials, zs, processes, ran, strict=True):
-            if isinstance(summary, Failed):
+        ran = sim.runs(processes, [seed] * size, until_day, until_day, settings.n_jobs, aux)
+        for trial, z, process, run in zip(trials, zs, processes, ran, strict=True):
+            beta = None if isinstance(run, Failed) else criterion.simulated(run)
+            value = distance(criterion, beta, settings.scale)
+            if math.isnan(value):
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                value = math.nan
-                simulated.append(np.full(len(target.values), np.nan))
             else:
-                simulated.append(target.simulated(summary))
-                value = target.distance(simulated[-1], settings.scale)
                 study.tell(trial, value)
+            simulated.append(np.full(len(criterion.values), np.nan) if beta is None else beta)
             rows.append(
                 {
                     "trial": trial.number,
@@ -331,34 +427,50 @@ def fit_simulated(
     table = pd.DataFrame(rows)
     if table["objective"].isna().all():
         raise RuntimeError(f"every one of the {len(table)} trials failed")
-    table["rescored"] = rescore(target, sim, table, until_day, settings, seed)
+    table["rescored"] = rescore(criterion, sim, table, until_day, settings, seed)
     best = table.loc[table["rescored"].idxmin()]
-    z_best = best[[f"z{i}" for i in range(4)]].to_numpy(float)
+    z_best = _z(best)
     process = PurchaseProcess.from_z(z_best)
-    zs_all = table[[f"z{i}" for i in range(4)]].to_numpy(float)
-    gradient = regression_gradient(zs_all, np.array(simulated), table["objective"].to_numpy())
-    at_best = moments_at(target, sim, process, until_day, settings, seed)
-    std = standard_errors(target, gradient, z_best, settings.scale)
-    moments = pd.DataFrame(
-        {
-            "moment": target.names,
-            "data": target.values,
-            "custsim": at_best,
-            "z": (at_best - target.values) / np.sqrt(target.variances * (1 + 1 / settings.scale)),
-        }
+    gradient = regression_gradient(
+        table[[f"z{i}" for i in range(4)]].to_numpy(float),
+        np.array(simulated),
+        table["objective"].to_numpy(),
     )
+    std = standard_errors(criterion, gradient, z_best, settings.scale)
+    runs = runs_at(sim, process, until_day, settings, seed, aux)
     return SimulatedFit(
         process=process,
         std_errors=std,
         objective=float(best["rescored"]),
         start=start,
         trials=table,
-        moments=moments,
+        moments=_comparison(report, runs, settings.scale, "moment"),
+        auxiliary=_comparison(criterion, runs, settings.scale, "parameter"),
+    )
+
+
+def _comparison(criterion: Any, runs: list[SimulatedRun], scale: int, key: str) -> pd.DataFrame:
+    """Observed vs simulated (mean over `runs`) values of a criterion, and their gap z."""
+    values = [criterion.simulated(r) for r in runs]
+    simulated = np.mean([v for v in values if v is not None], axis=0)
+    sd = np.sqrt(np.diag(criterion.covariance) * (1 + 1 / scale))
+    return pd.DataFrame(
+        {
+            key: criterion.names,
+            "data": criterion.values,
+            "custsim": simulated,
+            "z": (simulated - criterion.values) / sd,
+        }
     )
 
 
 def rescore(
-    target: Target, sim: Simulator, table: pd.DataFrame, until_day: int, settings: Any, seed: int
+    criterion: Auxiliary,
+    sim: Simulator,
+    table: pd.DataFrame,
+    until_day: int,
+    settings: Any,
+    seed: int,
 ) -> np.ndarray:
     """Q of the `FINALISTS` best trials again, as the mean over fresh seeds (NaN for the rest).
 
@@ -366,31 +478,36 @@ def rescore(
     luck (the winner's curse). The estimate is the finalist with the lowest mean Q over
     `settings.replications` runs with the seeds seed + 1, ... (the same for every finalist).
     """
-    finalists = table["objective"].nsmallest(FINALISTS).index
+    finalists = table["objective"].dropna().nsmallest(FINALISTS).index
     seeds = [seed + 1 + r for r in range(settings.replications)]
-    processes = [
-        PurchaseProcess.from_z(table.loc[i, [f"z{k}" for k in range(4)]].to_numpy(float))
-        for i in finalists
-        for _ in seeds
-    ]
-    ran = sim.summaries(processes, seeds * len(finalists), until_day, until_day, settings.n_jobs)
+    processes = [PurchaseProcess.from_z(_z(table.loc[i])) for i in finalists for _ in seeds]
+    ran = sim.runs(
+        processes,
+        seeds * len(finalists),
+        until_day,
+        until_day,
+        settings.n_jobs,
+        criterion.fit.params,
+    )
     scores = np.full(len(table), np.nan)
     for k, i in enumerate(finalists):
         runs = ran[k * len(seeds) : (k + 1) * len(seeds)]
-        if not any(isinstance(r, Failed) for r in runs):
-            sims = [target.simulated(r) for r in runs]
-            scores[table.index.get_loc(i)] = np.mean(
-                [target.distance(m, settings.scale) for m in sims]
+        values = [
+            distance(
+                criterion, None if isinstance(r, Failed) else criterion.simulated(r), settings.scale
             )
+            for r in runs
+        ]
+        scores[table.index.get_loc(i)] = np.mean(values)  # NaN when a run failed
     return scores
 
 
 def regression_gradient(z: np.ndarray, simulated: np.ndarray, objective: np.ndarray) -> np.ndarray:
-    """G: least-squares slopes of the trials' m_S on their z, near the best (module docstring).
+    """G: least-squares slopes of the trials' simulated criterion on their z, near the best.
 
     Args:
         z: (trials, P) the trials' coordinates.
-        simulated: (trials, K) their simulated moments (NaN rows: failed trials).
+        simulated: (trials, K) their simulated criterion (NaN rows: failed trials).
         objective: (trials,) their Q.
 
     Returns:
@@ -406,37 +523,36 @@ def regression_gradient(z: np.ndarray, simulated: np.ndarray, objective: np.ndar
     return slopes[1:].T
 
 
-def moments_at(
-    target: Target,
+def runs_at(
     sim: Simulator,
     process: PurchaseProcess,
     until_day: int,
     settings: Any,
     seed: int,
-) -> np.ndarray:
-    """m_S at `process`: the mean over `settings.replications` runs (seeds seed + 1, ...)."""
+    auxiliary: btyd.BGNBDParams,
+) -> list[SimulatedRun]:
+    """`settings.replications` runs at `process` (seeds seed + 1, ...), for the report."""
     seeds = [seed + 1 + r for r in range(settings.replications)]
-    ran = sim.summaries([process] * len(seeds), seeds, until_day, until_day, settings.n_jobs)
+    ran = sim.runs([process] * len(seeds), seeds, until_day, until_day, settings.n_jobs, auxiliary)
     failed = [r for r in ran if isinstance(r, Failed)]
     if failed:
         raise RuntimeError(f"a run at the estimate failed: {failed[0].error}")
-    return np.mean([target.simulated(r) for r in ran], axis=0)
+    return ran
 
 
 def standard_errors(
-    target: Target, gradient: np.ndarray, z: np.ndarray, scale: int
+    criterion: Any, gradient: np.ndarray, z: np.ndarray, scale: int
 ) -> PurchaseProcess | None:
     """The sandwich standard errors of the natural parameters (module docstring), or None.
 
-    None when G' W G is singular (a parameter the moments do not move).
+    None when G' W G is singular (a parameter the criterion does not move).
     """
-    w = 1.0 / target.variances
-    a = gradient.T @ (w[:, None] * gradient)
+    w = criterion.weight
+    a = gradient.T @ w @ gradient
     if np.linalg.cond(a) > 1e12:
         return None
     a_inv = np.linalg.inv(a)
-    wg = w[:, None] * gradient
-    b = wg.T @ target.covariance @ wg
+    b = gradient.T @ w @ criterion.covariance @ w @ gradient
     cov_z = (1.0 + 1.0 / scale) * a_inv @ b @ a_inv
     jac = np.column_stack(
         [

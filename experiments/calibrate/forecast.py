@@ -79,10 +79,11 @@ def custsim_tracks(
     n_jobs: int,
 ) -> Tracks:
     """The fitted store over calibration and holdout, averaged over `seeds` (per log customer)."""
-    ran = sim.summaries([process] * len(seeds), seeds, until_day, end_day, n_jobs)
-    failed = [r for r in ran if isinstance(r, Failed)]
+    runs = sim.runs([process] * len(seeds), seeds, until_day, end_day, n_jobs)
+    failed = [r for r in runs if isinstance(r, Failed)]
     if failed:
         raise RuntimeError(f"a forecast run failed: {failed[0].error}")
+    ran = [r.summary for r in runs]
     scale = sim.scale
     weekly = np.mean([r.weekly_repeat for r in ran], axis=0) / scale
     frequency = np.mean(

@@ -41,6 +41,7 @@ from custsim.experiments.calibrate.data import (
 )
 from custsim.experiments.calibrate.fit import (
     START_BUY_SHARE,
+    Auxiliary,
     ClosedForm,
     SimulatedFit,
     Simulator,
@@ -191,6 +192,7 @@ def calibrate(cfg: CalibrateRun, composed: DictConfig) -> Calibration:
     daily = np.bincount(summary.first_day, minlength=int(summary.first_day.max()) + 1)
     sim = Simulator(composed, price, block.margin, [int(c) for c in daily], block.scale)
     target = Target.of(summary.moments())
+    criterion = Auxiliary(closed.bgnbd)
     first = starting_process(closed.bgnbd.params, START_BUY_SHARE)
     with tqdm(
         total=block.trials,
@@ -199,7 +201,9 @@ def calibrate(cfg: CalibrateRun, composed: DictConfig) -> Calibration:
         leave=False,
         disable=not show_progress(cfg.progress),
     ) as bar:
-        fit = fit_simulated(target, sim, first, split.until_day, block, cfg.seed, bar.update)
+        fit = fit_simulated(
+            criterion, target, sim, first, split.until_day, block, cfg.seed, bar.update
+        )
     seeds = [cfg.seed + FORECAST_SEED_OFFSET + r for r in range(block.replications)]
     actual = actual_tracks(summary)
     forecast = custsim_tracks(sim, fit.process, split.until_day, split.end_day, seeds, block.n_jobs)

@@ -20,7 +20,7 @@ TOTAL_GOAL = 0.05
 PARAMETER_TEXT = {
     "rate_mean": "mean occasion rate (a day)",
     "rate_sd": "sd of the occasion rate",
-    "dropout_mean": "mean dropout per occasion",
+    "dropout_mean": "mean dropout per repeat",
     "dropout_sd": "sd of the dropout",
 }
 
@@ -80,13 +80,11 @@ def verdict(cal: Any) -> list[str]:
     )
     if not (total_ok and weekly_ok):
         lines.append(
-            "Where the model falls short, the likely missing mechanisms: dropout tied to "
-            "purchases (custsim's customers may leave after any occasion, the first purchase "
-            "and occasions without one included, so the fit explains the many one-time "
-            "buyers by early dropout and keeps too few long-lived slow buyers; BG/NBD's leave "
-            "only after a repeat purchase), reactivation of lapsed customers, seasonality "
-            "(weekly peaks a stationary occasion rate cannot follow), and spend "
-            "heterogeneity (every simulated transaction is one unit at the store's price)."
+            "Where the model falls short, the likely missing mechanisms: seasonality (weekly "
+            "peaks and dips a stationary occasion rate cannot follow), reactivation of lapsed "
+            "customers (custsim's dropout is for good), an early burst of second purchases "
+            "soon after the first (more quick single repeats than a Poisson rate gives), and "
+            "spend heterogeneity (every simulated transaction is one unit at the store's price)."
         )
     return lines
 
@@ -125,8 +123,8 @@ def format_summary(cal: Any, cfg: Any, written: tuple[Path, Path]) -> str:
         "data: " + data_line(cal),
         "",
         *_table(("stage", "parameter", "estimate", "std.err"), parameter_rows(cal)),
-        f"custsim fit: distance Q = {cal.fit.objective:.2f} (about 1 when the simulated "
-        "calibration statistics match the data's within sampling noise)",
+        f"custsim fit: distance Q = {cal.fit.objective:.2f} (about 1 when BG/NBD fitted to the "
+        "simulation cannot be told from BG/NBD fitted to the log)",
         "",
         *_table(
             ("model", "holdout repeat transactions", "error", "weekly MAPE", "by-frequency MAE"),
@@ -163,23 +161,32 @@ def report_markdown(
         "",
         "Stage 1 fits BG/NBD and Gamma-Gamma by maximum likelihood on the calibration period "
         "(Fader, Hardie & Lee 2005). Stage 2 fits custsim's own purchase process (gamma "
-        "occasion rates, beta dropout per occasion) by the simulated method of moments: "
+        "occasion rates, beta dropout after a repeat purchase) by indirect inference, BG/NBD "
+        "the auxiliary model: the simulated store's BG/NBD estimates must match the log's; "
         f"{block.trials} trials of Optuna's {block.sampler.upper()} sampler, each a run of "
         f"{cal.summary.n_customers * block.scale:,} customers ({block.scale} per customer of "
         "the log); the best trials scored again over fresh seeds; standard errors by the "
-        "sandwich formula, the gradient by regression over the trials near the estimate. "
-        "A short calibration period may not separate rate heterogeneity from dropout: fits "
-        "along that valley match the data equally well, and the local standard errors do "
-        "not cover it (a simulated store's test shows it).",
+        "sandwich formula, the gradient by regression over the trials near the estimate.",
         "",
         *_markdown_table(("stage", "parameter", "estimate", "std. error"), parameter_rows(cal)),
         "",
-        f"Distance at the estimate: Q = {cal.fit.objective:.2f} over {len(moments)} moments "
-        "(about 1 when the model matches the data within sampling noise). The store's price is "
+        f"Distance at the estimate: Q = {cal.fit.objective:.2f} (about 1 when BG/NBD cannot "
+        "tell the simulation from the log):",
+        "",
+        *_markdown_table(
+            ("BG/NBD", "log", "custsim", "z"),
+            [
+                (r.parameter, f"{r.data:.4f}", f"{r.custsim:.4f}", f"{r.z:+.1f}")
+                for r in cal.fit.auxiliary.itertuples()
+            ],
+        ),
+        "",
+        "The store's price is "
         f"the log's mean spend per transaction, {cal.price:.2f}; its cost assumes a gross margin "
         f"of {block.margin:.0%} (`calibrate.margin`).",
         "",
-        "The moments furthest from the data (z: the gap in sampling standard errors):",
+        f"The calibration statistics furthest from the log's, of {len(moments)} (not fitted: "
+        "reported; z is the gap in sampling standard errors):",
         "",
         *_markdown_table(
             ("moment", "data", "custsim", "z"),

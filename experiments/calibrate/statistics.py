@@ -23,15 +23,18 @@ each is the mean over customers of a per-customer contribution:
   histogram below caps it at 7+; this keeps the heavy buyers' tail and the total);
 - ``freq=0`` .. ``freq=6``, ``freq=7+``: the share of customers with x repeat transactions
   (the FHL 2005a histogram, fig. 2);
-- ``recency<=.25`` .. ``recency<=1``: the share of customers with t_x / T in (0, .25],
-  (.25, .5], (.5, .75], (.75, 1]; customers without a repeat transaction (t_x / T "= 0")
-  are the ``freq=0`` moment and contribute 0 here (the class is not repeated);
+- ``recency<=.25 x=1`` .. ``recency<=1 x=7+``: the share of customers with t_x / T in
+  (0, .25], (.25, .5], (.5, .75], (.75, 1] in each frequency group x = 1, 2-3, 4-6, 7+
+  (recency within frequency: what tells a heavy buyer who left from one still there);
+  customers without a repeat transaction (t_x / T "= 0") are the ``freq=0`` moment and
+  contribute 0 here (the class is not repeated);
 - ``ipt<1w`` .. ``ipt>=16w``: per customer, the share of its inter-purchase times (gaps
   between consecutive purchase days, in weeks) in [0,1), [1,2), [2,4), [4,8), [8,16),
   [16,inf); customers with no gap (x = 0) contribute 0 and count in ``freq=0`` instead;
-- ``week 1`` .. ``week K``: per customer, its repeat transactions in each calibration week
-  (K = the weeks that hold a calibration day; the last may be partial), so the column mean
-  is the cohort's weekly repeat transactions / n.
+- ``weeks 1-4`` .. ``weeks ..-K``: per customer, its repeat transactions in each block of
+  `BLOCK_WEEKS` calibration weeks (K = the weeks that hold a calibration day; the last
+  block and week may be partial), so the column mean is the cohort's repeat transactions
+  in the block / n.
 
 Spend is not a moment: the fit handles it separately (Gamma-Gamma); `spend`, `mean_spend`
 and `monetary` serve it and the report.
@@ -53,11 +56,19 @@ IntArray = NDArray[np.int64]
 
 #: days per week (weeks are 7-day blocks from day 0)
 WEEK = 7
+#: weeks per block of the repeat-transaction moments: four-week totals follow the cohort's
+#: growth and decline; single weeks carry a log's seasonal peaks and dips, which a fit to
+#: them would chase (CDNOW: weeks 23 and 25 alone were 5 and 3 standard errors away)
+BLOCK_WEEKS = 4
 #: repeat transactions 0, 1, ..., 6, 7+ (the FHL 2005a histogram, fig. 2)
 FREQUENCY_BINS = 8
 #: upper edges of the recency classes of t_x / T for customers with a repeat transaction:
 #: (0, .25], (.25, .5], (.5, .75], (.75, 1]
 RECENCY_BINS = (0.25, 0.5, 0.75, 1.0)
+#: the frequency groups the recency classes are counted in (label, lowest x, highest x):
+#: recency within frequency is what tells a heavy buyer who left from one still there
+#: (the information of P(alive); Fader, Hardie & Lee 2005, "RFM and CLV")
+RECENCY_GROUPS = (("1", 1, 1), ("2-3", 2, 3), ("4-6", 4, 6), ("7+", 7, np.inf))
 #: lower edges of the inter-purchase-time classes, in weeks:
 #: [0,1), [1,2), [2,4), [4,8), [8,16), [16,inf)
 IPT_BINS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)
@@ -69,7 +80,11 @@ def _frequency_names() -> tuple[str, ...]:
 
 
 def _recency_names() -> tuple[str, ...]:
-    return tuple(f"recency<={edge:g}".replace("0.", ".") for edge in RECENCY_BINS)
+    return tuple(
+        f"recency<={edge:g} x={label}".replace("0.", ".")
+        for label, _, _ in RECENCY_GROUPS
+        for edge in RECENCY_BINS
+    )
 
 
 def _ipt_names() -> tuple[str, ...]:
@@ -83,8 +98,8 @@ class MomentBlock:
     """Moments as column means of per-customer contributions.
 
     Attributes:
-        names: One name per moment (``freq=0``, ..., ``recency<=.25``, ..., ``ipt<1w``, ...,
-            ``week 1``, ...).
+        names: One name per moment (``repeats``, ``freq=0``, ..., ``recency<=.25 x=1``, ...,
+            ``ipt<1w``, ..., ``weeks 1-4``, ...).
         per_customer: (n, k) each customer's contribution to each moment.
 
     """
@@ -123,7 +138,7 @@ class CohortSummary:
         weekly_repeat: (end_day // 7 + 1,) repeat transactions per week over [0, end_day]
             (first purchases excluded; the last week may be partial, and unless
             until_day + 1 is a multiple of 7 the week holding until_day holds holdout
-            days too: the ``week`` moments count only its calibration days).
+            days too: the ``weeks`` moments count only its calibration days).
         first_spend: (n,) amount of each customer's first purchase.
         monetary: (n,) mean amount of a customer's calibration repeat transactions (0 when
             x = 0), as `btyd.RFSummary.monetary` (FHL 2005b: the first purchase left out).
@@ -175,10 +190,14 @@ class CohortSummary:
         frequency = np.zeros((n, FREQUENCY_BINS))
         frequency[rows, np.minimum(self.x, FREQUENCY_BINS - 1).astype(np.int64)] = 1.0
 
-        recency = np.zeros((n, len(RECENCY_BINS)))
+        recency = np.zeros((n, len(RECENCY_GROUPS) * len(RECENCY_BINS)))
         buyers = np.flatnonzero(self.x > 0)
         ratio = self.t_x[buyers] / self.T[buyers]
-        recency[buyers, np.searchsorted(RECENCY_BINS, ratio, side="left")] = 1.0
+        group = (
+            np.searchsorted([lo for _, lo, _ in RECENCY_GROUPS], self.x[buyers], side="right") - 1
+        )
+        column = group * len(RECENCY_BINS) + np.searchsorted(RECENCY_BINS, ratio, side="left")
+        recency[buyers, column] = 1.0
 
         ipt = np.zeros((n, len(IPT_BINS)))
         ipt_bin = np.searchsorted(IPT_BINS, self.gap / WEEK, side="right") - 1
@@ -186,16 +205,21 @@ class CohortSummary:
         ipt[buyers] /= self.x[buyers, None]
 
         weeks = self.calibration_weeks
+        blocks = -(-weeks // BLOCK_WEEKS)
         weekly = np.bincount(
-            self.repeat_customer * weeks + self.repeat_day // WEEK, minlength=n * weeks
-        ).reshape(n, weeks)
+            self.repeat_customer * blocks + self.repeat_day // (WEEK * BLOCK_WEEKS),
+            minlength=n * blocks,
+        ).reshape(n, blocks)
 
         names = (
-            ("repeats",)
-            + _frequency_names()
-            + _recency_names()
-            + _ipt_names()
-            + tuple(f"week {k + 1}" for k in range(weeks))
+            "repeats",
+            *_frequency_names(),
+            *_recency_names(),
+            *_ipt_names(),
+            *(
+                f"weeks {k * BLOCK_WEEKS + 1}-{min((k + 1) * BLOCK_WEEKS, weeks)}"
+                for k in range(blocks)
+            ),
         )
         per_customer = np.hstack(
             [self.x[:, None].astype(np.float64), frequency, recency, ipt, weekly.astype(np.float64)]

@@ -114,6 +114,17 @@ def update_history(
     state.last_brand[buyers] = brand
 
 
+def repeat_buyers(state: CustomerState, basket: Basket) -> NDArray[np.bool_]:
+    """(m,) which of today's shoppers made a repeat purchase (bought today, not for the first time).
+
+    Reads `state.purchases` after today's history update (a first purchase has a total of 1).
+    """
+    exposed = np.zeros(len(basket.shoppers), dtype=bool)
+    buyers = basket.shoppers[basket.at]
+    exposed[basket.at] = state.purchases[:, buyers].sum(axis=0) > 1
+    return exposed
+
+
 def dropout_and_next_occasion(
     state: CustomerState,
     traits: Traits,
@@ -123,8 +134,12 @@ def dropout_and_next_occasion(
     at_stake: PointsAtStake,
     population_loyalty: LoyaltyConfig,
     occasions: OccasionsConfig,
+    exposed: NDArray[np.bool_] | None = None,
 ) -> None:
     """BG/NBD-style dropout after the occasion (eased by points at stake); stayers draw the next.
+
+    `exposed`: which of the shoppers may leave today (None: all of them; with
+    `population.occasions.dropout = purchase`, the repeat buyers: `repeat_buyers`).
 
     Reads the shoppers `who`'s traits, satisfaction and points `at_stake`, and
     today's `draws` (dropout uniforms, exponential gaps); writes `state.active`,
@@ -147,6 +162,8 @@ def dropout_and_next_occasion(
             at_stake.mean_regular_price,
         )
     leave = draws.dropout < hazard
+    if exposed is not None:
+        leave &= exposed
     gone, stay = who[leave], who[~leave]
     state.active[gone] = False
     state.next_occasion[gone] = np.inf
