@@ -94,6 +94,7 @@ def _log(tmp_path, **changes):
         (("data=cdnow_sample", "calibrate.until=someday"), "calibrate.until=someday: not a date"),
         (("data=cdnow_sample", "calibrate.name=grocery"), "calibrate.name=grocery: a shipped"),
         (("data=cdnow_sample", "calibrate.name=my store"), "must start with a letter"),
+        (("data=cdnow_sample", "calibrate.sampler=cmaes"), "calibrate.sampler=cmaes: needs the"),
         (("LOG",), "calibrate.until: missing"),
         (("LOG", "calibrate.until=2024-03-01", {"amount": [1.0, -2.0, 3.0, 4.0]}), "are negative"),
         (("LOG", "calibrate.until=2024-03-01", {"amount": None}), "no column 'amount'"),

@@ -163,6 +163,14 @@ def check_calibration(cfg: CalibrateRun, overrides: list[str]) -> None:
     """The command's own check before anything runs: the name, the log and the split."""
     del overrides
     option_name(cfg)
+    if cfg.calibrate.sampler == "cmaes":
+        try:
+            import cmaes  # noqa: F401  Optuna's CMA-ES sampler needs it
+        except ImportError:
+            raise ConfigError(
+                "calibrate.sampler=cmaes: needs the cmaes package (pip install cmaes); "
+                "calibrate.sampler=tpe needs nothing more"
+            ) from None
     read_split(cfg)
 
 
