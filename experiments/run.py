@@ -174,7 +174,8 @@ def help_text() -> str:
             (hydra.sweep.dir), one subdirectory per job named by its overrides, each with
             status.json, and the sweep's tables at the top; custsim-report rebuilds them.""",
             "Related commands: custsim-compare, custsim-optimize, custsim-sensitivity, "
-            "custsim-report, custsim-findings, custsim-dashboard (each has --help).",
+            "custsim-report, custsim-findings, custsim-dashboard, custsim-crm, "
+            "custsim-calibrate (each has --help).",
         ],
     )
 

@@ -117,3 +117,22 @@ def test_bad_input_fails_before_the_run_in_one_line_and_writes_nothing(tmp_path,
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and line in lines[0], done.stderr
     assert not (tmp_path / "conf").exists() and not (tmp_path / "run").exists()
+
+
+def test_a_parquet_log_with_its_own_column_names(tmp_path):
+    from custsim.experiments.crm.datasets import load_cdnow_sample
+
+    log = load_cdnow_sample().rename(columns={"customer": "client", "amount": "total"})
+    log["date"] = log["date"].dt.strftime("%Y%m%d").astype(int)  # yyyymmdd, as the original file
+    log.drop(columns="quantity").to_parquet(tmp_path / "store.parquet")
+    columns = ["calibrate.columns.customer=client", "calibrate.columns.amount=total"]
+    done = calibrate(
+        tmp_path,
+        f"data={tmp_path / 'store.parquet'}",
+        "calibrate.until=1997-09-30",
+        *columns,
+        *FAST,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "6,919 transactions (223 on a day already counted merged" in done.stdout
+    assert (tmp_path / "conf" / "population" / "store.yaml").exists()  # named after the file
