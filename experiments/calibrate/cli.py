@@ -11,7 +11,13 @@ so that `--help` answers at once.
 
 from __future__ import annotations
 
-from custsim.experiments.calibrate.settings import CONFIG_NAME, SHIPPED_UNTIL, CalibrateConfig
+from custsim.experiments.calibrate.settings import (
+    CONFIG_NAME,
+    MAX_SCALE,
+    SHIPPED_UNTIL,
+    SIMULATED_CUSTOMERS,
+    CalibrateConfig,
+)
 from custsim.experiments.cli import format_help, tool_main
 
 PROG = "custsim-calibrate"
@@ -53,7 +59,8 @@ def help_text() -> str:
             ("calibrate.trials=INT", f"stage-2 trials (default {d.trials})"),
             (
                 "calibrate.scale=INT",
-                f"simulated customers per customer of the log (default {d.scale})",
+                "simulated customers per customer of the log (default: about "
+                f"{SIMULATED_CUSTOMERS:,} in all, at most {MAX_SCALE} each)",
             ),
             (
                 "calibrate.replications=INT",

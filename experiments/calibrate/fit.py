@@ -14,8 +14,10 @@ covariance and beta_S(theta) the simulation's,
 
     Q(theta) = (beta_S(theta) - beta)' [(1 + 1/S) Sigma]^-1 (beta_S(theta) - beta) / 4,
 
-S the simulated customers per customer of the log (`calibrate.scale`): Q is about 1
-when the simulation cannot be told from the log by the auxiliary model. The BG/NBD
+S the simulated customers per customer of the log (`calibrate.scale`): the mean
+squared gap in standard errors (the criterion is exactly identified, four estimates for
+four parameters, so Q is near 0 at the estimate when the model can reproduce the log's
+BG/NBD; 1 means one standard error apart). The BG/NBD
 likelihood carries the joint information of frequency, recency and age customer by
 customer; matching marginal statistics instead (frequency, recency, inter-purchase
 times, weekly repeats: `Target`) fitted CDNOW's calibration weeks better and
@@ -24,7 +26,9 @@ Q is minimised by Optuna (seeded TPE or CMA-ES over unconstrained coordinates,
 `PurchaseProcess.to_z`), every trial's run and its BG/NBD fit on the batch runner's
 warm workers; each trial uses the same seed. The best `FINALISTS` trials are scored
 again over `replications` fresh seeds and the lowest mean wins (a single run's lowest
-Q is partly luck).
+Q is partly luck), then Gauss-Newton steps with the regression gradient G below refine
+it (`refine`: a sampler's best point on a large log lies several standard errors from the
+floor of a narrow valley).
 
 Uncertainty: the sandwich covariance of the estimator, for weight W and criterion
 covariance Omega,
@@ -69,6 +73,8 @@ S_RANGE = (-4.0, 4.0)
 START_BUY_SHARE = 0.45
 #: the best trials scored again over fresh seeds before one is chosen (`rescore`)
 FINALISTS = 8
+#: Gauss-Newton steps after the search (`refine`)
+REFINE_STEPS = 3
 #: the share of the trials (best Q first) whose simulated criterion G is regressed on
 NEIGHBOURHOOD = 0.3
 MIN_NEIGHBOURS = 12
@@ -429,19 +435,20 @@ def fit_simulated(
         raise RuntimeError(f"every one of the {len(table)} trials failed")
     table["rescored"] = rescore(criterion, sim, table, until_day, settings, seed)
     best = table.loc[table["rescored"].idxmin()]
-    z_best = _z(best)
-    process = PurchaseProcess.from_z(z_best)
     gradient = regression_gradient(
         table[[f"z{i}" for i in range(4)]].to_numpy(float),
         np.array(simulated),
         table["objective"].to_numpy(),
     )
+    z_best, objective, runs = refine(
+        criterion, sim, gradient, _z(best), box, until_day, settings, seed
+    )
+    process = PurchaseProcess.from_z(z_best)
     std = standard_errors(criterion, gradient, z_best, settings.scale)
-    runs = runs_at(sim, process, until_day, settings, seed, aux)
     return SimulatedFit(
         process=process,
         std_errors=std,
-        objective=float(best["rescored"]),
+        objective=objective,
         start=start,
         trials=table,
         moments=_comparison(report, runs, settings.scale, "moment"),
@@ -521,6 +528,63 @@ def regression_gradient(z: np.ndarray, simulated: np.ndarray, objective: np.ndar
     design = np.column_stack([np.ones(len(near)), z[near]])
     slopes, *_ = np.linalg.lstsq(design, simulated[near], rcond=None)
     return slopes[1:].T
+
+
+def refine(
+    criterion: Auxiliary,
+    sim: Simulator,
+    gradient: np.ndarray,
+    z: np.ndarray,
+    box: Sequence[tuple[float, float]],
+    until_day: int,
+    settings: Any,
+    seed: int,
+) -> tuple[np.ndarray, float, list[SimulatedRun]]:
+    """Gauss-Newton steps from the best finalist, each kept only if it lowers the mean Q.
+
+    The search finds the valley; on a large log the valley is narrow in sampling units
+    and a sampler's best point lies several standard errors from its floor. With the
+    criterion's mean gap d at z (over the replications' seeds) and G, a step is
+    dz = -(G' W G)^-1 G' W d (for an exactly identified criterion, -G^-1 d), kept inside
+    the search box; up to `REFINE_STEPS` steps, halved once when one does not improve.
+
+    Returns:
+        The refined z, its mean Q and its runs (for the report).
+
+    """
+    runs = runs_at(sim, PurchaseProcess.from_z(z), until_day, settings, seed, criterion.fit.params)
+    q, gap = _mean_distance(criterion, runs, settings.scale)
+    w = criterion.weight
+    a = gradient.T @ w @ gradient
+    if np.linalg.cond(a) > 1e12:
+        return z, q, runs
+    for _ in range(REFINE_STEPS):
+        step = -np.linalg.solve(a, gradient.T @ w @ gap)
+        for _half in range(2):
+            trial = _clip(z + step, box)
+            tried = runs_at(
+                sim, PurchaseProcess.from_z(trial), until_day, settings, seed, criterion.fit.params
+            )
+            q_new, gap_new = _mean_distance(criterion, tried, settings.scale)
+            if q_new < q:
+                z, q, gap, runs = trial, q_new, gap_new, tried
+                break
+            step = step / 2
+        else:
+            break
+    return z, q, runs
+
+
+def _mean_distance(
+    criterion: Auxiliary, runs: list[SimulatedRun], scale: int
+) -> tuple[float, np.ndarray]:
+    """Q of the runs' mean criterion value, and the mean gap d (simulated - observed)."""
+    values = [criterion.simulated(r) for r in runs]
+    values = [v for v in values if v is not None]
+    if not values:
+        return math.inf, np.zeros(len(criterion.values))
+    mean = np.mean(values, axis=0)
+    return distance(criterion, mean, scale), mean - criterion.values
 
 
 def runs_at(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ from custsim.experiments.calibrate.forecast import (
     tracking_frame,
 )
 from custsim.experiments.calibrate.report import format_summary, report_markdown
-from custsim.experiments.calibrate.settings import SHIPPED_UNTIL
+from custsim.experiments.calibrate.settings import SHIPPED_UNTIL, auto_scale
 from custsim.experiments.calibrate.statistics import CohortSummary, summarise_split
 from custsim.experiments.calibrate.store import write_store
 from custsim.experiments.cli import results_line, tool_job, write_config
@@ -191,9 +191,9 @@ def calibrate(cfg: CalibrateRun, composed: DictConfig) -> Calibration:
     from custsim.sim.runner import show_progress
 
     start = time.perf_counter()
-    block = cfg.calibrate
     split = read_split(cfg)
     summary = summarise_split(split)
+    block = replace(cfg.calibrate, scale=auto_scale(cfg.calibrate.scale, summary.n_customers))
     closed = fit_closed_form(summary)
     calibration_days = split.calibration()
     price = float(calibration_days["amount"].mean())

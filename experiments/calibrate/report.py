@@ -117,14 +117,14 @@ def format_summary(cal: Any, cfg: Any, written: tuple[Path, Path]) -> str:
     block = cfg.calibrate
     lines = [
         f"custsim-calibrate: {cal.source} -> population '{cal.name}'; {block.trials} trials x "
-        f"{cal.summary.n_customers * block.scale:,} simulated customers, forecast over "
+        f"{cal.summary.n_customers * cal.sim.scale:,} simulated customers, forecast over "
         f"{block.replications} runs ({cal.seconds:.1f} s)",
         "",
         "data: " + data_line(cal),
         "",
         *_table(("stage", "parameter", "estimate", "std.err"), parameter_rows(cal)),
-        f"custsim fit: distance Q = {cal.fit.objective:.2f} (about 1 when BG/NBD fitted to the "
-        "simulation cannot be told from BG/NBD fitted to the log)",
+        f"custsim fit: distance Q = {cal.fit.objective:.2f} (BG/NBD fitted to the simulated store "
+        "vs fitted to the log, in squared standard errors: 0 the same, 1 one apart)",
         "",
         *_table(
             ("model", "holdout repeat transactions", "error", "weekly MAPE", "by-frequency MAE"),
@@ -164,14 +164,14 @@ def report_markdown(
         "occasion rates, beta dropout after a repeat purchase) by indirect inference, BG/NBD "
         "the auxiliary model: the simulated store's BG/NBD estimates must match the log's; "
         f"{block.trials} trials of Optuna's {block.sampler.upper()} sampler, each a run of "
-        f"{cal.summary.n_customers * block.scale:,} customers ({block.scale} per customer of "
+        f"{cal.summary.n_customers * cal.sim.scale:,} customers ({cal.sim.scale} per customer of "
         "the log); the best trials scored again over fresh seeds; standard errors by the "
         "sandwich formula, the gradient by regression over the trials near the estimate.",
         "",
         *_markdown_table(("stage", "parameter", "estimate", "std. error"), parameter_rows(cal)),
         "",
-        f"Distance at the estimate: Q = {cal.fit.objective:.2f} (about 1 when BG/NBD cannot "
-        "tell the simulation from the log):",
+        f"Distance at the estimate: Q = {cal.fit.objective:.2f} (BG/NBD on the simulated store "
+        "vs on the log, in squared standard errors: 0 the same, 1 one apart):",
         "",
         *_markdown_table(
             ("BG/NBD", "log", "custsim", "z"),
