@@ -433,7 +433,7 @@ def fit_simulated(
     table = pd.DataFrame(rows)
     if table["objective"].isna().all():
         raise RuntimeError(f"every one of the {len(table)} trials failed")
-    table["rescored"] = rescore(criterion, sim, table, until_day, settings, seed)
+    table["rescored"], finalist_runs = rescore(criterion, sim, table, until_day, settings, seed)
     best = table.loc[table["rescored"].idxmin()]
     gradient = regression_gradient(
         table[[f"z{i}" for i in range(4)]].to_numpy(float),
@@ -441,7 +441,7 @@ def fit_simulated(
         table["objective"].to_numpy(),
     )
     z_best, objective, runs = refine(
-        criterion, sim, gradient, _z(best), box, until_day, settings, seed
+        criterion, sim, gradient, _z(best), finalist_runs[best.name], box, until_day, settings, seed
     )
     process = PurchaseProcess.from_z(z_best)
     std = standard_errors(criterion, gradient, z_best, settings.scale)
@@ -478,12 +478,14 @@ def rescore(
     until_day: int,
     settings: Any,
     seed: int,
-) -> np.ndarray:
+) -> tuple[np.ndarray, dict[Any, list[SimulatedRun | Failed]]]:
     """Q of the `FINALISTS` best trials again, as the mean over fresh seeds (NaN for the rest).
 
     A trial's Q comes from one run; the lowest of many noisy values is low partly by
     luck (the winner's curse). The estimate is the finalist with the lowest mean Q over
     `settings.replications` runs with the seeds seed + 1, ... (the same for every finalist).
+    Returns the scores and each finalist's runs (by the table's index), which `refine`
+    starts from.
     """
     finalists = table["objective"].dropna().nsmallest(FINALISTS).index
     seeds = [seed + 1 + r for r in range(settings.replications)]
@@ -497,8 +499,10 @@ def rescore(
         criterion.fit.params,
     )
     scores = np.full(len(table), np.nan)
+    finalist_runs = {}
     for k, i in enumerate(finalists):
         runs = ran[k * len(seeds) : (k + 1) * len(seeds)]
+        finalist_runs[i] = runs
         values = [
             distance(
                 criterion, None if isinstance(r, Failed) else criterion.simulated(r), settings.scale
@@ -506,7 +510,7 @@ def rescore(
             for r in runs
         ]
         scores[table.index.get_loc(i)] = np.mean(values)  # NaN when a run failed
-    return scores
+    return scores, finalist_runs
 
 
 def regression_gradient(z: np.ndarray, simulated: np.ndarray, objective: np.ndarray) -> np.ndarray:
@@ -535,12 +539,15 @@ def refine(
     sim: Simulator,
     gradient: np.ndarray,
     z: np.ndarray,
+    runs: list[SimulatedRun],
     box: Sequence[tuple[float, float]],
     until_day: int,
     settings: Any,
     seed: int,
 ) -> tuple[np.ndarray, float, list[SimulatedRun]]:
     """Gauss-Newton steps from the best finalist, each kept only if it lowers the mean Q.
+
+    `runs`: the finalist's runs at z (`rescore`'s, the seeds every step runs with too).
 
     The search finds the valley; on a large log the valley is narrow in sampling units
     and a sampler's best point lies several standard errors from its floor. With the
@@ -552,7 +559,6 @@ def refine(
         The refined z, its mean Q and its runs (for the report).
 
     """
-    runs = runs_at(sim, PurchaseProcess.from_z(z), until_day, settings, seed, criterion.fit.params)
     q, gap = _mean_distance(criterion, runs, settings.scale)
     w = criterion.weight
     a = gradient.T @ w @ gradient

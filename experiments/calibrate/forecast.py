@@ -23,17 +23,16 @@ import pandas as pd
 
 from custsim.experiments.batch import Failed
 from custsim.experiments.calibrate.fit import ClosedForm, Simulator
-from custsim.experiments.calibrate.statistics import FREQUENCY_BINS, CohortSummary
+from custsim.experiments.calibrate.statistics import (
+    FREQUENCY_BINS,
+    CohortSummary,
+    frequency_group,
+)
 from custsim.experiments.calibrate.store import PurchaseProcess
 from custsim.experiments.crm import btyd
 
 #: labels of the calibration-frequency groups (0, 1, ..., 6, 7+)
 FREQUENCY_LABELS = (*(str(k) for k in range(FREQUENCY_BINS - 1)), f"{FREQUENCY_BINS - 1}+")
-
-
-def frequency_group(x: np.ndarray) -> np.ndarray:
-    """Each customer's calibration-frequency group 0..FREQUENCY_BINS - 1 (the last: 7 or more)."""
-    return np.minimum(np.asarray(x, dtype=np.int64), FREQUENCY_BINS - 1)
 
 
 def by_frequency(x: np.ndarray, values: np.ndarray) -> np.ndarray:

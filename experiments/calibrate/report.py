@@ -100,6 +100,15 @@ def _markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> lis
     return lines + ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
 
 
+def _comparison_table(frame: Any, key: str, title: str, observed: str) -> list[str]:
+    """A markdown table of observed vs simulated values (`fit._comparison`'s frame)."""
+    rows = [
+        (getattr(r, key), f"{r.data:.4f}", f"{r.custsim:.4f}", f"{r.z:+.1f}")
+        for r in frame.itertuples()
+    ]
+    return _markdown_table((title, observed, "custsim", "z"), rows)
+
+
 def data_line(cal: Any) -> str:
     """The log in one line: customers, transactions, merged rows, the split."""
     s, log = cal.split, cal.split.log
@@ -173,13 +182,7 @@ def report_markdown(
         f"Distance at the estimate: Q = {cal.fit.objective:.2f} (BG/NBD on the simulated store "
         "vs on the log, in squared standard errors: 0 the same, 1 one apart):",
         "",
-        *_markdown_table(
-            ("BG/NBD", "log", "custsim", "z"),
-            [
-                (r.parameter, f"{r.data:.4f}", f"{r.custsim:.4f}", f"{r.z:+.1f}")
-                for r in cal.fit.auxiliary.itertuples()
-            ],
-        ),
+        *_comparison_table(cal.fit.auxiliary, "parameter", "BG/NBD", "log"),
         "",
         "The store's price is "
         f"the log's mean spend per transaction, {cal.price:.2f}; its cost assumes a gross margin "
@@ -188,13 +191,7 @@ def report_markdown(
         f"The calibration statistics furthest from the log's, of {len(moments)} (not fitted: "
         "reported; z is the gap in sampling standard errors):",
         "",
-        *_markdown_table(
-            ("moment", "data", "custsim", "z"),
-            [
-                (r.moment, f"{r.data:.4f}", f"{r.custsim:.4f}", f"{r.z:+.1f}")
-                for r in worst.itertuples()
-            ],
-        ),
+        *_comparison_table(worst, "moment", "moment", "data"),
         "",
         *figure("trials", "Stage 2: distance Q by trial and the best so far."),
         "## The holdout",

@@ -47,7 +47,7 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from custsim.experiments.calibrate.data import Split
 
@@ -72,6 +72,11 @@ RECENCY_GROUPS = (("1", 1, 1), ("2-3", 2, 3), ("4-6", 4, 6), ("7+", 7, np.inf))
 #: lower edges of the inter-purchase-time classes, in weeks:
 #: [0,1), [1,2), [2,4), [4,8), [8,16), [16,inf)
 IPT_BINS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def frequency_group(x: ArrayLike) -> IntArray:
+    """Each customer's calibration-frequency group 0..FREQUENCY_BINS - 1 (the last: 7 or more)."""
+    return np.minimum(np.asarray(x, dtype=np.int64), FREQUENCY_BINS - 1)
 
 
 def _frequency_names() -> tuple[str, ...]:
@@ -188,7 +193,7 @@ class CohortSummary:
         n = self.n_customers
         rows = np.arange(n)
         frequency = np.zeros((n, FREQUENCY_BINS))
-        frequency[rows, np.minimum(self.x, FREQUENCY_BINS - 1).astype(np.int64)] = 1.0
+        frequency[rows, frequency_group(self.x)] = 1.0
 
         recency = np.zeros((n, len(RECENCY_GROUPS) * len(RECENCY_BINS)))
         buyers = np.flatnonzero(self.x > 0)

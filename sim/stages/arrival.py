@@ -63,11 +63,11 @@ class ArrivalQueue:
 
         Writes `active`, `next_occasion` and `self.admitted` / `self.today`.
         """
-        end = int(np.searchsorted(self.times, day, side="left"))
-        rows = self.order[self.admitted : end]
-        self.admitted = end
+        start, end = self.admitted, int(np.searchsorted(self.times, day, side="left"))
+        rows = self.order[start:end]
         state.active[rows] = True
-        state.next_occasion[rows] = self.times[self.admitted - len(rows) : end]
+        state.next_occasion[rows] = self.times[start:end]
+        self.admitted = end
         self.today = np.sort(rows)
 
     def must_buy(self, shoppers: NDArray[np.int64]) -> NDArray[np.bool_] | None:
