@@ -27,6 +27,16 @@ OFFER_COLUMNS = (
     ("offers_redeemed", ">9"),
     ("discount_cost", ">10"),
 )
+#: with the experience chain: a second per-firm table (`custsim.sim.metrics.experience_kpis`)
+EXPERIENCE_COLUMNS = (
+    ("satisfaction", ">8"),
+    ("trust", ">7"),
+    ("nps", ">5"),
+    ("complaint_rate", ">10"),
+    ("complaints_handled", ">8"),
+    ("service_failure_rate", ">8"),
+    ("service_cost", ">9"),
+)
 FIRM_WIDTH = 6
 
 
@@ -34,7 +44,8 @@ def format_summary(run: RunResult) -> str:
     """Header line, the per-firm KPI table, the customer KPIs and where the results are.
 
     The header names every firm's policy; the table gains the personal-offer
-    columns (`OFFER_COLUMNS`) when some firm sent personal offers.
+    columns (`OFFER_COLUMNS`) when some firm sent personal offers; with the
+    experience chain a second table follows (`experience_table`).
     """
     cfg = run.model.cfg
     c = run.customer_kpis
@@ -54,6 +65,8 @@ def format_summary(run: RunResult) -> str:
         cells = [f"{row['firm']:<{FIRM_WIDTH}}"]
         cells += [f"{firm_kpi[n].format(row[n]):{a}}" for n, a in columns]
         lines.append("  ".join(cells))
+    if run.experience_kpis is not None:
+        lines += ["", *experience_table(run)]
     market = {name: kpi(name, "market").format(c[name]) for name in names("market")}
     lines += [
         "",
@@ -64,6 +77,26 @@ def format_summary(run: RunResult) -> str:
     if run.out_dir is not None:
         lines.append(f"results: {run.out_dir}")
     return "\n".join(lines)
+
+
+def experience_table(run: RunResult) -> list[str]:
+    """The experience chain's per-firm table and a line on why customers left and switched."""
+    cols = {name: kpi(name, "experience") for name, _ in EXPERIENCE_COLUMNS}
+    lines = ["  ".join([f"{'firm':<{FIRM_WIDTH}}", *(f"{cols[n].short:{a}}" for n, a in
+                                                     EXPERIENCE_COLUMNS)])]  # fmt: skip
+    for row in run.experience_kpis.to_dict(orient="records"):
+        cells = [f"{row['firm']:<{FIRM_WIDTH}}"]
+        cells += [f"{cols[n].format(row[n]):{a}}" for n, a in EXPERIENCE_COLUMNS]
+        lines.append("  ".join(cells))
+    lines.append(f"why customers left: {_counted(run.causes['churn_causes'])}")
+    lines.append(f"why customers switched brand: {_counted(run.causes['switch_causes'])}")
+    return lines
+
+
+def _counted(by_cause: dict[str, int]) -> str:
+    """'natural 688, service 2' (causes with no event left out; 'none' if all are 0)."""
+    seen = [f"{cause} {count:,}" for cause, count in by_cause.items() if count]
+    return ", ".join(seen) or "none"
 
 
 def _policies(cfg: CustsimConfig) -> str:

@@ -6,7 +6,8 @@ Each part posts its own offer; the composed offer takes
 - the highest displayed list price; `promoted` if any part promotes;
 - the loyalty terms of the parts merged: the points rules of the first part
   that earns points, the tiers of the first part with tiers;
-- every personal price, the lowest where several parts target one customer.
+- every personal price, the lowest where several parts target one customer;
+- the complaint answers of the first part that answers complaints today.
 Every part hears the day's outcome.
 """
 
@@ -76,6 +77,7 @@ class ComposedPolicy:
             loyalty=merge_loyalty([o.loyalty for o in offers]),
             targeted_ids=ids,
             targeted_prices=prices,
+            **answers(offers),
         )
 
     def settle(self, outcome: StepOutcome) -> None:
@@ -96,6 +98,18 @@ def merge_loyalty(terms: list[LoyaltyTerms | None]) -> LoyaltyTerms | None:
         tier_discounts=tiers.tier_discounts,
         tier_window_days=tiers.tier_window_days,
     )
+
+
+def answers(offers: list[Offer]) -> dict:
+    """The complaint answers of the first part that answers any today (none otherwise)."""
+    part = next((o for o in offers if len(o.handled_ids)), None)
+    if part is None:
+        return {}
+    return {
+        "handled_ids": part.handled_ids,
+        "compensation": part.compensation,
+        "handling_cost": part.handling_cost,
+    }
 
 
 def merge_targets(offers: list[Offer]) -> tuple[np.ndarray, np.ndarray]:

@@ -218,6 +218,45 @@ class SatisfactionConfig:
 
 
 @dataclass
+class ExperienceConfig:
+    """`population.experience`: the chain experience -> satisfaction -> trust -> habit -> voice.
+
+    `enabled`: None (auto) switches the chain on when some firm has inconsistent
+    quality or service failures (`market.firms.<j>.service`), or surveys its customers;
+    true / false decide. Off, satisfaction is one number per customer moved by prices
+    alone (`custsim.agents.churn`), as before the chain existed. On, each customer
+    holds a satisfaction, trust, habit and quality expectation per firm
+    (`custsim.agents.experience` has every equation): satisfaction S_ij moves with
+    each purchase's felt experience at rate `population.satisfaction.memory`, damped
+    on a bad one by `tolerance` x trust; trust rises by `trust_gain` (1 - T) and falls
+    by `trust_loss` T; habit smooths purchases with `habit_carryover`. The brand
+    utility gains `satisfaction_weight` S_ij + `trust_weight` (T_ij - `initial_trust`)
+    + `habit_weight` H_ij; dropout reads the best satisfaction among the firms the
+    customer has bought from; a felt loss L is voiced as a complaint with probability
+    1 - exp(-`complaint_propensity` L); a handled complaint is felt as v(b C) +
+    `recovery_value` 2^(-wait / `recovery_half_life`). Survey answers are
+    round(`survey_midpoint` + `survey_scale` S_ij + N(0, `survey_noise`)), 0..10.
+    """
+
+    enabled: bool | None = None
+    quality_memory: float = bounded(0.2, 0.0, 1.0)  # theta_q, like the reference price's
+    satisfaction_weight: float = bounded(1.0, 0.0, cap=100.0)  # w_S
+    trust_weight: float = bounded(0.5, 0.0, cap=100.0)  # w_T
+    initial_trust: float = bounded(0.5, 0.0, 1.0)  # T_0
+    trust_gain: float = bounded(0.05, 0.0, 1.0)  # g
+    trust_loss: float = bounded(0.2, 0.0, 1.0)  # l
+    tolerance: float = bounded(0.5, 0.0, 1.0)  # tau
+    habit_weight: float = bounded(1.0, 0.0, cap=100.0)  # w_H
+    habit_carryover: float = bounded(0.875, 0.0, 1.0)  # a (Guadagni & Little 1983, coffee)
+    complaint_propensity: float = bounded(0.25, 0.0, cap=100.0)  # k
+    recovery_value: float = bounded(0.5, 0.0, cap=100.0)  # h: being heard, utility units
+    recovery_half_life: float = bounded(7.0, 0.0, lo_open=True, cap=MAX_DAYS)  # days
+    survey_midpoint: float = bounded(7.5, 0.0, 10.0)
+    survey_scale: float = bounded(3.0, 0.0, cap=100.0)  # answer points per utility unit of S
+    survey_noise: float = bounded(1.0, 0.0, cap=10.0)  # sd of an answer, points
+
+
+@dataclass
 class UrgencyConfig:
     """`population.urgency`: the pull of a running offer (`custsim.agents.urgency`).
 
@@ -314,6 +353,7 @@ class PopulationConfig:
     arrivals: ArrivalsConfig = field(default_factory=ArrivalsConfig)
     inventory: InventoryConfig = field(default_factory=InventoryConfig)
     satisfaction: SatisfactionConfig = field(default_factory=SatisfactionConfig)
+    experience: ExperienceConfig = field(default_factory=ExperienceConfig)
     urgency: UrgencyConfig = field(default_factory=UrgencyConfig)
     winback: WinbackConfig = field(default_factory=WinbackConfig)
     loyalty: LoyaltyConfig = field(default_factory=LoyaltyConfig)
@@ -322,6 +362,35 @@ class PopulationConfig:
     # a trait for every segment at once: population.traits.<trait>.mean / .sd; a value set
     # here wins over every segment's own (a segment keeps what is not set here)
     traits: PopulationTraits = field(default_factory=PopulationTraits)
+
+
+@dataclass
+class ServiceConfig:
+    """`market.firms.<j>.service`: what buying from the firm is like (`custsim.agents.experience`).
+
+    Each purchase's quality is the brand's `quality` + `quality_sd` z (z standard
+    normal: the firm's inconsistency); the service fails on a purchase with
+    probability `failure_rate`, felt as a loss of `failure_severity` utility units.
+    A firm with either above 0 turns the experience chain on (`population.experience`).
+    """
+
+    quality_sd: float = bounded(0.0, 0.0, cap=100.0)  # sigma_j, utility units
+    failure_rate: float = bounded(0.0, 0.0, 1.0)  # per purchase
+    failure_severity: float = bounded(1.0, 0.0, cap=100.0)  # s_j, utility units
+
+
+@dataclass
+class SurveyConfig:
+    """`market.firms.<j>.survey`: a likelihood-to-recommend survey of the firm's customers.
+
+    Every `every` days (0: never) the firm asks `sample` of its customers (drawn at
+    random among those who ever bought from it) how likely they are to recommend it,
+    0..10; it observes the answers (`MarketObs.survey_scores`) and their NPS, never
+    satisfaction itself. Needs the experience chain (`population.experience`).
+    """
+
+    every: int = bounded(0, 0, cap=MAX_DAYS)  # days between surveys; 0: none
+    sample: int = bounded(200, 1, cap=2**31 - 1)  # customers asked
 
 
 @dataclass
@@ -336,6 +405,8 @@ class FirmConfig:
     cost: float = bounded(MISSING, 0.0, cap=MAX_MONEY)
     quality: float = bounded(MISSING, -100.0, 100.0)  # mean taste a_j, in utility units
     policy: Any = policy_field(lambda: {"_target_": "custsim.policies.edlp.EverydayPrice"})
+    service: ServiceConfig = field(default_factory=ServiceConfig)
+    survey: SurveyConfig = field(default_factory=SurveyConfig)
 
 
 @dataclass
@@ -397,6 +468,22 @@ class CustsimConfig:
 #: the analyses a run can ask for (`analysis=[crm]`); each needs the purchase log
 #: (`custsim.experiments.crm` reads purchases.parquet; the run command runs it, not the engine)
 ANALYSES = ("crm",)
+
+
+def chain_enabled(cfg: CustsimConfig) -> bool:
+    """Whether the run has the experience chain (`population.experience.enabled`; None: auto).
+
+    Auto: on when some firm's purchases can disappoint (`service.quality_sd` or
+    `service.failure_rate` above 0) or it runs a survey (`survey.every` above 0).
+    The one place that decides, for the model, the writers and the memory estimate.
+    """
+    chosen = cfg.population.experience.enabled
+    if chosen is not None:
+        return bool(chosen)
+    return any(
+        f.service.quality_sd > 0 or f.service.failure_rate > 0 or f.survey.every > 0
+        for f in cfg.market.firms.values()
+    )
 
 
 def records_purchases(cfg: CustsimConfig) -> bool:

@@ -2,8 +2,9 @@
 
 One `Kpi` per (scope, name): the column of `custsim.sim.metrics.firm_kpis`
 (scope "firm", in column order), the key of `customer_kpis` (scope "market", in
-key order) or the per-segment metric of `custsim.experiments.compare.lift.run_metrics`
-(scope "segment"). Each names its label, its console header, its unit and its
+key order), the per-segment metric of `custsim.experiments.compare.lift.run_metrics`
+(scope "segment") or the column of `experience_kpis` (scope "experience", with the
+experience chain). Each names its label, its console header, its unit and its
 kind: a "rate" (a share in [0, 1], shown in %, its change in percentage points)
 or a "level" (money, units, customers; its change shown in the same unit).
 Tables, plots and summaries read names, labels and number formats from here.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-SCOPES = ("firm", "market", "segment")
+SCOPES = ("firm", "market", "segment", "experience")
 #: format spec of a value per unit; a rate's unit is "share"
 UNIT_FORMATS = {
     "currency": ",.0f",
@@ -25,6 +26,8 @@ UNIT_FORMATS = {
     "customers": ",.0f",
     "offers": ",.0f",
     "share": ".1%",
+    "utility": ".2f",
+    "score": ".0f",
 }
 
 
@@ -97,7 +100,19 @@ KPIS = (
     Kpi("clv", "mean CLV", "currency per customer", scope="segment"),
     Kpi("retention", "retention", "share", scope="segment"),
     Kpi("repeat_rate", "repeat rate", "share", scope="segment"),
-)
+    # experience: custsim.sim.metrics.experience_kpis (with the experience chain), in column order
+    Kpi("satisfaction", "mean satisfaction", "utility", scope="experience", header="satisf."),
+    Kpi("trust", "mean trust", "share", scope="experience"),
+    Kpi("nps", "NPS", "score", scope="experience"),
+    Kpi("complaint_rate", "complaints per purchase", "share", scope="experience",
+        header="complaints"),
+    Kpi("complaints_handled", "complaints handled", "share", scope="experience",
+        header="handled"),
+    Kpi("service_failure_rate", "service failures per purchase", "share", scope="experience",
+        header="failures"),
+    Kpi("service_cost", "service recovery cost", "currency", scope="experience",
+        header="recovery"),
+)  # fmt: skip
 _BY_KEY = {(k.scope, k.name): k for k in KPIS}
 
 

@@ -1,9 +1,10 @@
 """What passes between firms and the market each day.
 
 A policy sees a `MarketObs` (what a real firm could observe: public shelf and
-regular prices, its own sales, customers' purchase and points history with it;
-never latent traits) and posts an `Offer`. The engine gathers the firms' offers
-into `Offers`, runs the day and hands every policy its `StepOutcome`.
+regular prices, its own sales, customers' purchase and points history with it,
+their complaints to it and its survey answers; never latent traits) and posts
+an `Offer`. The engine gathers the firms' offers into `Offers`, runs the day and
+hands every policy its `StepOutcome`.
 """
 
 from __future__ import annotations
@@ -158,6 +159,10 @@ class Offer:
         loyalty: the firm's points programme, stamp card or tiers; None if it has none.
         targeted_ids: customers (row indices, sorted) who get a personal price.
         targeted_prices: their prices, same length as `targeted_ids`.
+        handled_ids: customers (row indices, sorted) whose open complaint the firm
+            answers today (`MarketObs.complaint_day`; ids without one are ignored).
+        compensation: money paid to each of them, same length as `handled_ids`.
+        handling_cost: the firm's cost of answering one complaint (staff, postage).
 
     """
 
@@ -172,6 +177,9 @@ class Offer:
     loyalty: LoyaltyTerms | None = None
     targeted_ids: NDArray[np.int64] = field(default_factory=_no_ids)
     targeted_prices: NDArray[np.float64] = field(default_factory=_no_prices)
+    handled_ids: NDArray[np.int64] = field(default_factory=_no_ids)
+    compensation: NDArray[np.float64] = field(default_factory=_no_prices)
+    handling_cost: float = 0.0
 
     def __post_init__(self) -> None:
         _require(
@@ -197,6 +205,26 @@ class Offer:
             _require(
                 bool(np.all(self.targeted_prices >= 0)), "targeted_prices", "...", "must be >= 0"
             )
+        _require(
+            len(self.handled_ids) == len(self.compensation),
+            "compensation",
+            len(self.compensation),
+            "must have one amount per handled id",
+        )
+        if len(self.handled_ids):
+            _require(
+                bool(np.all(np.diff(self.handled_ids) > 0)),
+                "handled_ids",
+                "...",
+                "must be sorted and unique",
+            )
+            _require(bool(np.all(self.compensation >= 0)), "compensation", "...", "must be >= 0")
+        _require(
+            bool(np.isfinite(self.handling_cost)) and self.handling_cost >= 0,
+            "handling_cost",
+            self.handling_cost,
+            "must be a finite cost >= 0",
+        )
         _require(
             self.deadline is None or self.deadline >= 0,
             "deadline",
@@ -230,11 +258,16 @@ class Offers:
     promoted: NDArray[np.bool_]
     loyalty: tuple[LoyaltyTerms | None, ...]
     targeted: tuple[tuple[NDArray[np.int64], NDArray[np.float64]], ...]
+    #: per firm: (handled ids, compensation each, handling cost per complaint)
+    recovery: tuple[tuple[NDArray[np.int64], NDArray[np.float64], float], ...] = ()
     #: whether any firm sends personal prices today (set from `targeted`, read often)
     has_targeting: bool = field(init=False)
+    #: whether any firm answers complaints today (set from `recovery`)
+    has_recovery: bool = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "has_targeting", any(len(ids) for ids, _ in self.targeted))
+        object.__setattr__(self, "has_recovery", any(len(r[0]) for r in self.recovery))
 
     @classmethod
     def collect(cls, offers: list[Offer]) -> Offers:
@@ -256,6 +289,7 @@ class Offers:
             promoted=np.array([o.promoted for o in offers], dtype=bool),
             loyalty=tuple(o.loyalty for o in offers),
             targeted=tuple((o.targeted_ids, o.targeted_prices) for o in offers),
+            recovery=tuple((o.handled_ids, o.compensation, o.handling_cost) for o in offers),
         )
 
     @property
@@ -305,6 +339,11 @@ class MarketObs:
     purchase_count: NDArray[np.int32]  # per customer, purchases from this firm
     spend: NDArray[np.float64]  # per customer, money spent at this firm
     points: NDArray[np.float64]  # per customer, points balance with this firm
+    #: with the experience chain (else None): per customer, the day of their open complaint
+    #: to this firm (-1: none); the customers and 0..10 answers of the firm's last survey
+    complaint_day: NDArray[np.int32] | None = None
+    survey_ids: NDArray[np.int64] | None = None
+    survey_scores: NDArray[np.int8] | None = None
 
 
 @dataclass(frozen=True, slots=True)

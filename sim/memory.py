@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from custsim.sim.config import CustsimConfig, records_purchases
+from custsim.sim.config import CustsimConfig, chain_enabled, records_purchases
 from custsim.sim.network import attachment_links, lattice_degree
 from custsim.sim.traits import RECORDED, TRAITS, segment_moments
 
@@ -18,6 +18,11 @@ PER_FIRM_FLOATS = 8  # (J, n) floats: day-0 and current tastes, references, soci
 PER_EDGE_END = 4  # the int32 CSR index kept
 PER_CUSTOMER_ARRIVING = 16  # with population.arrivals: the queue's rows and times (int64, float64)
 PER_CUSTOMER_ARRIVAL_FLOATS = 1  # with population.arrivals: each customer's arrival time
+# with the experience chain (custsim.sim.chain): (J, n) open-complaint days (int32), service
+# cost (float64) and the day's float64 mean over a (J, n) mask; (J, n) floats: satisfaction,
+# trust, habit, expected quality, pull; (n,) grievance, churn cause (int8), complaints (int32)
+PER_FIRM_CHAIN_FIXED, PER_FIRM_CHAIN_FLOATS, PER_CUSTOMER_CHAIN = 21, 5, 6
+ROW_PER_FIRM_CHAIN = 50  # its three per-firm columns of customers.parquet, twice, + headroom
 PER_CUSTOMER_DAY = 80  # a day's working arrays (shoppers' terms, utilities, draws), with headroom
 # while building: the traits, and the int64 edge keys the generators sort (per degree)
 PER_EDGE_END_BUILDING = 30
@@ -72,15 +77,16 @@ def estimated_bytes(cfg: CustsimConfig) -> float:
     of them written at a time:
 
         building = n ((K + 1 + J) p + 30 d)
-        running  = n (24 + (K + 1 + 5) p + J (58 + 8 p) + 4 d + 80 [+ 16 + p])
-                   + G (160 + 100 J + 16 R) [+ P B + 150 H]
+        running  = n (24 + (K + 1 + 5) p + J (58 + 8 p) + 4 d + 80 [+ 16 + p]
+                      [+ 6 + J (21 + 5 p)]) + G (160 + 100 J [+ 50 J] + 16 R) [+ P B + 150 H]
 
     Building holds the traits while the network generator sorts its int64 edge
     keys; running holds the state, points ledger, traits and CSR graph (money is
     float64 at any precision: `custsim.sim.state`), a day's working arrays, the
     purchase log when the run records purchases (`custsim.sim.purchases`: one
     42-byte record per purchase, `purchases_per_customer_day`), the arrival
-    schedule when customers arrive over the run (`population.arrivals`), and at the
+    schedule when customers arrive over the run (`population.arrivals`), the
+    experience chain's arrays when it is on (`custsim.sim.chain`), and at the
     end one row group of customers.parquet and one of purchases.parquet
     (`custsim.sim.results`, both streamed). Measured peaks (tracemalloc, 3 firms,
     Watts-Strogatz k = 10, 5 days): 1.09 GB (float64) and 0.89 GB (float32) at
@@ -104,6 +110,11 @@ def estimated_bytes(cfg: CustsimConfig) -> float:
     if cfg.population.arrivals.kind != "none":
         per_customer += PER_CUSTOMER_ARRIVING + PER_CUSTOMER_ARRIVAL_FLOATS * p
     row = ROW_FIXED + ROW_PER_FIRM * firms + ROW_PER_RECORDED_TRAIT * len(RECORDED)
+    if chain_enabled(cfg):
+        per_customer += PER_CUSTOMER_CHAIN + firms * (
+            PER_FIRM_CHAIN_FIXED + PER_FIRM_CHAIN_FLOATS * p
+        )
+        row += ROW_PER_FIRM_CHAIN * firms
     running = n * per_customer + min(n, ROWS_PER_GROUP) * row
     if records_purchases(cfg):
         logged = n * cfg.steps * purchases_per_customer_day(cfg)

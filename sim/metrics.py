@@ -45,12 +45,15 @@ class Recorder:
 
     steps: int
     firm_names: tuple[str, ...]
+    extra_firm_series: tuple[str, ...] = ()  # a mechanism's own series (the experience chain's)
+    counts: tuple[str, ...] = ()  # which of them are counts (int64 in the time series)
     firm: dict[str, NDArray[np.float64]] = field(init=False)
     market: dict[str, NDArray[np.float64]] = field(init=False)
 
     def __post_init__(self) -> None:
         shape = (self.steps, len(self.firm_names))
-        self.firm = {name: np.full(shape, np.nan) for name in FIRM_SERIES}
+        names = FIRM_SERIES + self.extra_firm_series
+        self.firm = {name: np.full(shape, np.nan) for name in names}
         self.market = {name: np.full(self.steps, np.nan) for name in MARKET_SERIES}
 
     def record(self, day: int, **values: NDArray | float) -> None:
@@ -71,7 +74,8 @@ class Recorder:
         for name, arr in self.market.items():
             frame[name] = np.repeat(arr, n_firms)
         df = pd.DataFrame(frame)
-        for col in ("units", "buyers", "active_customers", "occasions", "outside_choices"):
+        ints = ("units", "buyers", "active_customers", "occasions", "outside_choices", *self.counts)
+        for col in ints:
             df[col] = df[col].astype(np.int64)
         df["promo"] = df["promo"].astype(bool)
         total_units = df.groupby("day")["units"].transform("sum")
@@ -126,6 +130,77 @@ def firm_kpis(
             "discount_cost": state.firm_discount_cost,
         }
     )
+
+
+def experience_kpis(rec: Recorder, state: CustomerState) -> pd.DataFrame | None:
+    """Per firm, with the experience chain (None without): the chain at the end of the run.
+
+    - satisfaction, trust: means of S_ij, T_ij over the firm's active customers
+      (active and bought from it at least once) at the end.
+    - nps: the mean NPS of the firm's surveys (`market.firms.<j>.survey`; NaN without).
+    - complaint_rate, service_failure_rate: complaints and service failures per purchase.
+    - complaints_handled: the share of complaints the firm answered.
+    - service_cost: compensation and handling paid (inside `margin`).
+    """
+    chain = state.chain
+    if chain is None:
+        return None
+    purchases = state.purchases.sum(axis=1)
+    mine = (state.purchases > 0) & state.active
+    count = mine.sum(axis=1)
+    total = {name: np.nansum(rec.firm[name], axis=0) for name in chain.day}
+    return pd.DataFrame(
+        {
+            "firm": list(rec.firm_names),
+            "satisfaction": mean_where(chain.satisfaction, mine, count),
+            "trust": mean_where(chain.trust, mine, count),
+            "nps": _nan_mean(rec.firm["nps"]),
+            "complaint_rate": _ratio(total["complaints"], purchases),
+            "complaints_handled": _ratio(total["complaints_handled"], total["complaints"]),
+            "service_failure_rate": _ratio(total["service_failures"], purchases),
+            "service_cost": total["service_cost"],
+        }
+    )
+
+
+def cause_tables(state: CustomerState, firm_names: tuple[str, ...]) -> dict[str, dict] | None:
+    """The cause ledgers as nested dicts for kpis.json (None without the experience chain).
+
+    `defections[from][to]`: brand switches from one firm to another (all causes);
+    `switch_causes[cause]`, `churn_causes[cause]`: events per cause
+    (`custsim.agents.experience.CAUSES`); `exits[cause][last brand]`: churns by cause and
+    the brand last bought ("none": never bought).
+    """
+    from custsim.agents.experience import CAUSES
+
+    chain = state.chain
+    if chain is None:
+        return None
+    moved = chain.switches.sum(axis=0)
+    last = (*firm_names, "none")
+    return {
+        "defections": {
+            a: {b: int(moved[i, k]) for k, b in enumerate(firm_names) if k != i}
+            for i, a in enumerate(firm_names)
+        },
+        "switch_causes": dict(zip(CAUSES, map(int, chain.switches.sum(axis=(1, 2))), strict=True)),
+        "churn_causes": dict(zip(CAUSES, map(int, chain.exits.sum(axis=1)), strict=True)),
+        "exits": {
+            c: {b: int(chain.exits[i, k]) for k, b in enumerate(last)} for i, c in enumerate(CAUSES)
+        },
+    }
+
+
+def mean_where(values: NDArray, mask: NDArray[np.bool_], count: NDArray) -> NDArray[np.float64]:
+    """Row means of `values` over `mask` ((J, n) each), NaN where a row has none."""
+    total = np.where(mask, values, 0.0).sum(axis=1, dtype=np.float64)
+    return np.divide(total, count, out=np.full(len(count), np.nan), where=count > 0)
+
+
+def _nan_mean(series: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Column means of a (steps, J) series over its non-NaN days, NaN where none."""
+    seen = np.isfinite(series)
+    return mean_where(series.T, seen.T, seen.sum(axis=0))
 
 
 def customer_kpis(state: CustomerState) -> dict[str, float]:

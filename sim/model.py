@@ -42,7 +42,8 @@ from custsim.agents.population import Traits, draw_population, segment_sizes
 from custsim.policies.base import Policy
 from custsim.sim import threads
 from custsim.sim.basket import Basket, SettledBasket
-from custsim.sim.config import CustsimConfig, records_purchases
+from custsim.sim.chain import CHAIN_COUNTS, CHAIN_SERIES, ChainState
+from custsim.sim.config import CustsimConfig, chain_enabled, records_purchases
 from custsim.sim.customer import Customer
 from custsim.sim.firm import Firm, firm_specs
 from custsim.sim.launch import BrandLaunch, start_launch
@@ -54,7 +55,7 @@ from custsim.sim.network import Graph, build_network
 from custsim.sim.population import Population
 from custsim.sim.purchases import PurchaseLog
 from custsim.sim.rng import DayDraws, RngTree
-from custsim.sim.stages import aftermath, arrival, loyalty, settlement, shelf
+from custsim.sim.stages import aftermath, arrival, causes, experience, loyalty, settlement, shelf
 from custsim.sim.stages.arrival import ArrivalQueue
 from custsim.sim.stages.framing import encoded_prices
 from custsim.sim.stages.terms import ShelfView, ShopperTraits
@@ -80,6 +81,14 @@ class CustsimModel(mesa.Model):
         self.rng_dynamics = streams.dynamics
         self.features = streams.features
         self.population = self.build_population(cfg, streams)
+        if chain_enabled(cfg):
+            self.state.chain = ChainState.initial(
+                np.array([f.quality for f in firms.values()]),
+                cfg.population.size,
+                cfg.population.experience,
+                self.traits.taste.dtype.type,
+            )
+        self.service = experience.FirmService.of(firms)
         specs = firm_specs(firms)
         launch = start_launch(
             cfg.market.launch,
@@ -92,7 +101,7 @@ class CustsimModel(mesa.Model):
             specs=specs,
             ledger=PointsLedger(len(specs), cfg.population.size, self.traits.taste.dtype.type),
             launch=launch,
-            recorder=Recorder(cfg.steps, tuple(s.name for s in specs)),
+            recorder=self.make_recorder(cfg.steps, tuple(s.name for s in specs)),
             annual_discount_rate=cfg.market.annual_discount_rate,
         )
         self.firms = [
@@ -100,6 +109,8 @@ class CustsimModel(mesa.Model):
             for spec, rng in zip(specs, streams.firms, strict=True)
         ]
         self.terms = shelf.utility_terms(cfg.population.framing, cfg.population.loyalty)
+        if self.state.chain is not None:
+            self.terms += (experience.ChainTerm(self.state.chain),)
         self.workers = threads.thread_count(cfg.threads)
         names = tuple(s.name for s in specs)
         self.purchase_log = PurchaseLog(names) if records_purchases(cfg) else None
@@ -123,6 +134,12 @@ class CustsimModel(mesa.Model):
             regular=pop.occasions.timing == "regular",
         )
         return Population(traits, state, graph, CustsimModel.hold_arrivals(cfg, state, streams))
+
+    def make_recorder(self, steps: int, names: tuple[str, ...]) -> Recorder:
+        """The daily series, with the experience chain's (`CHAIN_SERIES`) when it is on."""
+        if self.state.chain is None:
+            return Recorder(steps, names)
+        return Recorder(steps, names, CHAIN_SERIES, CHAIN_COUNTS)
 
     @staticmethod
     def hold_arrivals(
@@ -195,6 +212,8 @@ class CustsimModel(mesa.Model):
     def step(self) -> None:
         """Simulate one day (see the module docstring for the script)."""
         day = self.steps
+        if self.state.chain is not None:
+            self.state.chain.new_day()
         offers = self.post_offers(day)  # 1
         pull = self.offer_pull(offers)
         shoppers = self.arrive(day, offers, pull)  # 2
@@ -228,12 +247,24 @@ class CustsimModel(mesa.Model):
         )
         if offers.has_targeting:
             arrival.receive_offers(self.state, self.offers, offers)
+        if offers.has_recovery and self.state.chain is not None:
+            experience.handle_complaints(
+                self.state.chain,
+                self.state,
+                self.traits,
+                offers,
+                day,
+                self.market.discount_factor(day),
+                self.cfg.population.satisfaction.memory,
+            )
         self.offers = offers
         return offers
 
     def observe(self, day: int, j: int, shelf_prices: NDArray[np.float64]) -> MarketObs:
         """What firm j can see at the start of `day` (views, no copies)."""
         st, rec = self.state, self.recorder
+        chain = st.chain
+        survey = None if chain is None else chain.surveys[j]
         return MarketObs(
             day=day,
             firm=j,
@@ -247,6 +278,9 @@ class CustsimModel(mesa.Model):
             purchase_count=st.purchases[j],
             spend=st.spend[j],
             points=self.ledger.balance[j],
+            complaint_day=None if chain is None else chain.complaint_day[j],
+            survey_ids=None if survey is None else survey[0],
+            survey_scores=None if survey is None else survey[1],
         )
 
     def offer_pull(self, offers: Offers) -> NDArray[np.float64]:
@@ -329,18 +363,24 @@ class CustsimModel(mesa.Model):
         pop, pcfg = self.population, self.cfg.population
         seen = encoded_prices(pcfg.framing, basket.prices, offers, self.regular_prices)
         aftermath.update_references_and_stock(pop.state, pop.traits, basket, seen, day)
-        felt = aftermath.update_satisfaction(pop.state, pop.traits, basket, pcfg.satisfaction)
+        chain = pop.state.chain
+        if chain is None:
+            felt = aftermath.update_satisfaction(pop.state, pop.traits, basket, pcfg.satisfaction)
+        else:
+            felt = self.live_experience(day, basket)
         if pop.graph.n_edges:
             aftermath.spread_social_signals(
                 pop.state, pop.graph, pop.inv_degree, self.cfg.network, day, basket, felt
             )
         discount = self.market.discount_factor(day)
         aftermath.update_history(pop.state, self.unit_costs, discount, day, basket)
+        if chain is not None:
+            experience.category_satisfaction(pop.state, chain, basket.buyers)
         if self.launch is not None:
             self.launch.end_of_day(day, basket)
         who = basket.shoppers
         repeat = pcfg.occasions.dropout == "purchase"
-        aftermath.dropout_and_next_occasion(
+        gone, natural = aftermath.dropout_and_next_occasion(
             pop.state,
             pop.traits,
             day,
@@ -351,6 +391,22 @@ class CustsimModel(mesa.Model):
             pcfg.occasions,
             aftermath.repeat_buyers(pop.state, basket) if repeat else None,
         )
+        if chain is not None:
+            causes.record_exits(chain, pop.state, gone, natural)
+
+    def live_experience(self, day: int, basket: SettledBasket) -> NDArray[np.floating]:
+        """The chain's part of step 5: buyers live, feel and voice their purchases; switches.
+
+        Returns the felt experience e per buyer (word of mouth passes it on).
+        """
+        pop, streams, chain = self.population, self.features, self.state.chain
+        lived = experience.live_purchases(
+            chain, pop.traits, basket, self.service, streams.quality, streams.service
+        )
+        experience.feel(chain, basket, lived, self.cfg.population.satisfaction.memory)
+        experience.voice(chain, basket, lived, day, streams.voice)
+        causes.record_switches(chain, pop.state, basket, self.regular_prices)
+        return lived.felt
 
     def record(
         self, day: int, offers: Offers, basket: SettledBasket, outcomes: list[StepOutcome]
@@ -362,6 +418,15 @@ class CustsimModel(mesa.Model):
         regular price before any day had shoppers).
         """
         n_firms = len(self.firms)
+        buyers = np.bincount(basket.brand, minlength=n_firms)
+        margin = np.array([o.margin for o in outcomes])
+        chain = self.state.chain
+        if chain is not None:
+            nps = experience.run_surveys(
+                chain, self.state, self.service, day, self.features.surveys
+            )
+            margin = margin - chain.day["service_cost"]
+            self.recorder.record(day, **experience.day_series(chain, self.state, buyers, nps))
         self.recorder.record(
             day,
             shelf_price=offers.price,
@@ -369,8 +434,8 @@ class CustsimModel(mesa.Model):
             promo=offers.promoted,
             units=[o.units for o in outcomes],
             revenue=[o.revenue for o in outcomes],
-            margin=[o.margin for o in outcomes],
-            buyers=np.bincount(basket.brand, minlength=n_firms),
+            margin=margin,
+            buyers=buyers,
             mean_reference_price=self.mean_reference(day, basket),
             points_earned=[o.points_earned for o in outcomes],
             points_redeemed=[o.points_redeemed for o in outcomes],

@@ -120,7 +120,8 @@ def customers_frame(
     are their sums over the firms; `offers_received` / `offers_redeemed` count
     personal offers from every firm. `churned`: the customer left (churn_day >= 0).
     With `population.arrivals`, `arrival_day` is the day the customer arrived (0:
-    there from the start, -1: not arrived by the end).
+    there from the start, -1: not arrived by the end). With the experience chain:
+    `chain_columns`.
     """
     r = rows
     purchases, units, spend = state.purchases[:, r], state.units[:, r], state.spend[:, r]
@@ -164,9 +165,30 @@ def customers_frame(
         frame["arrival_day"] = np.where(
             state.arrived()[r], np.where(arrival > 0, np.floor(arrival) + 1, 0), -1
         ).astype(np.int32)
+    if state.chain is not None:  # the experience chain: per firm, and why the customer left
+        chain_columns(frame, state.chain, firm_names, r)
     for trait in RECORDED:  # the traits declared with record=True (custsim.sim.config)
         frame[trait] = traits[trait][r].astype(np.float64)
     return pd.DataFrame(frame)
+
+
+def chain_columns(frame: dict, chain: Any, firm_names: tuple[str, ...], rows: slice) -> None:
+    """The experience chain's columns (`custsim.sim.chain.ChainState`), added to `frame`.
+
+    `satisfaction_<j>`, `trust_<j>`, `habit_<j>` at the end; `complaints` made (all
+    firms); `churn_cause` of the last churn (`custsim.agents.experience.CAUSES`; missing
+    for a customer who never left).
+    """
+    from custsim.agents.experience import CAUSES
+
+    frame["complaints"] = chain.complaints[rows]
+    frame["churn_cause"] = pd.Categorical.from_codes(
+        chain.churn_cause[rows].astype(np.int64), categories=list(CAUSES)
+    )
+    for j, name in enumerate(firm_names):
+        frame[f"satisfaction_{name}"] = chain.satisfaction[j, rows].astype(np.float64)
+        frame[f"trust_{name}"] = chain.trust[j, rows].astype(np.float64)
+        frame[f"habit_{name}"] = chain.habit[j, rows].astype(np.float64)
 
 
 def customers_frames(

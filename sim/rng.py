@@ -11,8 +11,9 @@ Within a day (`DayDraws`):
   quantity uniform (also the queue order at a stock-limited offer), a dropout
   uniform and a standard exponential gap to the next occasion;
 - each conditional mechanism (win-back, offer-prompted trips, goal abandonment,
-  launch awareness, arrivals) draws from its own child stream, spawned from the dynamics
-  seed in the fixed order of `FEATURE_STREAMS` (spawning does not change the
+  launch awareness, arrivals, the experience chain's quality, service failures,
+  complaints and surveys) draws from its own child stream, spawned from the
+  dynamics seed in the fixed order of `FEATURE_STREAMS` (spawning does not change the
   dynamics generator itself).
 
 So switching a mechanism on, or changing how many numbers it draws, never
@@ -28,7 +29,17 @@ from numpy.typing import NDArray
 
 STREAMS = ("population", "network", "dynamics", "mesa")
 #: the conditional mechanisms' own streams, children of the dynamics seed, in spawn order
-FEATURE_STREAMS = ("winback", "offer_trips", "goal_abandonment", "launch_awareness", "arrivals")
+FEATURE_STREAMS = (
+    "winback",
+    "offer_trips",
+    "goal_abandonment",
+    "launch_awareness",
+    "arrivals",
+    "quality",
+    "service",
+    "voice",
+    "surveys",
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,10 @@ class FeatureStreams:
     goal_abandonment: np.random.Generator
     launch_awareness: np.random.Generator
     arrivals: np.random.Generator  # who arrives when (drawn once, when the run has arrivals)
+    quality: np.random.Generator  # each purchase's quality draw (experience chain)
+    service: np.random.Generator  # service failures (experience chain)
+    voice: np.random.Generator  # who complains (experience chain)
+    surveys: np.random.Generator  # who is surveyed and the answers' noise (experience chain)
 
 
 @dataclass(frozen=True)

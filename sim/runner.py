@@ -31,7 +31,7 @@ from custsim.sim.config import ConfigError, CustsimConfig, records_purchases
 from custsim.sim.faults import fail_if_asked
 from custsim.sim.firm import firm_specs
 from custsim.sim.market import FirmSpec
-from custsim.sim.metrics import customer_kpis, firm_kpis
+from custsim.sim.metrics import cause_tables, customer_kpis, experience_kpis, firm_kpis
 from custsim.sim.model import CustsimModel
 from custsim.sim.policy_config import build_policy, policy_key
 
@@ -54,6 +54,8 @@ class RunResult:
     customer_kpis: dict[str, Any]
     seconds: float
     out_dir: Path | None
+    experience_kpis: pd.DataFrame | None = None  # with the experience chain (metrics)
+    causes: dict[str, Any] | None = None  # its cause ledgers (`metrics.cause_tables`)
 
     @property
     def customer_sources(self) -> tuple:
@@ -198,6 +200,8 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None, figures: Figures | None)
         customer_kpis=customer_kpis(model.state),
         seconds=time.perf_counter() - start,
         out_dir=out_dir,
+        experience_kpis=experience_kpis(model.recorder, model.state),
+        causes=cause_tables(model.state, model.market.names),
     )
     if out_dir is not None:
         writing = time.perf_counter()
@@ -226,4 +230,7 @@ def write_run(run: RunResult, cfg: CustsimConfig, figures: Figures | None = None
         "firms": run.firm_kpis.set_index("firm").to_dict(orient="index"),
         "customers": run.customer_kpis,
     }
+    if run.experience_kpis is not None:  # the experience chain: its KPIs and cause ledgers
+        kpis["experience"] = run.experience_kpis.set_index("firm").to_dict(orient="index")
+        kpis |= run.causes
     results.write_json(kpis, out / results.COMPLETE_MARKER)

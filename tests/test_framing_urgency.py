@@ -210,4 +210,7 @@ def test_market_obs_fields_are_the_observable_ones():
         "purchase_count",
         "spend",
         "points",
+        "complaint_day",
+        "survey_ids",
+        "survey_scores",
     ]

@@ -39,8 +39,8 @@ def test_every_policy_passes_check_policy(name):
 
 def test_the_policy_options_are_the_registry_and_the_variants():
     assert set(registered()) == {
-        "composed", "edlp", "hi_lo", "limited_offer", "loyalty_points", "price_change",
-        "reactive", "retention", "stamp_card", "tiers", "value_allocation",
+        "complaint_handling", "composed", "edlp", "hi_lo", "limited_offer", "loyalty_points",
+        "price_change", "reactive", "retention", "stamp_card", "tiers", "value_allocation",
     }  # fmt: skip
     assert VARIANTS == ["endowed_stamp_card", "points_2x_weekend"]
     # what --help lists without importing a policy is exactly what the imports register
@@ -82,7 +82,8 @@ def test_none_is_an_alias_of_edlp():
 
 @pytest.mark.parametrize("option", ["hi_lo_schema", "none_schema", "edlp_schema"])
 def test_schema_names_are_not_options(option):
-    with pytest.raises(ConfigError, match=rf"^policy={option}: must be one of: composed, "):
+    expected = rf"^policy={option}: must be one of: complaint_handling, "
+    with pytest.raises(ConfigError, match=expected):
         compose_config([f"policy={option}"])
 
 
@@ -128,6 +129,9 @@ def test_check_policy_catches_nondeterminism(monkeypatch):
 
 
 FIRM_OBSERVABLE = {
+    "complaint_day",  # the complaints made to the firm (experience chain)
+    "survey_ids",  # its survey's customers and answers (experience chain)
+    "survey_scores",
     "day",
     "firm",
     "firm_names",

@@ -135,7 +135,7 @@ def dropout_and_next_occasion(
     population_loyalty: LoyaltyConfig,
     occasions: OccasionsConfig,
     exposed: NDArray[np.bool_] | None = None,
-) -> None:
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """BG/NBD-style dropout after the occasion (eased by points at stake); stayers draw the next.
 
     `exposed`: which of the shoppers may leave today (None: all of them; with
@@ -148,19 +148,26 @@ def dropout_and_next_occasion(
     next occasion follows after an exponential gap at the occasion rate (exactly
     1 / rate with `population.occasions.timing = regular`: a contract renewed
     every period), raised by the goal gradient for members with visible progress.
+
+    Returns the customers who left and, for each, whether its uniform fell within
+    its baseline hazard p_i (eased by the points at stake): a `natural` dropout, not
+    one that dissatisfaction added (`custsim.sim.stages.causes.record_exits`).
     """
+    base = traits["dropout"][who]
     hazard = churn.dropout_probability(
-        traits["dropout"][who], state.satisfaction[who], traits["dissatisfaction_churn"][who]
+        base, state.satisfaction[who], traits["dissatisfaction_churn"][who]
     )
     programmes, held = at_stake.programmes, at_stake.held
+    factor = None
     if programmes:
         stake = sum(held[j] * t.point_value for j, t in programmes)
-        hazard = hazard / loyalty.switching_cost_factor(
+        factor = loyalty.switching_cost_factor(
             stake * traits["points_value"][who],
             traits["loss_aversion"][who],
             population_loyalty.switching_cost_weight,
             at_stake.mean_regular_price,
         )
+        hazard = hazard / factor
     leave = draws.dropout < hazard
     if exposed is not None:
         leave &= exposed
@@ -175,3 +182,5 @@ def dropout_and_next_occasion(
         rate = loyalty.goal_gradient_rate(rate, progress, traits["goal_gradient"][stay])
     gap = (1.0 if occasions.timing == "regular" else draws.gaps[~leave]) / rate
     state.next_occasion[stay] = np.maximum(state.next_occasion[stay] + gap, day)
+    natural = base[leave] if factor is None else base[leave] / factor[leave]
+    return gone, draws.dropout[leave] < natural

@@ -19,9 +19,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custsim.agents import churn, loyalty, prospect
+from custsim.agents import experience as xp
+from custsim.sim.chain import ChainState
 from custsim.sim.config import LoyaltyConfig, SatisfactionConfig
 from custsim.sim.ledger import DayPoints, PointsLedger
 from custsim.sim.market import LoyaltyTerms, Offers
+from custsim.sim.stages import experience
 from custsim.sim.stages.terms import ShelfView, ShopperTraits
 from custsim.sim.state import CustomerState
 
@@ -46,7 +49,9 @@ def review_tiers(
     """Shoppers (`traits.who`) learn their tier; a demotion is felt as a loss in satisfaction.
 
     Writes the ledger's tiers and the demoted shoppers' `state.satisfaction`
-    (smoothed with `satisfaction.memory`).
+    (smoothed with `satisfaction.memory`); with the experience chain, their
+    satisfaction and trust with the firm (`demoted_by`) and so their category
+    satisfaction.
     """
     shoppers = traits.who
     for j, terms in enumerate(offers.loyalty):
@@ -62,15 +67,37 @@ def review_tiers(
         benefit = np.array((0.0, *terms.tier_discounts))
         lost = benefit[old[down]] - benefit[old[down] + change[down]]
         who = shoppers[down]
-        felt = prospect.value(
-            -lost,
+        args = (
             traits["gain_curvature"][down],
             traits["loss_curvature"][down],
             traits["loss_aversion"][down],
         )
-        state.satisfaction[who] = churn.update_satisfaction(
-            state.satisfaction[who], felt, satisfaction.memory
-        )
+        if state.chain is None:
+            felt = prospect.value(-lost, *args)
+            state.satisfaction[who] = churn.update_satisfaction(
+                state.satisfaction[who], felt, satisfaction.memory
+            )
+        else:  # felt in utility units, with firm j, about price (the discount lost)
+            loss = traits["price_sensitivity"][down] * lost * offers.price[j]
+            demoted_by(state.chain, j, who, prospect.value(-loss, *args), satisfaction.memory)
+            experience.category_satisfaction(state, state.chain, who)
+
+
+def demoted_by(
+    chain: ChainState, j: int, who: NDArray[np.int64], felt: NDArray, memory: float
+) -> None:
+    """With the experience chain: a tier demotion moves S_ij and trust like a bad purchase.
+
+    Writes `chain.satisfaction[j, who]`, `trust`, `pull` and `grievance` (price).
+    """
+    cfg = chain.cfg
+    held = chain.trust[j, who]
+    chain.satisfaction[j, who] = xp.update_satisfaction(
+        chain.satisfaction[j, who], felt, held, memory, cfg.tolerance
+    )
+    chain.trust[j, who] = xp.update_trust(held, felt, cfg.trust_gain, cfg.trust_loss)
+    chain.grievance[who] = xp.CAUSES.index("price")
+    chain.refresh_pull(who)
 
 
 def points_value(
