@@ -33,9 +33,9 @@ DAY_COUNTS = (
     "switches_out",
     "exits",
 )
-#: the chain's firm series in timeseries.parquet (with the chain only): the day's mean felt
-#: experience of the brand's buyers, its active customers' mean satisfaction and trust, the
-#: NPS of a survey that day, and the day's counts
+#: the chain's firm series in timeseries.parquet (with the chain only): the means of the felt
+#: experience, satisfaction and trust of the brand's buyers of the day, the NPS of a survey
+#: that day, and the day's counts
 CHAIN_SERIES = ("experience", "satisfaction", "trust", "nps", *DAY_COUNTS)
 #: the series among them that are counts (integers in timeseries.parquet)
 CHAIN_COUNTS = tuple(n for n in DAY_COUNTS if n != "service_cost")
@@ -59,12 +59,14 @@ class ChainState:
     switches: NDArray[np.int64]  # (C, J, J) brand switches by cause, from, to
     cfg: ExperienceConfig  # population.experience: the weights of `pull`
     day: dict[str, NDArray[np.float64]] = field(default_factory=dict)  # DAY_COUNTS, (J,)
-    experience_sum: NDArray[np.float64] = field(init=False)  # (J,) today's felt e, summed
+    experience_sum: NDArray[np.float64] = field(init=False)  # (J,) today's buyers' felt e,
+    satisfaction_sum: NDArray[np.float64] = field(init=False)  # and their S_ij and T_ij after
+    trust_sum: NDArray[np.float64] = field(init=False)  # it, summed per brand bought
     surveys: list = field(default_factory=list)  # per firm: (ids, scores) of the last survey
 
     def __post_init__(self) -> None:
         j = len(self.satisfaction)
-        self.experience_sum = np.zeros(j)
+        self.experience_sum, self.satisfaction_sum, self.trust_sum = (np.zeros(j) for _ in "est")
         self.surveys = [None] * j
         self.new_day()
 
@@ -91,10 +93,11 @@ class ChainState:
         )
 
     def new_day(self) -> None:
-        """Reset the day's counts (`DAY_COUNTS`) and felt experience."""
+        """Reset the day's counts (`DAY_COUNTS`) and the buyers' sums."""
         j = len(self.satisfaction)
         self.day = {name: np.zeros(j) for name in DAY_COUNTS}
-        self.experience_sum[:] = 0.0
+        for sums in (self.experience_sum, self.satisfaction_sum, self.trust_sum):
+            sums[:] = 0.0
 
     def refresh_pull(self, who: NDArray[np.int64]) -> None:
         """Recompute `pull` for customers `who`: w_S S + w_T (T - T_0) + w_H H."""

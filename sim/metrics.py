@@ -193,7 +193,7 @@ def cause_tables(state: CustomerState, firm_names: tuple[str, ...]) -> dict[str,
 
 def mean_where(values: NDArray, mask: NDArray[np.bool_], count: NDArray) -> NDArray[np.float64]:
     """Row means of `values` over `mask` ((J, n) each), NaN where a row has none."""
-    total = np.where(mask, values, 0.0).sum(axis=1, dtype=np.float64)
+    total = np.add.reduce(values, axis=1, dtype=np.float64, where=mask)
     return np.divide(total, count, out=np.full(len(count), np.nan), where=count > 0)
 
 

@@ -426,7 +426,7 @@ class CustsimModel(mesa.Model):
                 chain, self.state, self.service, day, self.features.surveys
             )
             margin = margin - chain.day["service_cost"]
-            self.recorder.record(day, **experience.day_series(chain, self.state, buyers, nps))
+            self.recorder.record(day, **experience.day_series(chain, buyers, nps))
         self.recorder.record(
             day,
             shelf_price=offers.price,

@@ -22,7 +22,6 @@ from custsim.sim.basket import SettledBasket
 from custsim.sim.chain import ChainState
 from custsim.sim.config import FirmConfig
 from custsim.sim.market import Offers
-from custsim.sim.metrics import mean_where
 from custsim.sim.stages.terms import ShelfView
 from custsim.sim.state import CustomerState
 
@@ -119,21 +118,31 @@ def feel(chain: ChainState, basket: SettledBasket, lived: Lived, memory: float) 
     """The buyers' satisfaction and trust with the brand bought, their habits, their pull.
 
     Writes `satisfaction`, `trust` (the brand bought), `habit` (every brand: the one
-    bought rises, the others fade), `pull`, and the day's felt experience and
-    service failures per firm. `memory` is rho (`population.satisfaction.memory`).
+    bought rises, the others fade; kept only when `habit_weight` > 0), `pull` (by the
+    changes: w_S dS + w_T dT + w_H dH), and the day's felt experience and service
+    failures per firm. `memory` is rho (`population.satisfaction.memory`).
     """
     cfg, buyers, brand = chain.cfg, basket.buyers, basket.brand
     n_firms, n = chain.satisfaction.shape
     cell = basket.cells(n)
     sat, trust = chain.satisfaction.reshape(-1), chain.trust.reshape(-1)
-    held = trust[cell]
-    sat[cell] = xp.update_satisfaction(sat[cell], lived.felt, held, memory, cfg.tolerance)
+    held, was = trust[cell], sat[cell]
+    sat[cell] = xp.update_satisfaction(was, lived.felt, held, memory, cfg.tolerance)
     trust[cell] = xp.update_trust(held, lived.felt, cfg.trust_gain, cfg.trust_loss)
-    bought = np.zeros((n_firms, len(buyers)), dtype=bool)
-    bought[brand, np.arange(len(buyers))] = True
-    chain.habit[:, buyers] = xp.update_habit(chain.habit[:, buyers], bought, cfg.habit_carryover)
-    chain.refresh_pull(buyers)
+    pull = chain.pull.reshape(-1)  # moved by the changes (`ChainState.pull` is linear in them)
+    pull[cell] += cfg.satisfaction_weight * (sat[cell] - was) + cfg.trust_weight * (
+        trust[cell] - held
+    )
+    if cfg.habit_weight:  # the brand bought rises, the others fade
+        bought = np.zeros((n_firms, len(buyers)), dtype=bool)
+        bought[brand, np.arange(len(buyers))] = True
+        habit = chain.habit[:, buyers]
+        moved = xp.update_habit(habit, bought, cfg.habit_carryover)
+        chain.habit[:, buyers] = moved
+        chain.pull[:, buyers] += cfg.habit_weight * (moved - habit)
     chain.experience_sum += np.bincount(brand, weights=lived.felt, minlength=n_firms)
+    chain.satisfaction_sum += np.bincount(brand, weights=sat[cell], minlength=n_firms)
+    chain.trust_sum += np.bincount(brand, weights=trust[cell], minlength=n_firms)
     if lived.failed.any():
         chain.day["service_failures"] += np.bincount(brand[lived.failed], minlength=n_firms)
 
@@ -255,27 +264,25 @@ def run_surveys(
 
 
 def day_series(
-    chain: ChainState, state: CustomerState, buyers_per_firm: NDArray[np.int64], nps: NDArray
+    chain: ChainState, buyers_per_firm: NDArray[np.int64], nps: NDArray
 ) -> dict[str, NDArray[np.float64]]:
     """The day's chain series per firm (`custsim.sim.chain.CHAIN_SERIES`).
 
-    `experience`: the mean felt e of the day's buyers of the brand (NaN without any);
-    `satisfaction`, `trust`: their means over the firm's active customers (active and
-    bought from it at least once; NaN without any); `nps` the day's survey (NaN on
-    other days); the day's counts (`custsim.sim.chain.DAY_COUNTS`).
+    Means over the day's buyers of the brand (NaN without any): `experience` the felt
+    e of their purchase, `satisfaction` and `trust` theirs with the brand after it (a
+    daily sample of the firm's customers, as `mean_reference_price` is of the
+    shoppers); `nps` the day's survey (NaN on other days); the day's counts
+    (`custsim.sim.chain.DAY_COUNTS`).
     """
-    mine = (state.purchases > 0) & state.active
-    count = mine.sum(axis=1)
-    felt = np.divide(
-        chain.experience_sum,
-        buyers_per_firm,
-        out=np.full(len(count), np.nan),
-        where=buyers_per_firm > 0,
-    )
+
+    def mean(total: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = np.full(len(total), np.nan)
+        return np.divide(total, buyers_per_firm, out=out, where=buyers_per_firm > 0)
+
     return {
-        "experience": felt,
-        "satisfaction": mean_where(chain.satisfaction, mine, count),
-        "trust": mean_where(chain.trust, mine, count),
+        "experience": mean(chain.experience_sum),
+        "satisfaction": mean(chain.satisfaction_sum),
+        "trust": mean(chain.trust_sum),
         "nps": nps,
         **chain.day,
     }
