@@ -1,7 +1,7 @@
 """The custsim Mesa model: one day per step, as a six-line script.
 
 1. each firm's policy observes the market and posts its offer (the offers'
-   urgency pull is computed once, for the day);
+   urgency pull is computed once, for the day; answers to complaints are felt and paid);
 2. arrival: customers with a shopping occasion today come to the shelf (lapsed
    customers holding a win-back offer may return, a fresh or expiring offer
    prompts extra trips, loyalty members learn their tier);
@@ -9,10 +9,13 @@
    (multinomial logit; a launched brand only once they have heard of it);
 4. settlement: units, revenue, margin per firm, loyalty points and rewards,
    personal offers redeemed (a new `SettledBasket`; the basket is never written);
-5. aftermath: reference prices, stock, satisfaction, social signals and word of
-   mouth, awareness of a launched brand, dropout and the next occasion;
-6. the day's metrics are recorded, the points held are valued (the liability in
-   each customer's account) and, when the run records purchases, every purchase logged.
+5. aftermath: reference prices, stock, satisfaction (with the experience chain:
+   each purchase lived and felt per firm, trust, habit, complaints, the cause of
+   each switch and churn), social signals and word of mouth, awareness of a
+   launched brand, dropout and the next occasion;
+6. the day's metrics are recorded (firms due a survey run it), the points held
+   are valued (the liability in each customer's account) and, when the run
+   records purchases, every purchase logged.
 
 The model holds a `Population` (traits, state, graph) and a `Market` (firms'
 specs, prices, costs, points ledger, launch, recorder); each stage is a module
