@@ -121,13 +121,14 @@ def plot_run(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 7) -
 
 
 def draw_run_figures(timeseries: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Every figure of one run: `plot_run`'s three, and `loyalty.png` when a firm runs points.
+    """Every figure of one run: `plot_run`'s three, and the loyalty and chain figures.
 
+    `loyalty.png` when a firm runs points, `chain.png` with the experience chain.
     The figures a run draws (`custsim.sim.runner.simulate(..., figures=draw_run_figures)`).
     """
     drawn = plot_run(timeseries, out_dir)
-    loyalty = plot_loyalty(timeseries, out_dir)
-    return drawn + ([loyalty] if loyalty is not None else [])
+    extra = [plot_loyalty(timeseries, out_dir), plot_chain(timeseries, out_dir)]
+    return drawn + [path for path in extra if path is not None]
 
 
 @contextmanager
@@ -322,3 +323,47 @@ def plot_loyalty(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 
         _format_day_axis(axes[1], ts["day"].drop_duplicates())
         fig.suptitle("Loyalty points: issued, redeemed, lapsed, and still owed", fontweight="bold")
         return save_png(fig, Path(out_dir) / "loyalty.png")
+
+
+#: `plot_chain`'s panels, top to bottom: column, y label, cumulative
+CHAIN_PANELS = (
+    ("experience", "felt experience of a purchase", False),
+    ("satisfaction", "buyers' satisfaction", False),
+    ("trust", "buyers' trust", False),
+    ("exits", "customers lost (cumulative)", True),
+)
+
+
+def plot_chain(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 7) -> Path | None:
+    """Write ``chain.png``: experience -> satisfaction -> trust -> exits (None without the chain).
+
+    Four panels sharing the day axis, one line per firm, from the chain's daily
+    firm series (`custsim.sim.chain.CHAIN_SERIES`), so a firm's service failures
+    can be followed down the chain to the customers it loses.
+    Experience, satisfaction and trust are the day's buyers' means
+    (`custsim.sim.stages.experience.day_series`), smoothed over `smoothing_days`;
+    the last panel counts the churns of customers whose last brand was the firm.
+    """
+    if "trust" not in timeseries:
+        return None
+    ts = timeseries.assign(firm=timeseries["firm"].astype(str))
+    colors = firm_colors(sorted(ts["firm"].unique()))
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    with (
+        plt.rc_context(_STYLE),
+        closing_figure(nrows=len(CHAIN_PANELS), figsize=(11, 10), sharex=True) as (fig, axes),
+    ):
+        for firm, mine in ts.groupby("firm", sort=True):
+            mine = mine.set_index("day")
+            for ax, (column, _, cumulative) in zip(axes, CHAIN_PANELS, strict=True):
+                values = mine[column].fillna(0).cumsum() if cumulative else mine[column]
+                line = values if cumulative else _smooth(values, smoothing_days)
+                ax.plot(mine.index, line, lw=2, color=colors[firm], label=firm)
+        for ax, (_, label, _) in zip(axes, CHAIN_PANELS, strict=True):
+            ax.set_ylabel(label)
+        axes[0].axhline(0.0, color="0.4", lw=0.8)
+        axes[2].set_ylim(0.0, 1.0)
+        axes[0].legend(frameon=False, loc="upper left", ncols=len(colors))
+        _format_day_axis(axes[-1], pd.Index(np.sort(ts["day"].unique())))
+        fig.suptitle("From experience to exit, per firm", fontweight="bold")
+        return save_png(fig, Path(out_dir) / "chain.png")

@@ -220,3 +220,12 @@ def test_bad_chain_values_fail_in_one_line_naming_the_key(override, key):
         compose_config(*SMALL, override)
     lines = str(err.value).splitlines()
     assert len(lines) == 1 and lines[0].startswith(key)
+
+
+def test_the_chain_figure_is_drawn_only_for_a_chain_run(chain_run, tmp_path):
+    from custsim.experiments.plots import plot_chain
+
+    path = plot_chain(chain_run.timeseries, tmp_path)
+    assert path == tmp_path / "chain.png" and path.stat().st_size > 20_000
+    plain = simulate(compose_config("population.size=300", "steps=20", "progress=off"))
+    assert plot_chain(plain.timeseries, tmp_path / "plain") is None
