@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from custsim.agents.experience import CAUSES
 from custsim.sim.state import CustomerState
 
 #: Per day and firm. units, revenue, margin (revenue - unit cost x units - rewards paid)
@@ -171,8 +172,6 @@ def cause_tables(state: CustomerState, firm_names: tuple[str, ...]) -> dict[str,
     (`custsim.agents.experience.CAUSES`); `exits[cause][last brand]`: churns by cause and
     the brand last bought ("none": never bought).
     """
-    from custsim.agents.experience import CAUSES
-
     chain = state.chain
     if chain is None:
         return None

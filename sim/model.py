@@ -84,14 +84,14 @@ class CustsimModel(mesa.Model):
         self.rng_dynamics = streams.dynamics
         self.features = streams.features
         self.population = self.build_population(cfg, streams)
+        self.service = experience.FirmService.of(firms)
         if chain_enabled(cfg):
             self.state.chain = ChainState.initial(
-                np.array([f.quality for f in firms.values()]),
+                self.service.quality,
                 cfg.population.size,
                 cfg.population.experience,
                 self.traits.taste.dtype.type,
             )
-        self.service = experience.FirmService.of(firms)
         specs = firm_specs(firms)
         launch = start_launch(
             cfg.market.launch,

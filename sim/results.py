@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custsim.agents.experience import CAUSES
 from custsim.sim.state import CustomerState
 from custsim.sim.traits import RECORDED
 
@@ -179,8 +180,6 @@ def chain_columns(frame: dict, chain: Any, firm_names: tuple[str, ...], rows: sl
     firms); `churn_cause` of the last churn (`custsim.agents.experience.CAUSES`; missing
     for a customer who never left).
     """
-    from custsim.agents.experience import CAUSES
-
     frame["complaints"] = chain.complaints[rows]
     frame["churn_cause"] = pd.Categorical.from_codes(
         chain.churn_cause[rows].astype(np.int64), categories=list(CAUSES)

@@ -204,12 +204,7 @@ def handle_complaints(
             traits["loss_curvature"][who],
             traits["loss_aversion"][who],
         )
-        held = chain.trust[j, who]
-        chain.satisfaction[j, who] = xp.update_satisfaction(
-            chain.satisfaction[j, who], felt, held, memory, cfg.tolerance
-        )
-        chain.trust[j, who] = xp.update_trust(held, felt, cfg.trust_gain, cfg.trust_loss)
-        chain.refresh_pull(who)
+        feel_with_firm(chain, j, who, felt, memory)
         chain.complaint_day[j, who] = -1
         paid = paid_out + cost
         chain.service_cost[j, who] += paid
@@ -217,6 +212,23 @@ def handle_complaints(
         chain.day["complaints_handled"][j] += len(who)
         chain.day["service_cost"][j] += paid.sum()
         category_satisfaction(state, chain, who)
+
+
+def feel_with_firm(
+    chain: ChainState, j: int, who: NDArray[np.int64], felt: NDArray, memory: float
+) -> None:
+    """An experience `felt` with firm j outside a purchase moves S_ij and T_ij like one.
+
+    (A complaint answered, a tier lost.) Writes `satisfaction[j, who]`, `trust[j, who]`
+    and the customers' `pull`; `memory` is rho.
+    """
+    cfg = chain.cfg
+    held = chain.trust[j, who]
+    chain.satisfaction[j, who] = xp.update_satisfaction(
+        chain.satisfaction[j, who], felt, held, memory, cfg.tolerance
+    )
+    chain.trust[j, who] = xp.update_trust(held, felt, cfg.trust_gain, cfg.trust_loss)
+    chain.refresh_pull(who)
 
 
 def category_satisfaction(state: CustomerState, chain: ChainState, who: NDArray[np.int64]) -> None:

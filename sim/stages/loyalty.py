@@ -86,18 +86,12 @@ def review_tiers(
 def demoted_by(
     chain: ChainState, j: int, who: NDArray[np.int64], felt: NDArray, memory: float
 ) -> None:
-    """With the experience chain: a tier demotion moves S_ij and trust like a bad purchase.
+    """With the experience chain: a tier demotion is felt with firm j, a grievance about price.
 
-    Writes `chain.satisfaction[j, who]`, `trust`, `pull` and `grievance` (price).
+    Writes what `experience.feel_with_firm` writes, and `chain.grievance` (price).
     """
-    cfg = chain.cfg
-    held = chain.trust[j, who]
-    chain.satisfaction[j, who] = xp.update_satisfaction(
-        chain.satisfaction[j, who], felt, held, memory, cfg.tolerance
-    )
-    chain.trust[j, who] = xp.update_trust(held, felt, cfg.trust_gain, cfg.trust_loss)
+    experience.feel_with_firm(chain, j, who, felt, memory)
     chain.grievance[who] = xp.CAUSES.index("price")
-    chain.refresh_pull(who)
 
 
 def points_value(
