@@ -30,8 +30,10 @@ Habit (state dependence) is the brand-loyalty variable of Guadagni & Little
 H_ij <- a H_ij + (1 - a) [j bought], their smoothing a = 0.875 for coffee.
 
 Voice: a customer whose felt loss is L = max(0, -e) complains to the firm with
-probability 1 - exp(-k L), so small disappointments are rarely voiced and
-serious ones often (TARP 1979/1986: most dissatisfied customers never complain).
+probability 1 - exp(-k (1 + l_v H) L), so small disappointments are rarely voiced
+and serious ones often (TARP 1979/1986: most dissatisfied customers never
+complain), and more readily by customers loyal to the brand (loyalty activates
+voice: Hirschman 1970).
 """
 
 from __future__ import annotations
@@ -104,9 +106,19 @@ def update_habit(habit: ArrayLike, bought: ArrayLike, carryover: float) -> NDArr
     return carryover * habit + (1.0 - carryover) * np.asarray(bought, dtype=habit.dtype)
 
 
-def complaint_probability(felt: ArrayLike, propensity: float) -> NDArray[np.floating]:
-    """P(complain) = 1 - exp(-k max(0, -e)): voice rises with the felt loss, none on a gain."""
-    return -np.expm1(-propensity * np.maximum(-np.asarray(felt), 0.0))
+def complaint_probability(
+    felt: ArrayLike, propensity: float, habit: ArrayLike = 0.0, loyalty: float = 0.0
+) -> NDArray[np.floating]:
+    """P(complain) = 1 - exp(-k (1 + l_v H) max(0, -e)).
+
+    Voice rises with the felt loss L = max(0, -e) (none on a gain) and, with
+    `loyalty` l_v > 0, with the customer's brand loyalty H (the Guadagni & Little
+    habit): the loyal speak up, the indifferent leave silently (loyalty activates
+    voice: Hirschman 1970, Exit, Voice, and Loyalty, ch. 7), so the complainers are
+    the customers most worth keeping. A customer new to the brand complains at rate k.
+    """
+    attachment = 1.0 + loyalty * np.asarray(habit)
+    return -np.expm1(-propensity * attachment * np.maximum(-np.asarray(felt), 0.0))
 
 
 def recovery_experience(

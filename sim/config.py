@@ -233,7 +233,8 @@ class ExperienceConfig:
     utility gains `satisfaction_weight` S_ij + `trust_weight` (T_ij - `initial_trust`)
     + `habit_weight` H_ij; dropout reads the best satisfaction among the firms the
     customer has bought from; a felt loss L is voiced as a complaint with probability
-    1 - exp(-`complaint_propensity` L); a handled complaint is felt as v(b C) +
+    1 - exp(-`complaint_propensity` (1 + `voice_loyalty` H_ij) L) (the loyal speak
+    up, the indifferent leave); a handled complaint is felt as v(b C) +
     `recovery_value` 2^(-wait / `recovery_half_life`). Survey answers are
     round(`survey_midpoint` + `survey_scale` S_ij + N(0, `survey_noise`)), 0..10.
     """
@@ -248,9 +249,10 @@ class ExperienceConfig:
     tolerance: float = bounded(0.5, 0.0, 1.0)  # tau
     habit_weight: float = bounded(1.0, 0.0, cap=100.0)  # w_H
     habit_carryover: float = bounded(0.875, 0.0, 1.0)  # a (Guadagni & Little 1983, coffee)
-    complaint_propensity: float = bounded(0.25, 0.0, cap=100.0)  # k
-    recovery_value: float = bounded(0.5, 0.0, cap=100.0)  # h: being heard, utility units
-    recovery_half_life: float = bounded(7.0, 0.0, lo_open=True, cap=MAX_DAYS)  # days
+    complaint_propensity: float = bounded(0.1, 0.0, cap=100.0)  # k
+    voice_loyalty: float = bounded(2.0, 0.0, cap=100.0)  # l_v: voice per unit of habit
+    recovery_value: float = bounded(2.0, 0.0, cap=100.0)  # h: being heard, utility units
+    recovery_half_life: float = bounded(3.0, 0.0, lo_open=True, cap=MAX_DAYS)  # days
     survey_midpoint: float = bounded(7.5, 0.0, 10.0)
     survey_scale: float = bounded(3.0, 0.0, cap=100.0)  # answer points per utility unit of S
     survey_noise: float = bounded(1.0, 0.0, cap=10.0)  # sd of an answer, points

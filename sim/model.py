@@ -58,6 +58,7 @@ from custsim.sim.network import Graph, build_network
 from custsim.sim.population import Population
 from custsim.sim.purchases import PurchaseLog
 from custsim.sim.rng import DayDraws, RngTree
+from custsim.sim.service_log import ServiceLog
 from custsim.sim.stages import aftermath, arrival, causes, experience, loyalty, settlement, shelf
 from custsim.sim.stages.arrival import ArrivalQueue
 from custsim.sim.stages.framing import encoded_prices
@@ -117,6 +118,11 @@ class CustsimModel(mesa.Model):
         self.workers = threads.thread_count(cfg.threads)
         names = tuple(s.name for s in specs)
         self.purchase_log = PurchaseLog(names) if records_purchases(cfg) else None
+        self.service_log = (
+            ServiceLog(names)
+            if self.purchase_log is not None and self.state.chain is not None
+            else None
+        )
         self._customers: dict[int, Customer] = {}
         self.offers: Offers | None = None
 
@@ -251,7 +257,7 @@ class CustsimModel(mesa.Model):
         if offers.has_targeting:
             arrival.receive_offers(self.state, self.offers, offers)
         if offers.has_recovery and self.state.chain is not None:
-            experience.handle_complaints(
+            answered = experience.handle_complaints(
                 self.state.chain,
                 self.state,
                 self.traits,
@@ -260,6 +266,9 @@ class CustsimModel(mesa.Model):
                 self.market.discount_factor(day),
                 self.cfg.population.satisfaction.memory,
             )
+            if self.service_log is not None:
+                for a in answered:
+                    self.service_log.add_answers(day, a.firm, a.customers, a.opened, a.compensation)
         self.offers = offers
         return offers
 
@@ -407,7 +416,12 @@ class CustsimModel(mesa.Model):
             chain, pop.traits, basket, self.service, streams.quality, streams.service
         )
         experience.feel(chain, basket, lived, self.cfg.population.satisfaction.memory)
-        experience.voice(chain, basket, lived, day, streams.voice)
+        spoke = experience.voice(chain, basket, lived, day, streams.voice)
+        if self.service_log is not None:
+            opened = chain.complaint_day.reshape(-1)[basket.cells(chain.complaint_day.shape[1])]
+            self.service_log.add_incidents(
+                day, basket.buyers, basket.brand, lived.failed, spoke, opened
+            )
         causes.record_switches(chain, pop.state, basket, self.regular_prices)
         return lived.felt
 
@@ -428,6 +442,9 @@ class CustsimModel(mesa.Model):
             nps = experience.run_surveys(
                 chain, self.state, self.service, day, self.features.surveys
             )
+            if self.service_log is not None:
+                for j in np.flatnonzero(~np.isnan(nps)):
+                    self.service_log.add_survey(day, int(j), *chain.surveys[j])
             margin = margin - chain.day["service_cost"]
             self.recorder.record(day, **experience.day_series(chain, buyers, nps))
         self.recorder.record(

@@ -221,6 +221,9 @@ def write_run(run: RunResult, cfg: CustsimConfig, figures: Figures | None = None
         results.write_parquet_groups(frames, out / "customers.parquet")
     if records_purchases(cfg):  # streamed, one row group per PURCHASES_PER_GROUP rows or so
         results.write_parquet_groups(run.model.purchase_log.frames(), out / "purchases.parquet")
+    if run.model.service_log is not None:  # the firms' service records (with the chain)
+        results.write_parquet(run.model.service_log.incident_frame(), out / "incidents.parquet")
+        results.write_parquet(run.model.service_log.survey_frame(), out / "surveys.parquet")
     if figures is not None and cfg.plots is not False:  # None (auto): single runs only
         figures(run.timeseries, out / "plots")
     kpis = {

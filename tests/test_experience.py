@@ -19,6 +19,7 @@ from custsim.agents import experience as xp
 from custsim.agents.prospect import value
 from custsim.sim.config import ConfigError, chain_enabled
 from custsim.sim.runner import simulate
+from custsim.sim.service_log import INCIDENT_COLUMNS
 from custsim.sim.testing import compose_config
 
 CENT = 0.005
@@ -75,6 +76,12 @@ def test_voice_rises_with_the_loss_and_is_silent_on_a_gain():
     np.testing.assert_allclose(p, [0, 0, 1 - np.exp(-0.025), 1 - np.exp(-0.5)])
 
 
+def test_the_loyal_complain_more_readily_than_the_new():
+    p = xp.complaint_probability(np.array([-2.0, -2.0, -2.0]), 0.1, [0.0, 0.5, 1.0], 2.0)
+    np.testing.assert_allclose(p, 1 - np.exp(-0.1 * np.array([1.0, 2.0, 3.0]) * 2.0))
+    assert xp.complaint_probability(-2.0, 0.1, 1.0, 0.0) == pytest.approx(1 - np.exp(-0.2))
+
+
 def test_recovery_is_the_compensation_felt_plus_being_heard_halving_with_the_wait():
     quick = xp.recovery_experience(1.0, 0.5, 0, 7.0, 0.88, 0.88, 2.25)
     late = xp.recovery_experience(1.0, 0.5, 7, 7.0, 0.88, 0.88, 2.25)
@@ -98,7 +105,7 @@ def test_the_chain_stays_bounded_for_any_valid_parameters(s, e, t, rho, tau, g, 
     assert 0.0 <= t2 <= 1.0
     h2 = xp.update_habit(np.array([h]), np.array([True]), a)
     assert 0.0 <= h2[0] <= 1.0
-    assert 0.0 <= xp.complaint_probability(e, 5.0) <= 1.0
+    assert 0.0 <= xp.complaint_probability(e, 5.0, h, 3.0) <= 1.0
 
 
 # -- runs ----------------------------------------------------------------------------------
@@ -172,6 +179,48 @@ def test_service_failures_lower_satisfaction_and_trust_where_they_happen(chain_r
     assert np.isfinite(kpis.loc["A", "nps"]) and np.isnan(kpis.loc["B", "nps"])
     ts = chain_run.timeseries
     assert ts.loc[ts.firm == "A", "nps"].notna().sum() == 150 // 30
+
+
+def test_the_service_records_hold_every_failure_complaint_answer_and_survey_answer():
+    cfg = compose_config(
+        *SMALL, *SERVICE, "record_purchases=true", "market.firms.A.survey.every=30",
+        "policy=complaint_handling", "policy.response=0.5",
+    )  # fmt: skip
+    run = simulate(cfg)
+    model, ts = run.model, run.timeseries
+    incidents, surveys = model.service_log.incident_frame(), model.service_log.survey_frame()
+    counts = ts.groupby("firm", observed=True)[["service_failures", "complaints"]].sum()
+    by_firm = incidents.groupby("firm", observed=False)[["failed", "complained"]].sum()
+    np.testing.assert_array_equal(by_firm["failed"], counts["service_failures"])
+    np.testing.assert_array_equal(by_firm["complained"], counts["complaints"])
+    assert int(incidents["complained"].sum()) == int(model.state.chain.complaints.sum())
+    # each complaint joined the customer's open one; every answered one is in the records once
+    opened = incidents[incidents["complained"] & (incidents["opened"] == incidents["day"])]
+    answered = opened[opened["answered"] >= 0]
+    handled = ts.groupby("firm", observed=True)["complaints_handled"].sum()
+    assert len(answered) == handled.sum() > 0
+    assert (answered["answered"] > answered["day"]).all()
+    assert answered["compensation"].sum() == pytest.approx(2.0 * handled.sum())
+    assert (incidents.loc[~incidents["complained"], "answered"] == -1).all()
+    # surveys: every answer of every survey day, and the day's NPS is theirs
+    nps = ts.loc[ts.firm == "A"].set_index("day")["nps"].dropna()
+    assert sorted(surveys["day"].unique()) == list(nps.index) == [30, 60, 90, 120, 150]
+    for day, answers in surveys.groupby("day"):
+        assert answers["customer"].is_unique and len(answers) == cfg.market.firms["A"].survey.sample
+        assert xp.net_promoter_score(answers["score"]) == pytest.approx(nps[day])
+
+
+def test_the_service_records_are_written_beside_the_purchases(tmp_path):
+    cfg = compose_config(
+        *SMALL, *SERVICE, "record_purchases=true", "market.firms.B.survey.every=50"
+    )
+    simulate(cfg, tmp_path)
+    incidents = pd.read_parquet(tmp_path / "incidents.parquet")
+    assert list(incidents.columns) == list(INCIDENT_COLUMNS) and len(incidents) > 0
+    assert list(pd.read_parquet(tmp_path / "surveys.parquet").firm.unique()) == ["B"]
+    plain = tmp_path / "plain"
+    simulate(compose_config(*SMALL, *SERVICE), plain)
+    assert not (plain / "incidents.parquet").exists()  # only with the purchase log
 
 
 def test_complaint_handling_is_paid_for_in_the_margin_to_the_cent(handled_run):

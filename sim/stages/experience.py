@@ -71,6 +71,16 @@ class Lived:
     failed: NDArray[np.bool_]  # (b,)
 
 
+@dataclass(frozen=True)
+class Answered:
+    """The complaints firm `firm` answered today: who, the day each was made, what was paid."""
+
+    firm: int
+    customers: NDArray[np.int64]
+    opened: NDArray[np.int32]
+    compensation: NDArray[np.float64]
+
+
 def live_purchases(
     chain: ChainState,
     traits: Traits,
@@ -118,8 +128,8 @@ def feel(chain: ChainState, basket: SettledBasket, lived: Lived, memory: float) 
     """The buyers' satisfaction and trust with the brand bought, their habits, their pull.
 
     Writes `satisfaction`, `trust` (the brand bought), `habit` (every brand: the one
-    bought rises, the others fade; kept only when `habit_weight` > 0), `pull` (by the
-    changes: w_S dS + w_T dT + w_H dH), and the day's felt experience and service
+    bought rises, the others fade; kept when `habit_weight` or `voice_loyalty` > 0),
+    `pull` (by the changes: w_S dS + w_T dT + w_H dH), and the day's felt experience and service
     failures per firm. `memory` is rho (`population.satisfaction.memory`).
     """
     cfg, buyers, brand = chain.cfg, basket.buyers, basket.brand
@@ -133,7 +143,7 @@ def feel(chain: ChainState, basket: SettledBasket, lived: Lived, memory: float) 
     pull[cell] += cfg.satisfaction_weight * (sat[cell] - was) + cfg.trust_weight * (
         trust[cell] - held
     )
-    if cfg.habit_weight:  # the brand bought rises, the others fade
+    if cfg.habit_weight or cfg.voice_loyalty:  # the brand bought rises, the others fade
         bought = np.zeros((n_firms, len(buyers)), dtype=bool)
         bought[brand, np.arange(len(buyers))] = True
         habit = chain.habit[:, buyers]
@@ -149,23 +159,29 @@ def feel(chain: ChainState, basket: SettledBasket, lived: Lived, memory: float) 
 
 def voice(
     chain: ChainState, basket: SettledBasket, lived: Lived, day: int, rng: np.random.Generator
-) -> None:
-    """Buyers who felt a loss complain to the firm with P = 1 - exp(-k L) (one uniform each).
+) -> NDArray[np.bool_]:
+    """Buyers who felt a loss complain to the firm, P = 1 - exp(-k (1 + l_v H) L), a uniform each.
 
-    Writes `complaint_day` (a new complaint opens where none is open), `complaints`
-    and the day's complaints per firm.
+    H is the buyer's habit with the brand after the purchase
+    (`custsim.agents.experience.complaint_probability`). Writes `complaint_day` (a new
+    complaint opens where none is open), `complaints` and the day's complaints per
+    firm. Returns who complained, per buyer.
     """
-    n_firms, n = chain.satisfaction.shape
-    chance = xp.complaint_probability(lived.felt, chain.cfg.complaint_propensity)
+    cfg, (n_firms, n) = chain.cfg, chain.satisfaction.shape
+    habit = chain.habit.reshape(-1)[basket.cells(n)] if cfg.voice_loyalty else 0.0
+    chance = xp.complaint_probability(
+        lived.felt, cfg.complaint_propensity, habit, cfg.voice_loyalty
+    )
     speak = rng.random(len(chance)) < chance
     if not speak.any():
-        return
+        return speak
     who, brand = basket.buyers[speak], basket.brand[speak]
     opened = chain.complaint_day.reshape(-1)
     cell = brand * n + who
     opened[cell[opened[cell] < 0]] = day
     chain.complaints[who] += 1
     chain.day["complaints"] += np.bincount(brand, minlength=n_firms)
+    return speak
 
 
 def handle_complaints(
@@ -176,7 +192,7 @@ def handle_complaints(
     day: int,
     discount: float,
     memory: float,
-) -> None:
+) -> list[Answered]:
     """Firms answer open complaints: the answer is felt, paid for, and the complaint closed.
 
     For each firm's `Offer.handled_ids` with a complaint open, the answer is an
@@ -184,9 +200,10 @@ def handle_complaints(
     moving satisfaction and trust like a purchase. The compensation C and the handling
     cost are the firm's: written to `service_cost` and `state.discounted_margin`
     (at today's `discount`), and to the day's counts. Ids without an open complaint
-    are ignored (and cost nothing).
+    are ignored (and cost nothing). Returns the complaints answered, per firm answering.
     """
     cfg = chain.cfg
+    answered = []
     for j, (ids, compensation, cost) in enumerate(offers.recovery):
         if not len(ids):
             continue
@@ -212,6 +229,8 @@ def handle_complaints(
         chain.day["complaints_handled"][j] += len(who)
         chain.day["service_cost"][j] += paid.sum()
         category_satisfaction(state, chain, who)
+        answered.append(Answered(j, who, since[open_], paid_out))
+    return answered
 
 
 def feel_with_firm(
