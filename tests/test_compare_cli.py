@@ -171,6 +171,29 @@ def test_identical_arms_have_exactly_zero_lift(tmp_path):
     assert len(list((out / "plots").glob("*.png"))) == 3  # degenerate intervals plot too
 
 
+def test_complaint_handling_reports_the_experience_lift_and_nps_only_where_surveyed(tmp_path):
+    failing = ("market.firms.A.service.failure_rate=0.1", "policy=complaint_handling")
+    surveyed = tmp_path / "surveyed"
+    args = (*SMALL, *failing, "market.firms.A.survey.every=20", "compare.baseline=edlp")
+    proc = custsim_compare(*args, f"hydra.run.dir={surveyed}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "firm A's customers' experience" in proc.stdout and "  NPS  " in proc.stdout
+    rows = pd.read_parquet(surveyed / "comparison.parquet").query("scope == 'experience'")
+    lift = rows.set_index("metric")
+    assert set(lift.index) == {
+        "satisfaction", "trust", "nps", "complaint_rate", "complaints_handled",
+        "service_failure_rate", "service_cost",
+    }  # fmt: skip
+    assert lift.loc["complaints_handled", "baseline_mean"] == 0.0  # edlp answers nothing
+    assert lift.loc["complaints_handled", "ci_low"] > 0.5
+    assert lift.loc["service_cost", "lift"] > 0 and lift.loc["satisfaction", "lift"] > 0
+    silent = tmp_path / "silent"
+    proc = custsim_compare(*SMALL, *failing, "compare.baseline=edlp", f"hydra.run.dir={silent}",
+                           cwd=tmp_path)  # fmt: skip
+    rows = pd.read_parquet(silent / "comparison.parquet").query("scope == 'experience'")
+    assert len(rows) == 6 and "nps" not in set(rows.metric)  # no survey, no NPS
+
+
 def test_unknown_baseline_fails_with_one_line(tmp_path):
     out = tmp_path / "run"
     proc = custsim_compare("compare.baseline=nope", f"hydra.run.dir={out}", cwd=tmp_path)

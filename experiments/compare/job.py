@@ -143,7 +143,10 @@ def arm_result(run: RunResult) -> Arm:
     model = run.model
     cfg = model.cfg
     focal = cfg.market.focal
-    metrics = run_metrics(run.firm_kpis, run.customer_kpis, run.customers, focal)
+    experience = run.experience_kpis
+    if experience is not None and not cfg.market.firms[focal].survey.every:
+        experience = experience.drop(columns="nps")  # no survey: the firm has no NPS
+    metrics = run_metrics(run.firm_kpis, run.customer_kpis, run.customers, focal, experience)
     j = model.market.names.index(focal)
     obs = model.observe(cfg.steps + 1, j, model.regular_prices)
     ledger = FocalLedger(
@@ -337,6 +340,10 @@ def format_comparison(result: Comparison, labels: Labels, cfg: CompareRun, out: 
     for _, row in result.table[result.table["scope"].isin(["firm", "market"])].iterrows():
         owner = labels.focal if row["scope"] == "firm" else "market"
         lines.append(_kpi_row(row, owner))
+    experience = result.table[result.table["scope"] == "experience"]
+    if len(experience):  # the experience chain: what the focal firm's customers lived through
+        lines += ["", f"firm {labels.focal}'s customers' experience (the experience chain):"]
+        lines += [_kpi_row(row, " ") for _, row in experience.iterrows()]
     decomposition = _decomposition_lines(result.table, result.replications, labels.focal)
     lines += ["", *decomposition] if decomposition else []
     lines += [

@@ -41,6 +41,9 @@ FIRM_METRICS = FOCAL_KPIS
 #: the market KPIs a comparison reports (`custsim.sim.kpis`, scope market)
 MARKET_METRICS = ("active_at_end", "retention", "repeat_purchase_rate", "mean_clv")
 SEGMENT_METRICS = names("segment")
+#: the focal firm's experience-chain KPIs a comparison reports, with the chain
+#: (`custsim.sim.kpis`, scope experience; nps only when the firm surveys)
+EXPERIENCE_METRICS = names("experience")
 #: the RFM classes of `custsim.policies.crm.rfm.FOUR_CLASSES` and "none" (never bought)
 RFM_CLASSES = (*rfm.FOUR_CLASSES, "none")
 #: per RFM class: its size (the same in both arms) and the focal firm's ledger
@@ -168,8 +171,9 @@ def run_metrics(
     customer_kpis: Mapping[str, float],
     customers: pd.DataFrame,
     focal: str,
+    experience: pd.DataFrame | None = None,
 ) -> Metrics:
-    """One run's metrics: the focal firm's KPIs, market KPIs and per-segment KPIs.
+    """One run's metrics: the focal firm's KPIs, market KPIs, per-segment KPIs, experience.
 
     Per segment, from the focal firm's ledger (`customers_frame` columns
     `<metric>_<focal>`): total spend, total margin (spend - unit cost · units -
@@ -183,11 +187,17 @@ def run_metrics(
         customer_kpis: market-wide KPIs (`custsim.sim.metrics.customer_kpis`).
         customers: one row per customer (`custsim.sim.results.customers_frame`).
         focal: the firm whose KPIs are reported.
+        experience: with the experience chain, one row per firm
+            (`custsim.sim.metrics.experience_kpis`): its `EXPERIENCE_METRICS` columns
+            are the focal firm's scope "experience" metrics.
 
     """
     row = firm_kpis.set_index("firm").loc[focal]
     out: Metrics = {("firm", m): float(row[m]) for m in FIRM_METRICS}
     out |= {("market", m): float(customer_kpis[m]) for m in MARKET_METRICS}
+    if experience is not None:
+        felt = experience.set_index("firm").loc[focal]
+        out |= {("experience", m): float(felt[m]) for m in EXPERIENCE_METRICS if m in felt}
     groups = customers.groupby("segment", observed=False, sort=True)
     purchases, segment = customers[f"purchases_{focal}"], customers["segment"]
     bought = (purchases >= 1).groupby(segment, observed=False).sum()
