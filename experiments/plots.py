@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -26,7 +26,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from custsim.agents.experience import CAUSES
 from custsim.sim.results import write_atomic
+
+if TYPE_CHECKING:
+    from custsim.sim.runner import RunResult
 
 #: Okabe-Ito colour-blind-safe palette; firms get colours in sorted-name order.
 PALETTE: tuple[str, ...] = (
@@ -120,14 +124,18 @@ def plot_run(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 7) -
         ]
 
 
-def draw_run_figures(timeseries: pd.DataFrame, out_dir: Path) -> list[Path]:
+def draw_run_figures(run: RunResult, out_dir: Path) -> list[Path]:
     """Every figure of one run: `plot_run`'s three, and the loyalty and chain figures.
 
-    `loyalty.png` when a firm runs points, `chain.png` with the experience chain.
-    The figures a run draws (`custsim.sim.runner.simulate(..., figures=draw_run_figures)`).
+    `loyalty.png` when a firm runs points, `chain.png` and `defections.png` with the
+    experience chain. The figures a run draws
+    (`custsim.sim.runner.simulate(..., figures=draw_run_figures)`).
     """
-    drawn = plot_run(timeseries, out_dir)
-    extra = [plot_loyalty(timeseries, out_dir), plot_chain(timeseries, out_dir)]
+    ts = run.timeseries
+    drawn = plot_run(ts, out_dir)
+    extra = [plot_loyalty(ts, out_dir), plot_chain(ts, out_dir)]
+    if run.causes is not None:
+        extra.append(plot_defections(run.causes, out_dir))
     return drawn + [path for path in extra if path is not None]
 
 
@@ -367,3 +375,68 @@ def plot_chain(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 7)
         _format_day_axis(axes[-1], pd.Index(np.sort(ts["day"].unique())))
         fig.suptitle("From experience to exit, per firm", fontweight="bold")
         return save_png(fig, Path(out_dir) / "chain.png")
+
+
+#: colours of the causes of a loss in `plot_defections` (`custsim.agents.experience.CAUSES`)
+CAUSE_COLORS = dict(zip(CAUSES, ("0.7", PALETTE[5], PALETTE[1], PALETTE[3], PALETTE[0], PALETTE[2]),
+                        strict=True))  # fmt: skip
+
+
+def plot_defections(causes: dict[str, Any], out_dir: Path) -> Path:
+    """Write ``defections.png``: where each firm's customers went, and why.
+
+    Left, the defection matrix: brand switches from the row's firm to the column's,
+    and churns (customers who left the category) by the brand they last bought, from
+    the run's cause ledgers (`custsim.sim.metrics.cause_tables`). Right, each firm's
+    losses (switches away and churns) stacked by cause
+    (`custsim.agents.experience.CAUSES`): a firm that loses customers to a service
+    problem sees it apart from what a competitor's offer or plain taste takes.
+    """
+    firms = list(causes["defections"])
+    exits = causes["exits"]
+    to = [*firms, "left"]
+    matrix = np.array(
+        [
+            [causes["defections"][a].get(b, 0) if b != a else 0 for b in firms]
+            + [sum(exits[c][a] for c in CAUSES)]
+            for a in firms
+        ],
+        dtype=float,
+    )
+    lost = {
+        c: np.array([sum(causes["switches"][c][a].values()) + exits[c][a] for a in firms])
+        for c in CAUSES
+    }
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    with (
+        plt.rc_context(_STYLE),
+        closing_figure(ncols=2, figsize=(13, 0.9 * len(firms) + 3.2)) as (fig, (left, right)),
+    ):
+        shown = np.where(np.eye(len(firms), len(to), dtype=bool), np.nan, matrix)
+        left.imshow(shown, cmap="Blues", aspect="auto")
+        top = np.nanmax(shown) if np.isfinite(shown).any() else 0.0
+        for (i, k), v in np.ndenumerate(matrix):
+            if k == i:
+                left.text(k, i, "\u2014", ha="center", va="center", color="0.5")
+                continue
+            color = "white" if top and v > 0.6 * top else "0.1"
+            left.text(k, i, f"{v:,.0f}", ha="center", va="center", color=color, fontsize=11)
+        left.set_xticks(range(len(to)), [*to[:-1], "left the\ncategory"])
+        left.set_yticks(range(len(firms)), firms)
+        left.set(xlabel="to", ylabel="from")
+        left.grid(False)
+        left.set_title("Defection matrix: switches and exits", fontweight="bold")
+        y = np.arange(len(firms))
+        start = np.zeros(len(firms))
+        for cause in CAUSES:
+            right.barh(y, lost[cause], left=start, color=CAUSE_COLORS[cause], label=cause,
+                       height=0.6)  # fmt: skip
+            start += lost[cause]
+        right.set_yticks(y, firms)
+        right.invert_yaxis()
+        right.set_xlabel("customers lost: switches away and exits")
+        right.set_title("Why each firm lost them", fontweight="bold")
+        right.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14),
+                     ncols=len(CAUSES), fontsize=9)  # fmt: skip
+        fig.suptitle("Where customers went, and why", fontweight="bold")
+        return save_png(fig, Path(out_dir) / "defections.png")

@@ -52,7 +52,7 @@ class ChainState:
     pull: NDArray[np.floating]  # (J, n) the chain's utility term (see the module)
     complaint_day: NDArray[np.int32]  # (J, n) day an open complaint was made; -1: none
     service_cost: NDArray[np.float64]  # (J, n) compensation and handling paid for i's complaints
-    grievance: NDArray[np.int8]  # (n,) CAUSES code of the worst dimension of the last bad purchase
+    grievance: NDArray[np.int8]  # (J, n) CAUSES code: worst dimension of i's last bad time with j
     churn_cause: NDArray[np.int8]  # (n,) CAUSES code of the customer's last churn; -1: none
     complaints: NDArray[np.int32]  # (n,) complaints made, all firms
     exits: NDArray[np.int64]  # (C, J + 1) churn events by cause and last brand
@@ -84,7 +84,7 @@ class ChainState:
             pull=np.zeros((j, n), dtype=dtype),
             complaint_day=np.full((j, n), -1, dtype=np.int32),
             service_cost=np.zeros((j, n)),
-            grievance=np.full(n, -1, dtype=np.int8),
+            grievance=np.full((j, n), -1, dtype=np.int8),
             churn_cause=np.full(n, -1, dtype=np.int8),
             complaints=np.zeros(n, dtype=np.int32),
             exits=np.zeros((c, j + 1), dtype=np.int64),

@@ -20,8 +20,9 @@ PER_CUSTOMER_ARRIVING = 16  # with population.arrivals: the queue's rows and tim
 PER_CUSTOMER_ARRIVAL_FLOATS = 1  # with population.arrivals: each customer's arrival time
 # with the experience chain (custsim.sim.chain): (J, n) open-complaint days (int32), service
 # cost (float64) and the day's float64 mean over a (J, n) mask; (J, n) floats: satisfaction,
-# trust, habit, expected quality, pull; (n,) grievance, churn cause (int8), complaints (int32)
-PER_FIRM_CHAIN_FIXED, PER_FIRM_CHAIN_FLOATS, PER_CUSTOMER_CHAIN = 21, 5, 6
+# trust, habit, expected quality, pull; (J, n) grievance (int8); (n,) churn cause (int8),
+# complaints (int32)
+PER_FIRM_CHAIN_FIXED, PER_FIRM_CHAIN_FLOATS, PER_CUSTOMER_CHAIN = 22, 5, 5
 ROW_PER_FIRM_CHAIN = 50  # its three per-firm columns of customers.parquet, twice, + headroom
 PER_CUSTOMER_DAY = 80  # a day's working arrays (shoppers' terms, utilities, draws), with headroom
 # while building: the traits, and the int64 edge keys the generators sort (per degree)

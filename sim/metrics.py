@@ -169,8 +169,9 @@ def cause_tables(state: CustomerState, firm_names: tuple[str, ...]) -> dict[str,
 
     `defections[from][to]`: brand switches from one firm to another (all causes);
     `switch_causes[cause]`, `churn_causes[cause]`: events per cause
-    (`custsim.agents.experience.CAUSES`); `exits[cause][last brand]`: churns by cause and
-    the brand last bought ("none": never bought).
+    (`custsim.agents.experience.CAUSES`); `switches[cause][from][to]`: the switches by
+    cause; `exits[cause][last brand]`: churns by cause and the brand last bought
+    ("none": never bought). The sums over causes of `switches` are `defections`.
     """
     chain = state.chain
     if chain is None:
@@ -184,6 +185,13 @@ def cause_tables(state: CustomerState, firm_names: tuple[str, ...]) -> dict[str,
         },
         "switch_causes": dict(zip(CAUSES, map(int, chain.switches.sum(axis=(1, 2))), strict=True)),
         "churn_causes": dict(zip(CAUSES, map(int, chain.exits.sum(axis=1)), strict=True)),
+        "switches": {
+            c: {
+                a: {b: int(chain.switches[m, i, k]) for k, b in enumerate(firm_names) if k != i}
+                for i, a in enumerate(firm_names)
+            }
+            for m, c in enumerate(CAUSES)
+        },
         "exits": {
             c: {b: int(chain.exits[i, k]) for k, b in enumerate(last)} for i, c in enumerate(CAUSES)
         },

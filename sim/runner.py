@@ -138,7 +138,7 @@ def logged_warnings() -> Iterator[None]:
 
 
 #: draws a finished run's figures into a directory (`custsim.experiments.plots.draw_run_figures`)
-Figures = Callable[[pd.DataFrame, Path], object]
+Figures = Callable[[RunResult, Path], object]
 
 
 def simulate(
@@ -151,7 +151,7 @@ def simulate(
         out_dir: where to write config.yaml, timeseries.parquet, customers.parquet,
             purchases.parquet (when the run records purchases), plots/ and (last)
             kpis.json; None writes nothing.
-        figures: draws the run's figures from its timeseries into `out_dir/plots`
+        figures: draws the run's figures from its results into `out_dir/plots`
             when `cfg.plots` is not False (the engine draws none itself:
             `custsim.experiments.plots.draw_run_figures`, which `custsim.simulate` passes).
 
@@ -225,7 +225,7 @@ def write_run(run: RunResult, cfg: CustsimConfig, figures: Figures | None = None
         results.write_parquet(run.model.service_log.incident_frame(), out / "incidents.parquet")
         results.write_parquet(run.model.service_log.survey_frame(), out / "surveys.parquet")
     if figures is not None and cfg.plots is not False:  # None (auto): single runs only
-        figures(run.timeseries, out / "plots")
+        figures(run, out / "plots")
     kpis = {
         "seed": cfg.seed,
         "steps": cfg.steps,

@@ -278,3 +278,25 @@ def test_the_chain_figure_is_drawn_only_for_a_chain_run(chain_run, tmp_path):
     assert path == tmp_path / "chain.png" and path.stat().st_size > 20_000
     plain = simulate(compose_config("population.size=300", "steps=20", "progress=off"))
     assert plot_chain(plain.timeseries, tmp_path / "plain") is None
+
+
+def test_a_switch_is_put_down_to_the_grievance_with_the_brand_left(chain_run):
+    """A fails (service), B's quality varies, C neither: each firm loses to its own faults."""
+    switches = chain_run.causes["switches"]
+    lost = {c: {a: sum(to.values()) for a, to in by.items()} for c, by in switches.items()}
+    assert lost["service"]["A"] > 0 and lost["quality"]["B"] > 0
+    assert lost["service"]["B"] == lost["service"]["C"] == 0  # only A's service fails
+    assert lost["quality"]["A"] == lost["quality"]["C"] == 0  # only B's quality varies
+    for a, to in chain_run.causes["defections"].items():  # the causes sum to the matrix
+        for b, n in to.items():
+            assert sum(switches[c][a][b] for c in xp.CAUSES) == n
+
+
+def test_the_defection_figure_is_drawn_for_every_chain_run(chain_run, tmp_path):
+    from custsim.experiments.plots import draw_run_figures
+
+    drawn = {p.name for p in draw_run_figures(chain_run, tmp_path)}
+    assert {"chain.png", "defections.png"} <= drawn
+    assert (tmp_path / "defections.png").stat().st_size > 20_000
+    plain = simulate(compose_config("population.size=300", "steps=20", "progress=off"))
+    assert "defections.png" not in {p.name for p in draw_run_figures(plain, tmp_path / "p")}

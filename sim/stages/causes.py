@@ -4,9 +4,10 @@ Causes are `custsim.agents.experience.CAUSES`. A churn is `natural` when the
 customer's dropout uniform fell below its baseline hazard p_i (less the points at
 stake), the part that would have ended the relationship anyway; above it, the
 extra hazard came from dissatisfaction, and the churn is put down to the
-customer's grievance (the worst-felt dimension of its last bad purchase: price,
-quality or service). A switch from brand j to k != j is put down to the grievance
-when the customer was dissatisfied with j (S_ij < 0: pushed), else to an `offer`
+customer's grievance with the brand it last bought (the worst-felt dimension of
+its last bad experience with that firm: price, quality or service). A switch
+from brand j to k != j is put down to the grievance with j when the customer was
+dissatisfied with j (S_ij < 0: pushed), else to an `offer`
 when k was bought below its regular price (pulled by a promotion, a personal or a
 tier price), else to `taste` (the random utility of the day: variety).
 
@@ -40,9 +41,10 @@ def record_switches(
     if not moved.any():
         return
     who, came_from, went_to = buyers[moved], prior[moved], brand[moved]
-    pushed = (chain.satisfaction[came_from, who] < 0) & (chain.grievance[who] >= 0)
+    held = chain.grievance[came_from, who]
+    pushed = (chain.satisfaction[came_from, who] < 0) & (held >= 0)
     deal = basket.paid[moved] < regular_prices[went_to]
-    cause = np.where(pushed, chain.grievance[who], np.where(deal, OFFER, TASTE))
+    cause = np.where(pushed, held, np.where(deal, OFFER, TASTE))
     np.add.at(chain.switches, (cause, came_from, went_to), 1)
     n_firms = len(regular_prices)
     chain.day["switches_in"] += np.bincount(went_to, minlength=n_firms)
@@ -60,7 +62,7 @@ def record_exits(
         return
     n_firms = chain.exits.shape[1] - 1
     last = state.last_brand[gone].astype(np.int64)
-    held = chain.grievance[gone]
+    held = np.where(last >= 0, chain.grievance[np.maximum(last, 0), gone], -1)
     cause = np.where(natural | (held < 0), NATURAL, held).astype(np.int8)
     chain.churn_cause[gone] = cause
     np.add.at(chain.exits, (cause, np.where(last < 0, n_firms, last)), 1)

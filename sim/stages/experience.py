@@ -94,7 +94,7 @@ def live_purchases(
     Draws a standard normal per buyer (quality) when some firm's quality varies and a
     uniform per buyer (failure) when some firm's service can fail, each from its own
     stream. Writes the buyers' `expected_quality` (learned towards what they got) and
-    `grievance` (the worst dimension of a bad purchase, e < 0).
+    `grievance` with the brand (the worst dimension of a bad purchase, e < 0).
     """
     buyers, brand, n = basket.buyers, basket.brand, chain.satisfaction.shape[1]
     b = traits["price_sensitivity"][buyers]
@@ -120,7 +120,7 @@ def live_purchases(
     if basket.rewards.any():
         felt = felt + prospect.value(b * basket.rewards, *args)
     bad = felt < 0
-    chain.grievance[buyers[bad]] = xp.grievance(dims[:, bad])
+    chain.grievance.reshape(-1)[cell[bad]] = xp.grievance(dims[:, bad])
     return Lived(felt.astype(chain.satisfaction.dtype), failed)
 
 

@@ -91,7 +91,7 @@ def demoted_by(
     Writes what `experience.feel_with_firm` writes, and `chain.grievance` (price).
     """
     experience.feel_with_firm(chain, j, who, felt, memory)
-    chain.grievance[who] = xp.CAUSES.index("price")
+    chain.grievance[j, who] = xp.CAUSES.index("price")
 
 
 def points_value(
