@@ -91,7 +91,7 @@ def test_numbers_tie_out_with_the_log(run_dir):
     assert sizes.loc[AS_OF].sum() == r.customers
     assert list(sizes.index) == [30, 60, AS_OF]
     w = r.warning.set_index("method")
-    assert set(w.index) == set(job.METHODS)
+    assert set(w.index) == set(job.METHODS) - set(job.VOICE_METHODS)  # no chain: no voice
     assert (w["offers"] == round(0.1 * r.customers)).all()
     assert ((w["useful"] + w["wasted_stayers"] + w["wasted_gone"]) == w["offers"]).all()
     assert (w["auc"].between(0, 1)).all()
@@ -199,3 +199,44 @@ def test_a_run_with_analysis_crm_writes_the_crm_files(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (out / "purchases.parquet").is_file() and (out / "crm" / "A" / "report.md").is_file()
     assert proc.stdout.strip().splitlines()[-1] == f"crm results: {out / 'crm' / 'A'}"
+
+
+def test_a_chain_run_adds_what_the_firm_hears_complaints_and_survey_answers(tmp_path, capsys):
+    out = tmp_path / "run"
+    cfg = compose_config(
+        [
+            "population.size=1500", f"steps={STEPS}", "record_purchases=true", "plots=false",
+            "market.firms.A.service.failure_rate=0.1", "market.firms.A.survey.every=20",
+            "market.firms.A.survey.sample=400", "policy=complaint_handling",
+            "policy.response=0.3",
+        ]
+    )  # fmt: skip
+    simulate(cfg, out)
+    crm(str(out), "--as-of", str(AS_OF))
+    text = capsys.readouterr().out
+    assert "what firm A hears" in text and "detractor" in text
+    res = out / "crm" / "A"
+    per = pd.read_parquet(res / "rfm.parquet").set_index("customer")
+    incidents = pd.read_parquet(out / "incidents.parquet")
+    heard = incidents[(incidents.firm == "A") & incidents.complained & (incidents.day <= AS_OF)]
+    counted = heard.groupby("customer").size()
+    assert per["complaints"].sum() == len(heard) > 0  # every complaint made by the as-of day
+    assert (per["complaints"].reindex(counted.index) == counted).all()
+    still_open = heard[(heard.answered < 0) | (heard.answered > AS_OF)].customer.unique()
+    assert set(per.index[per["open_complaint"]]) == set(still_open)
+    surveys = pd.read_parquet(out / "surveys.parquet")
+    last = surveys[surveys.day <= AS_OF].sort_values("day").groupby("customer").score.last()
+    asked = per["last_score"].dropna()
+    assert (asked == last.reindex(asked.index)).all() and len(asked) > 0
+    voice = pd.read_csv(res / "voice.csv")
+    for _, scheme in voice.groupby("scheme"):  # each scheme splits the firm's customers
+        assert scheme["customers"].sum() == len(per)
+    methods = set(pd.read_csv(res / "warning.csv").method)
+    assert {"voice", "learned_voice"} <= methods
+    assert "## Voice" in (res / "report.md").read_text()
+
+
+def test_a_run_without_the_chain_has_no_voice(run_dir):
+    report = job.crm_report(run_dir, as_of=AS_OF)
+    assert report.voice.empty and "voice" not in set(report.warning.method)
+    assert "complaints" not in report.rfm

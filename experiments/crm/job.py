@@ -55,6 +55,7 @@ from custsim.experiments.crm.report import (  # noqa: F401  re-exported: the rep
     header,
     report_markdown,
 )
+from custsim.experiments.crm.voice import NPS_CLASSES, VoiceRecords, voice_features, voice_table
 from custsim.policies.crm import abc, lifecycle, rfm, warning
 from custsim.policies.crm.records import FirmRecords
 
@@ -73,7 +74,12 @@ METHODS = {
         "logistic regression on RFM features, 5-fold out-of-fold, each fold fitted on "
         f"a seeded sample of at most {FIT_SAMPLE:,} customers (flag: > 0.5)"
     ),
+    # with the experience chain's service records (incidents.parquet, surveys.parquet)
+    "voice": "an open complaint or a detractor's last survey answer (score: complaints + 1)",
+    "learned_voice": "the learned warning with the complaint and survey features added",
 }
+#: the methods that read the experience chain's records (only with them)
+VOICE_METHODS = ("voice", "learned_voice")
 RECENCY_DAYS = 30.0
 DROP_MULTIPLE = 2.0
 UNIT_DAYS = 7.0  # BG/NBD time unit: weeks, as in the published fits
@@ -291,6 +297,7 @@ def analyse(
     qty_before = np.bincount(log.customer[:k], weights=log.quantity[:k], minlength=n)
     margin = rec.spend - data.cost[firm] * qty_before  # the firm knows its unit cost
     truth = churn_truth(data.churn_day, as_of=day + 1, end=data.steps)
+    voice = VoiceRecords.read(data.run_dir, firm, day, n)  # None without the chain's records
     offers = round(DEFAULT_BUDGET_SHARE * len(ids)) if budget is None else int(budget)
     timings: dict[str, float] = {"read": time.perf_counter() - start}
 
@@ -339,8 +346,17 @@ def analyse(
     segments = _segments(per)
     abc_table = _abc_table(per)
     pareto = _pareto(rec.spend, mask)
+    heard = pd.DataFrame()
+    if voice is not None:  # what the firm hears: per customer, and what followed each group
+        per["complaints"] = voice.complaints[ids]
+        per["open_complaint"] = voice.open_complaint[ids]
+        per["last_score"] = voice.last_score[ids]
+        per["nps_class"] = pd.Categorical.from_codes(voice.nps_class()[ids], NPS_CLASSES)
+        after_spend = np.bincount(log.customer[k:], weights=log.spend[k:], minlength=n)
+        after = np.bincount(log.customer[k:], minlength=n) > 0
+        heard = voice_table(voice, ids, truth.churns_later, after, after_spend)
 
-    warn, gains = _warning(rec, truth, p_alive, offers)
+    warn, gains = _warning(rec, truth, p_alive, offers, voice)
     t = lap("warning", t)
     profiles, match = _profiles(log, rec, data.persona, data.price[firm], k)
     lap("profiles", t)
@@ -375,6 +391,7 @@ def analyse(
         profiles=profiles,
         pareto=pareto,
         numbers=numbers,
+        voice=heard,
     )
 
 
@@ -519,13 +536,18 @@ def _clv(
 
 
 def _warning(
-    rec: FirmRecords, truth: Any, p_alive: np.ndarray, budget: int
+    rec: FirmRecords,
+    truth: Any,
+    p_alive: np.ndarray,
+    budget: int,
+    voice: VoiceRecords | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each early-warning method scored against who really churned by the end of the run.
 
     Per method: a flag (precision, recall) and a score (ROC AUC, gains by decile, and
     the `budget` offers sent to the highest scores: useful if the customer churns
-    after the as-of day, wasted if they stay or are already gone).
+    after the as-of day, wasted if they stay or are already gone). With the firm's
+    `voice` records, the voice rule and the learned warning with voice features too.
     """
     mask = rec.customer
     ids = np.flatnonzero(mask)
@@ -546,6 +568,14 @@ def _warning(
         score = np.zeros(n)
         score[ids] = learned.oof_score
         scores["learned"] = (score > 0.5, score)
+    if voice is not None:
+        scores["voice"] = (voice.rule() & mask, np.where(mask, voice.score(), 0.0))
+        if both:
+            heard = feats.join(voice_features(voice, ids, rec.as_of - 1))
+            learned = learned_warning(heard, target, sample=FIT_SAMPLE)
+            score = np.zeros(n)
+            score[ids] = learned.oof_score
+            scores["learned_voice"] = (score > 0.5, score)
     rows, gains = [], []
     for name, (flag, score) in scores.items():
         fs = flag_score(flag[ids], target)
@@ -569,7 +599,8 @@ def _warning(
         )
         gains.append(gains_table(score[ids], target).assign(method=name))
     if not both:
-        rows.append({"method": "learned", "rule": METHODS["learned"] + ": not fitted, one class"})
+        unfitted = ["learned", *(["learned_voice"] if voice is not None else [])]
+        rows += [{"method": m, "rule": METHODS[m] + ": not fitted, one class"} for m in unfitted]
     table = pd.DataFrame(rows)
     g = pd.concat(gains, ignore_index=True)
     return table, g[["method", *[c for c in g.columns if c != "method"]]]
@@ -648,7 +679,8 @@ def write_report(report: CRMReport, out: Path | str) -> Path:
     """Write the report's files, figures (plots/) and report.md into `out`; return `out`.
 
     Files: rfm.parquet, clv.parquet, lifecycle.parquet (per customer); segments.csv,
-    abc.csv, warning.csv, gains.csv, stage_sizes.csv, profiles.csv (tables);
+    abc.csv, warning.csv, gains.csv, stage_sizes.csv, profiles.csv, voice.csv (with the
+    experience chain's records) (tables);
     plots/*.png; report.md last (a folder with report.md is complete).
     """
     from custsim.experiments.crm import plots  # matplotlib: only when writing
@@ -658,7 +690,8 @@ def write_report(report: CRMReport, out: Path | str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name in ("rfm", "clv", "lifecycle"):
         results.write_parquet(getattr(report, name), out / f"{name}.parquet")
-    for name in ("segments", "abc", "warning", "gains", "stage_sizes", "profiles"):
+    tables = ("segments", "abc", "warning", "gains", "stage_sizes", "profiles")
+    for name in (*tables, *(["voice"] if len(report.voice) else [])):
         frame = getattr(report, name)
         results.write_atomic(out / f"{name}.csv", lambda tmp, f=frame: f.to_csv(tmp, index=False))
     figures = plots.draw_all(report, out / "plots")

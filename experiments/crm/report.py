@@ -43,6 +43,9 @@ class CRMReport:
         profiles: Per k-means profile: size, feature means, customers per true persona.
         pareto: Pareto curve points (share of customers, share of spend).
         numbers: Key numbers (concentration, fits, CLV errors, ARI, timings).
+        voice: With the experience chain's records: per complaint group and NPS class,
+            size and what followed (`custsim.experiments.crm.voice.voice_table`); empty
+            without.
 
     """
 
@@ -62,6 +65,7 @@ class CRMReport:
     profiles: pd.DataFrame
     pareto: pd.DataFrame
     numbers: dict[str, Any] = field(default_factory=dict)
+    voice: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def customers(self) -> int:
@@ -105,6 +109,28 @@ def _class_rows(report: CRMReport) -> list[tuple[str, ...]]:
 
 CLASS_HEAD = ("RFM class", "customers", "share", "spend", "margin", "true churn", "top persona")
 WARN_HEAD = ("warning", "flagged", "precision", "recall", "AUC", "useful", "wasted")
+VOICE_HEAD = ("heard", "customers", "share", "churn after", "bought after", "spend after")
+
+
+def _voice_rows(report: CRMReport) -> list[tuple[str, ...]]:
+    return [
+        (
+            str(v["group"]),
+            f"{int(v['customers']):,}",
+            _pct(v["share"]),
+            _pct(v["true_churn_rate"]),
+            _pct(v["bought_after"]),
+            _num(v["spend_after"]),
+        )
+        for _, v in report.voice.iterrows()
+    ]
+
+
+def _voice_intro(report: CRMReport) -> str:
+    return (
+        f"what firm {report.firm} hears (complaints, survey answers by day {report.as_of}) "
+        f"and what followed in days {report.as_of + 1}-{report.steps}:"
+    )
 
 
 def _warn_rows(report: CRMReport) -> list[tuple[str, ...]]:
@@ -189,6 +215,8 @@ def format_summary(report: CRMReport) -> str:
         f"{report.budget:,} offers to the highest scores:"
     )
     lines += [*_text_table(WARN_HEAD, _warn_rows(report)), ""]
+    if len(report.voice) and report.has_future:
+        lines += [_voice_intro(report), *_text_table(VOICE_HEAD, _voice_rows(report)), ""]
     lines.append(_clv_line(report))
     lines.append(
         f"profiles: k-means (k = {n['profiles_k']}) vs true personas: ARI {_num(n['ari'])}, "
@@ -234,6 +262,18 @@ def report_markdown(report: CRMReport, figures: list[Path]) -> str:
         "",
         f"![gains]({fig['gains']})",
         "",
+        *(
+            [
+                "## Voice",
+                "",
+                _voice_intro(report),
+                "",
+                *_md_table(VOICE_HEAD, _voice_rows(report)),
+                "",
+            ]
+            if len(report.voice) and report.has_future
+            else []
+        ),
         "## CLV and P(alive)",
         "",
         f"BG/NBD fitted by maximum likelihood on the firm's records (weeks): r = {bg['r']:.3g}, "
