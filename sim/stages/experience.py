@@ -21,6 +21,7 @@ from custsim.agents.population import Traits
 from custsim.sim.basket import SettledBasket
 from custsim.sim.chain import ChainState
 from custsim.sim.config import FirmConfig
+from custsim.sim.gather import columns
 from custsim.sim.market import Offers
 from custsim.sim.stages.terms import ShelfView
 from custsim.sim.state import CustomerState
@@ -60,7 +61,7 @@ class ChainTerm:
 
     def __call__(self, shelf: ShelfView) -> NDArray[np.floating]:
         """(J, m) the shoppers' chain pull."""
-        return self.chain.pull[:, shelf.who]
+        return columns(self.chain.pull, shelf.who)
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,12 @@ def feel(chain: ChainState, basket: SettledBasket, lived: Lived, memory: float) 
         trust[cell] - held
     )
     if cfg.habit_weight or cfg.voice_loyalty:  # the brand bought rises, the others fade
-        bought = np.zeros((n_firms, len(buyers)), dtype=bool)
-        bought[brand, np.arange(len(buyers))] = True
-        habit = chain.habit[:, buyers]
-        moved = xp.update_habit(habit, bought, cfg.habit_carryover)
-        chain.habit[:, buyers] = moved
-        chain.pull[:, buyers] += cfg.habit_weight * (moved - habit)
+        for j in range(n_firms):  # row by row: 1-D gathers of the firm-major rows are cheaper
+            habit, pull_j = chain.habit[j], chain.pull[j]
+            was_h = habit[buyers]
+            moved = xp.update_habit(was_h, brand == j, cfg.habit_carryover)
+            habit[buyers] = moved
+            pull_j[buyers] += cfg.habit_weight * (moved - was_h)
     chain.experience_sum += np.bincount(brand, weights=lived.felt, minlength=n_firms)
     chain.satisfaction_sum += np.bincount(brand, weights=sat[cell], minlength=n_firms)
     chain.trust_sum += np.bincount(brand, weights=trust[cell], minlength=n_firms)
@@ -257,9 +258,12 @@ def category_satisfaction(state: CustomerState, chain: ChainState, who: NDArray[
     switches rather than leaves; one with no firm left to like leaves. Customers
     who have bought nothing keep theirs.
     """
-    tried = state.purchases[:, who] > 0
-    best = np.where(tried, chain.satisfaction[:, who], -np.inf).max(axis=0)
-    some = tried.any(axis=0)
+    best = np.full(len(who), -np.inf, dtype=chain.satisfaction.dtype)
+    some = np.zeros(len(who), dtype=bool)
+    for j in range(len(chain.satisfaction)):  # row by row (firm-major rows)
+        tried = state.purchases[j][who] > 0
+        best = np.where(tried, np.maximum(best, chain.satisfaction[j][who]), best)
+        some |= tried
     state.satisfaction[who[some]] = best[some]
 
 

@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from custsim.agents import framing, prospect, reference_price
 from custsim.agents.population import Traits
 from custsim.sim.config import FramingConfig
+from custsim.sim.gather import columns
 from custsim.sim.ledger import PointsLedger
 from custsim.sim.market import Offers
 from custsim.sim.stages.framing import seen_prices
@@ -154,7 +155,7 @@ class SocialTerm:
         """(J, m) weighted social signals, or None without a network."""
         if shelf.social_signal is None:
             return None
-        return shelf.traits["social_weight"] * shelf.social_signal[:, shelf.who]
+        return shelf.traits["social_weight"] * columns(shelf.social_signal, shelf.who)
 
 
 @dataclass(frozen=True)
