@@ -5,8 +5,10 @@ Debian's /usr/bin/chromium through Playwright (no browser download), moves the
 loss-aversion slider (whose label shows its value at rest), presses Reset and
 Step, checks the step counter and every chart changed, applies a "Things to try"
 experiment, plays and pauses, and saves a screenshot; then plays a short run to
-its last day (the page says the run is complete, no error), and opens an unknown
-experiment (the page says so and lists the experiments). With
+its last day (the page says the run is complete, no error), opens an unknown
+experiment (the page says so and lists the experiments), and opens the experience
+chain's experiment (its chart and numbers appear; service failures back at 0 and a
+Reset take them away). With
 CUSTSIM_README_SCREENSHOT=1 it also plays on and refreshes docs/img/dashboard.png
 for the README.
 """
@@ -200,6 +202,29 @@ def check_run_ends_cleanly(page: Page) -> None:
     assert page.get_by_role("button", name="Step").is_disabled()
 
 
+def check_chain_experiment(page: Page, url: str) -> None:
+    """The satisfied_leave experiment: the chain's chart and numbers, gone with the chain."""
+    page.goto(url + "?preset=satisfied_leave")
+    wait_for_status(page, r"Day 0 of 365.*policy edlp.*A's service fails 5%, habit 1 ")
+    failures = "Firm A's service failures: 5% of purchases"
+    assert slider_label(page, "Firm A's service failures") == failures
+    assert slider_label(page, "Habit weight") == "Habit weight: 1.0"
+    page.locator(".custsim-chart-chain img").wait_for()
+    page.get_by_role("button", name="Step").click()
+    wait_for_status(page, r"Day 7 of 365")
+    why = page.locator(".custsim-chain")
+    why.wait_for()
+    assert "Why customers go:" in why.inner_text() and "switches away from A" in why.inner_text()
+    # service failures back to 0 and Reset: the chain is off, its chart and line are gone
+    assert click_slider(page, "Firm A's service failures", 0.0) == 0
+    off = "Firm A's service failures: 0% of purchases"
+    assert label_after_change(page, "Firm A's service failures", off) == off
+    reset_until(page, r"Day 0 of 365 .*social 0\.5 · seed 0")
+    page.locator(".custsim-chart-sales img").wait_for()
+    assert page.locator(".custsim-chart-chain").count() == 0
+    assert page.locator(".custsim-chain").count() == 0
+
+
 def test_dashboard_in_a_browser(dashboard_url: str, tmp_path: Path) -> None:
     failed: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -274,5 +299,8 @@ def test_dashboard_in_a_browser(dashboard_url: str, tmp_path: Path) -> None:
         assert "no experiment called 'nosuch'" in notice.inner_text()
         assert "herding (Herding with strong social influence)" in notice.inner_text()
         wait_for_status(page, r"Day 0 of 365.*policy hi_lo")  # the defaults, as it says
+
+        # the experience chain's experiment, and the chain switched off again
+        check_chain_experiment(page, dashboard_url)
         browser.close()
     assert not failed, f"requests that failed (assets missing offline?): {failed}"

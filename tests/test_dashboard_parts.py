@@ -9,8 +9,16 @@ from dataclasses import asdict, fields, replace
 import numpy as np
 import pytest
 
-from custsim.experiments.dashboard.app import RUN_COMPLETE, describe
-from custsim.experiments.dashboard.charts import CHARTS, chart_png
+from custsim.agents.experience import CAUSES
+from custsim.experiments.dashboard.app import RUN_COMPLETE, describe, panels
+from custsim.experiments.dashboard.charts import (
+    CHAIN_CHARTS,
+    CHARTS,
+    chart_png,
+    losses_by_cause,
+    shown_charts,
+    smoothed,
+)
 from custsim.experiments.dashboard.cli import parse_args, solara_args
 from custsim.experiments.dashboard.controls import (
     CONTROLS,
@@ -31,6 +39,8 @@ from custsim.experiments.dashboard.presets import (
     unknown_preset_message,
 )
 from custsim.experiments.dashboard.readouts import (
+    by_cause,
+    chain_readout,
     deal_runs,
     first_reward_day,
     post_deal_dip,
@@ -40,6 +50,7 @@ from custsim.policies.hi_lo import HiLoConfig
 from custsim.policies.loyalty_points import LoyaltyPointsConfig
 from custsim.policies.stamp_card import StampCardConfig
 from custsim.sim.compose import compose_config
+from custsim.sim.config import ConfigError, ExperienceConfig, ServiceConfig, chain_enabled
 from custsim.sim.network import build_network
 from custsim.sim.runner import build_model
 from custsim.sim.traits import population_spec
@@ -288,3 +299,133 @@ def test_dashboard_command_line() -> None:
     assert {"--production", "--no-check-version", "--no-open"} <= set(args)
     assert args[args.index("--port") + 1] == "9001"
     assert "--open" in solara_args(parse_args([]))
+
+
+CHAIN_KEYS = ("market.firms.A.service.failure_rate=", "population.experience.habit_weight=")
+
+
+def test_chain_controls_default_to_the_engine_and_add_no_overrides() -> None:
+    s = Settings()
+    assert (s.failure_rate, s.habit_weight) == (
+        ServiceConfig.failure_rate, ExperienceConfig.habit_weight
+    )  # fmt: skip
+    for preset in (s, *(p.settings for p in PRESETS if p.key != "satisfied_leave")):
+        words = to_overrides(preset)
+        assert not [w for w in words if w.startswith(CHAIN_KEYS)], words
+    assert not chain_enabled(compose_config(to_overrides(s)))
+    assert "service" not in cli_command(s) and "habit" not in cli_command(s)
+
+
+def test_chain_controls_override_only_when_moved() -> None:
+    failing = to_overrides(Settings(failure_rate=0.05))
+    assert failing[-1] == "market.firms.A.service.failure_rate=0.05"
+    assert not any(w.startswith(CHAIN_KEYS[1]) for w in failing)
+    habit = to_overrides(Settings(habit_weight=2.5))
+    assert habit[-1] == "population.experience.habit_weight=2.5"
+    assert not any(w.startswith(CHAIN_KEYS[0]) for w in habit)
+    cfg = compose_config(to_overrides(Settings(failure_rate=0.3, habit_weight=0.0)))
+    assert cfg.market.firms["A"].service.failure_rate == 0.3
+    assert cfg.population.experience.habit_weight == 0.0
+    assert chain_enabled(cfg)
+    assert [f.service.failure_rate for name, f in cfg.market.firms.items() if name != "A"] == [
+        0.0, 0.0
+    ]  # fmt: skip
+    assert value_label("failure_rate", 0.05) == "Firm A's service failures: 5% of purchases"
+    assert value_label("habit_weight", 1.0) == "Habit weight: 1.0"
+
+
+@pytest.mark.parametrize(
+    ("control", "value", "key"),
+    [
+        ("failure_rate", -0.1, "failure_rate"),
+        ("failure_rate", 1.5, "failure_rate"),
+        ("habit_weight", -1.0, "habit_weight"),
+    ],
+)
+def test_bad_chain_values_are_refused_by_the_config(control: str, value: float, key: str) -> None:
+    with pytest.raises(ConfigError, match=key):
+        DashboardModel(size=200, days=30, **{control: value})
+
+
+def test_the_chain_chart_and_numbers_only_with_the_chain() -> None:
+    off = DashboardModel(size=300, days=40, policy="edlp")
+    assert shown_charts(off) == tuple(CHARTS)
+    assert chain_readout(off) is None
+    assert "service fails" not in describe(off)
+    on = DashboardModel(size=300, days=40, policy="edlp", failure_rate=0.2)
+    assert shown_charts(on) == ("sales", *CHAIN_CHARTS, *tuple(CHARTS)[1:])
+    assert "A's service fails 20%, habit 1" in describe(on)
+    assert len(panels(on, None)) == len(panels(off, None)) + 1 == len(CHARTS) + 2
+    first = chart_png(on, "chain")
+    assert first.startswith(PNG_MAGIC)
+    assert chain_readout(on).startswith("exits 0 (none); brand switches 0 (none)")
+    for _ in range(30):
+        on.step()
+    assert chart_png(on, "chain") != first
+    lost = losses_by_cause(on)
+    chain = on.state.chain
+    assert lost.sum() == chain.switch_events + chain.exits[:, :3].sum()
+    assert lost[CAUSES.index("service"), 0] > 0 == lost[CAUSES.index("service"), 1:].sum()
+    text = chain_readout(on)
+    away = chain.switches[:, 0].sum()
+    assert f"switches away from A {away:,} (" in text
+    failures = int(np.nansum(on.recorder.firm["service_failures"][:, 0]))
+    assert failures > 0 and f"A's service failures {failures:,}, complaints" in text
+    assert re.search(
+        r"buyers' satisfaction A -\d\.\d\d, B \+0\.00, C \+0\.00; trust A 0\.\d\d", text
+    )
+
+
+def test_by_cause_and_smoothing() -> None:
+    assert by_cause(np.array([0, 2, 0, 1_348, 0, 5_124])) == "taste 5,124, service 1,348, price 2"
+    assert by_cause(np.zeros(6, dtype=np.int64)) == "none"
+    values = np.array([[1.0, np.nan], [3.0, np.nan], [np.nan, 2.0], [5.0, 4.0]])
+    np.testing.assert_allclose(smoothed(values, days=2), [[1, np.nan], [2, np.nan], [3, 2], [5, 3]])
+
+
+def test_a_model_with_the_chain_lays_the_page_out_again() -> None:
+    """A Reset to a model with (or without) the chain shows (or drops) its chart, laid out.
+
+    Rendered with Solara's test renderer (no browser); Mesa's grid lays out as many panels
+    as it had when it was first drawn, so the view must start anew (sidebar.Dashboard).
+    """
+    import ipyvuetify as v
+    import ipywidgets
+    import solara
+
+    from custsim.experiments.dashboard.sidebar import Dashboard
+
+    s = Settings(size=200, days=30, policy="edlp")
+    current = solara.reactive(DashboardModel(**asdict(s)))
+
+    @solara.component
+    def Page() -> None:
+        Dashboard(current.value, asdict(s), lambda m: panels(m, None), "t", render_interval=7)
+
+    box, rc = solara.render(Page(), handle_error=False)
+
+    def charts() -> list[str]:
+        classes = (c for w in rc.find(v.Html).widgets for c in (w.class_ or "").split())
+        return sorted(
+            c.removeprefix("custsim-chart-") for c in classes if c.startswith("custsim-chart-")
+        )
+
+    def grids(widget: ipywidgets.Widget) -> list[tuple[int, int]]:
+        """(layout entries, panels) of every grid on the page."""
+        found = (
+            [(len(widget.grid_layout), len(widget.items))] if hasattr(widget, "grid_layout") else []
+        )
+        for child in [
+            *(getattr(widget, "children", None) or []),
+            *(getattr(widget, "items", None) or []),
+        ]:
+            if isinstance(child, ipywidgets.Widget):
+                found += grids(child)
+        return found
+
+    assert charts() == sorted(CHARTS) and grids(box) == [(6, 6)]
+    current.value = DashboardModel(**asdict(replace(s, failure_rate=0.1)))
+    assert charts() == sorted([*CHARTS, *CHAIN_CHARTS]) and grids(box) == [(7, 7)]
+    current.value = DashboardModel(**asdict(s))
+    assert charts() == sorted(CHARTS) and grids(box) == [(6, 6)]
+    rc.close()

@@ -3,7 +3,7 @@
 Each test plays an experiment for a year, and its suggested next change, at the
 dashboard's size, and checks the direction (and rough size) of what the texts
 promise, through the same numbers the dashboard shows (`custsim.experiments.dashboard.readouts`).
-About 15 s in all. If one fails after an engine change, update the experiment's
+About 30 s in all. If one fails after an engine change, update the experiment's
 text in `experiments/dashboard/presets.py` (and this check) to what the model now does.
 """
 
@@ -14,13 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from custsim.agents.experience import CAUSES
 from custsim.experiments.dashboard.model import DashboardModel
 from custsim.experiments.dashboard.presets import PRESETS_BY_KEY
 from custsim.experiments.dashboard.readouts import (
+    chain_readout,
     first_reward_day,
     focal_reference,
     focal_share,
     post_deal_dip,
+    recent_buyers_mean,
 )
 
 
@@ -94,3 +97,44 @@ def test_rfm_classes_against_the_truth() -> None:
     low = {c.name: c for c in rfm_view(saved)}["low_value"]
     assert low.churned < view["low_value"].churned - 0.05
     assert (saved.n_active, model.n_active) == (2703, 2588)
+
+
+def test_satisfied_customers_still_leave() -> None:
+    """Every number in the satisfied_leave texts, as the numbers line shows it."""
+    preset = PRESETS_BY_KEY["satisfied_leave"]
+    service, natural = CAUSES.index("service"), CAUSES.index("natural")
+    model = played("satisfied_leave")
+    chain, firm = model.state.chain, model.recorder.firm
+    assert int(firm["service_failures"][:, 0].sum()) == 662
+    assert int(firm["complaints"][:, 0].sum()) == 206
+    assert (chain.exits.sum(), chain.exits[natural].sum()) == (296, 296)
+    away = chain.switches[:, 0].sum()
+    assert (away, chain.switches[service, 0].sum()) == (6472, 1348)
+    assert round(chain.switches[service, 0].sum() / away, 2) == 0.21
+    satisfaction = recent_buyers_mean(model, "satisfaction")
+    trust = recent_buyers_mean(model, "trust")
+    assert [round(v, 2) for v in satisfaction] == [-0.07, 0.0, 0.0]
+    assert (round(trust[0], 2), round(trust[1], 2)) == (0.68, 0.73)
+    line = chain_readout(model)
+    for shown in (
+        "exits 296 (natural 296)",
+        "switches away from A 6,472 (taste 5,124, service 1,348)",
+        "A's service failures 662, complaints 206",
+        "satisfaction A -0.07",
+    ):
+        assert shown in line, (shown, line)  # fmt: skip
+    for number in ("662", "-0.07", "0.68", "0.73", "206", "296", "6,472", "1,348", "21%"):
+        assert number in preset.look_for, number
+
+    habit = played("satisfied_leave", habit_weight=3.0).state.chain
+    assert (habit.switches[:, 0].sum(), habit.switches[service, 0].sum()) == (4642, 978)
+    assert "4,642" in preset.then and "978" in preset.then
+
+    handled = played("satisfied_leave", policy="complaint_handling")
+    chain = handled.state.chain
+    assert int(handled.recorder.firm["complaints_handled"][:, 0].sum()) == 227
+    assert int(handled.recorder.firm["complaints"][:, 0].sum()) == 227
+    assert round(recent_buyers_mean(handled, "satisfaction")[0], 2) == -0.02
+    assert (chain.switches[:, 0].sum(), chain.switches[service, 0].sum()) == (6476, 979)
+    for number in ("227", "-0.02", "979", "6,476"):
+        assert number in preset.then, number

@@ -69,7 +69,7 @@ def test_hydra_commands_list_the_config_groups(command):
     assert "  population: grocery, subscribers (default: grocery)" in text
     assert "  network: barabasi_albert, erdos_renyi, none, watts_strogatz" in text
     assert "  sweep: loss_aversion, loyalty_earn_rate, promo_depth" in text
-    assert "(add with +experiment=<option>)" in text
+    assert "(add with +experiment=<option>)" in " ".join(text.split())  # may wrap a line
     assert "--hydra-help" in text
 
 

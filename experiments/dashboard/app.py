@@ -5,7 +5,9 @@ Served by `custsim-dashboard` (`experiments/dashboard.py`), or directly with
 step / reset controls, the play and render intervals, the step counter and the
 model's sliders (`controls.CONTROLS`, each showing its value); moving a slider
 takes effect at the next Reset, which rebuilds the model from the sliders'
-values. A "Things to try" button reloads the page with that experiment's
+values. The experience chain's chart and numbers appear only when the model has the
+chain (firm A's service failures above 0); a Reset that switches the chain on or
+off redraws the panels. A "Things to try" button reloads the page with that experiment's
 settings (`?preset=<key>`); an unknown key says so and lists the experiments.
 After the last day the status line says the run is complete.
 """
@@ -20,7 +22,7 @@ from dataclasses import asdict
 import solara
 from mesa.visualization.utils import update_counter
 
-from custsim.experiments.dashboard.charts import CHARTS, chart_png
+from custsim.experiments.dashboard.charts import chart_png, shown_charts
 from custsim.experiments.dashboard.controls import Settings, cli_command, policy_knobs
 from custsim.experiments.dashboard.model import DashboardModel
 from custsim.experiments.dashboard.presets import (
@@ -29,7 +31,7 @@ from custsim.experiments.dashboard.presets import (
     preset_from_query,
     unknown_preset_message,
 )
-from custsim.experiments.dashboard.readouts import readouts, rfm_readout
+from custsim.experiments.dashboard.readouts import chain_readout, readouts, rfm_readout
 from custsim.experiments.dashboard.sidebar import Dashboard
 
 TITLE = "custsim classroom"
@@ -56,12 +58,15 @@ def rich(text: str) -> str:
 def describe(model: DashboardModel) -> str:
     """The day counter (and, after the last day, that the run is complete) and what runs.
 
-    What runs: the policy and its knobs, the behavioural sliders, the seed.
+    What runs: the policy and its knobs, the behavioural sliders, firm A's service failures
+    and the habit weight (with the experience chain only), the seed.
     """
     s = model.settings
     knobs = ", ".join(f"{k} {v}" for k, v in policy_knobs(s).items())
     policy = f"policy **{s.policy}**" + (f" ({knobs})" if knobs else "")
     traits = f"λ {s.loss_aversion:g}, α {s.curvature:g}, θ {s.memory:g}, social {s.social_weight:g}"
+    if model.state.chain is not None:
+        traits += f" · A's service fails {s.failure_rate:.0%}, habit {s.habit_weight:g}"
     day = f"**Day {model.steps} of {model.cfg.steps}**"
     if not model.running:
         day += f" · **{RUN_COMPLETE}**"
@@ -85,6 +90,8 @@ def RunStatus(model: DashboardModel) -> None:
         focal = model.cfg.market.focal
         text = f"**CRM view:** {focal}'s RFM classes from its records, with the truth: {crm}"
         paragraph(text, classes=("custsim-crm",))
+    if (why := chain_readout(model)) is not None:
+        paragraph(f"**Why customers go:** {why}", classes=("custsim-chain",))
 
 
 @solara.component
@@ -129,10 +136,12 @@ def Chart(model: DashboardModel, name: str) -> None:
         solara.Image(png, width="100%")
 
 
-def panels(chosen: Preset | None, notice: str | None = None) -> list[tuple[Callable, int]]:
-    """SolaraViz components: the experiments panel and the charts, all on page 0."""
+def panels(
+    model: DashboardModel, chosen: Preset | None, notice: str | None = None
+) -> list[tuple[Callable, int]]:
+    """SolaraViz components: the experiments panel and the model's charts, all on page 0."""
     items: list[Callable] = [lambda model: ThingsToTry(model, chosen, notice)]
-    items += [lambda model, name=name: Chart(model, name) for name in CHARTS]
+    items += [lambda model, name=name: Chart(model, name) for name in shown_charts(model)]
     return [(item, 0) for item in items]
 
 
@@ -147,7 +156,7 @@ def Page() -> None:
     Dashboard(
         model,
         inputs=asdict(settings),
-        panels=panels(chosen, unknown_preset_message(search)),
+        panels=lambda model: panels(model, chosen, unknown_preset_message(search)),
         title=TITLE,
         render_interval=RENDER_INTERVAL,
     )

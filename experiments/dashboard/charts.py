@@ -5,6 +5,8 @@ model's public state (`recorder`, `state`, `cfg`, `specs`), never the engine's
 internals, and uses the CLI plots' firm colours (`custsim.experiments.plots.firm_colors`). The
 x axis spans the whole run, so a chart fills up as the days pass. Figures are
 built with `matplotlib.figure.Figure` (no pyplot), safe in the server's threads.
+`CHARTS` are drawn for every run; `shown_charts` adds the experience chain's chart
+(`experience_chain`) when the run has the chain.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from numpy.typing import NDArray
 
+from custsim.agents.experience import CAUSES
 from custsim.experiments.dashboard.network_view import draw_network
-from custsim.experiments.plots import firm_colors
+from custsim.experiments.dashboard.readouts import has_chain
+from custsim.experiments.plots import CAUSE_COLORS, firm_colors
 from custsim.sim.kpis import label
 
 if TYPE_CHECKING:
@@ -153,6 +157,82 @@ def loyalty_points(model: CustsimModel) -> Figure:
     return fig
 
 
+SMOOTHING_DAYS = 7  # the chain chart's running mean of the day's buyers
+
+
+def smoothed(values: NDArray[np.float64], days: int = SMOOTHING_DAYS) -> NDArray[np.float64]:
+    """(t, J) trailing mean over the last `days` days, skipping NaN (NaN where all are)."""
+    seen = ~np.isnan(values)
+    total = np.cumsum(np.where(seen, values, 0.0), axis=0)
+    count = np.cumsum(seen, axis=0)
+    total[days:] -= total[:-days].copy()
+    count[days:] -= count[:-days].copy()
+    return np.divide(total, count, out=np.full(values.shape, np.nan), where=count > 0)
+
+
+def losses_by_cause(model: CustsimModel) -> NDArray[np.int64]:
+    """(C, J) each firm's losses so far by cause: switches away plus exits (events).
+
+    From the chain's cause ledgers (`ChainState.switches[cause, from, to]` summed over
+    `to`, and `ChainState.exits[cause, last brand]` without its never-bought column).
+    """
+    chain = model.state.chain
+    return chain.switches.sum(axis=2) + chain.exits[:, : len(model.specs)]
+
+
+def experience_chain(model: CustsimModel) -> Figure:
+    """Per firm: its buyers' satisfaction and trust (smoothed), and its losses by cause so far.
+
+    Left, from the chain's daily firm series (`custsim.sim.chain.CHAIN_SERIES`): the
+    satisfaction S and trust T of the day's buyers of each brand, smoothed over
+    `SMOOTHING_DAYS`. Right, each firm's losses so far (switches away to another brand
+    and exits from the category, events rather than customers) stacked by the cause the
+    ledger puts them down to (`custsim.agents.experience.CAUSES`), so a firm's own faults stand
+    apart from plain taste.
+    """
+    fig = Figure(figsize=FIGSIZE, dpi=DPI)
+    fig.subplots_adjust(left=0.11, right=0.98, top=0.9, bottom=0.14, hspace=0.12, wspace=0.32)
+    grid = fig.add_gridspec(2, 2, width_ratios=(1.7, 1))
+    sat_ax = fig.add_subplot(grid[0, 0])
+    trust_ax = fig.add_subplot(grid[1, 0], sharex=sat_ax)
+    lost_ax = fig.add_subplot(grid[:, 1])
+    sat_ax.set_title("Satisfaction, trust and why customers go", fontsize=10, loc="left")
+    names = tuple(s.name for s in model.specs)
+    colours = firm_colors(names)
+    days = days_so_far(model)
+    satisfaction = smoothed(firm_series(model, "satisfaction"))
+    trust = smoothed(firm_series(model, "trust"))
+    for j, name in enumerate(names):
+        sat_ax.plot(days, satisfaction[:, j], color=colours[name], lw=1, label=name)
+        trust_ax.plot(days, trust[:, j], color=colours[name], lw=1)
+    sat_ax.axhline(0.0, color="0.4", lw=0.6)
+    sat_ax.set_ylim(min(-0.5, 1.2 * float(np.nanmin(satisfaction, initial=0.0))), 0.5)
+    trust_ax.set_ylim(0, 1)
+    sat_ax.set_ylabel("satisfaction", fontsize=8)
+    trust_ax.set_ylabel("trust", fontsize=8)
+    trust_ax.set_xlabel("day", fontsize=8)
+    sat_ax.tick_params(labelbottom=False)
+    sat_ax.legend(fontsize=7, ncols=len(names), loc="lower left")
+    frame_days(trust_ax, model)
+    lost = losses_by_cause(model)
+    rows = np.arange(len(names))[::-1]  # the first firm on top
+    left = np.zeros(len(names))
+    for c, cause in enumerate(CAUSES):
+        if lost[c].any():
+            lost_ax.barh(rows, lost[c], left=left, color=CAUSE_COLORS[cause], label=cause)
+            left += lost[c]
+    lost_ax.set_yticks(rows, names)
+    lost_ax.set_xlim(0, max(10.0, float(left.max(initial=0.0)) * 1.05))
+    lost_ax.set_xlabel("switches away + exits", fontsize=8)
+    if left.any():
+        lost_ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3,
+                       frameon=False, handlelength=1, columnspacing=0.8)  # fmt: skip
+    for ax in (sat_ax, trust_ax, lost_ax):
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.25)
+    return fig
+
+
 def network(model: DashboardModel) -> Figure:
     """The sampled social network, customers coloured by the brand they bought last."""
     view = model.network_view
@@ -176,7 +256,7 @@ def chart_png(model: DashboardModel, name: str) -> bytes:
     """Chart `name` of today as PNG, drawn at most once a day (kept in `model.drawn`)."""
     day, png = model.drawn.get(name, (-1, b""))
     if day != model.steps:
-        png = to_png(CHARTS[name](model))
+        png = to_png(ALL_CHARTS[name](model))
         model.drawn[name] = (model.steps, png)
     return png
 
@@ -188,3 +268,14 @@ CHARTS = {
     "points": loyalty_points,
     "network": network,
 }
+#: the charts drawn only when the run has what they show
+CHAIN_CHARTS = {"chain": experience_chain}
+ALL_CHARTS = {**CHARTS, **CHAIN_CHARTS}
+
+
+def shown_charts(model: CustsimModel) -> tuple[str, ...]:
+    """The charts for this run, in page order: `CHARTS`, and the chain's after sales when on."""
+    names = list(CHARTS)
+    if has_chain(model):
+        names[names.index("sales") + 1 : names.index("sales") + 1] = list(CHAIN_CHARTS)
+    return tuple(names)

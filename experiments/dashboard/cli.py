@@ -42,7 +42,8 @@ def epilog() -> str:
     width = max(len(cmd) for cmd, _ in EXAMPLES) + 2
     lines = ["examples:", *(f"  {cmd:<{width}}{what}" for cmd, what in EXAMPLES)]
     lines += ["", "guided experiments (the page's 'Things to try'; open one directly):"]
-    lines += [f"  http://HOST:PORT/?preset={p.key:<14} {p.title}" for p in PRESETS]
+    keys = max(len(p.key) for p in PRESETS)
+    lines += [f"  http://HOST:PORT/?preset={p.key:<{keys}} {p.title}" for p in PRESETS]
     return "\n".join(lines)
 
 

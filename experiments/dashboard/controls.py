@@ -8,6 +8,12 @@ value and unit), and `to_overrides` turns the values into the overrides
 and builds exactly the model the command line would. The commands are printable
 (`cli_command`) so a run seen in class can be repeated from a terminal.
 
+Two controls reach the experience chain (`custsim.sim.config.ExperienceConfig`): firm A's
+service failure rate (`market.firms.A.service.failure_rate`; above 0 it switches the chain
+on) and the habit weight w_H (`population.experience.habit_weight`). Their overrides are
+emitted only when they differ from the engine's defaults, so a run without them is the
+run (and the printed command) the dashboard gave before the chain existed.
+
 Population traits are per segment (`conf/population/*.yaml`); a trait slider sets
 that trait's mean for the whole population, `population.traits.<trait>.mean` (each
 segment keeps its spread, the sd).
@@ -23,6 +29,7 @@ from custsim.policies.loyalty_points import LoyaltyPointsConfig
 from custsim.policies.registry import registered
 from custsim.policies.stamp_card import StampCardConfig
 from custsim.sim import market, network
+from custsim.sim.config import ExperienceConfig, ServiceConfig
 
 # the policies whose main knobs have controls (`policy_knobs`), the default first
 KNOBBED = ("hi_lo", "edlp", "limited_offer", "loyalty_points", "stamp_card")
@@ -45,7 +52,8 @@ class Settings:
     Defaults are the CLI's, except a classroom-sized population and a hi-lo
     promotion calendar for firm A, so that pressing play shows something at once.
     The policy knobs' defaults are the policies' own (`HiLoConfig`, `LoyaltyPointsConfig`,
-    `StampCardConfig`): declared there, never here.
+    `StampCardConfig`) and the chain's the engine's (`ServiceConfig`, `ExperienceConfig`):
+    declared there, never here.
     """
 
     seed: int = 0
@@ -64,6 +72,8 @@ class Settings:
     earn_rate: float = LoyaltyPointsConfig.earn_rate
     threshold: float = LoyaltyPointsConfig.threshold
     slots: int = StampCardConfig.slots
+    failure_rate: float = ServiceConfig.failure_rate
+    habit_weight: float = ExperienceConfig.habit_weight
 
     @classmethod
     def from_controls(cls, values: dict[str, Any]) -> Settings:
@@ -118,6 +128,8 @@ CONTROLS: dict[str, dict[str, Any]] = {
     "earn_rate": slider("Points per 1 spent", 0.0, 5.0, 0.1, "{:.1f} points"),
     "threshold": slider("Points per reward", 10.0, 200.0, 5.0, "{:.0f} points"),
     "slots": slider("Stamps per reward", 2, 20, 1, "{:d} stamps"),
+    "failure_rate": slider("Firm A's service failures", 0.0, 0.3, 0.01, "{:.0%} of purchases"),
+    "habit_weight": slider("Habit weight", 0.0, 3.0, 0.1, "{:.1f}"),
 }
 
 
@@ -175,6 +187,20 @@ def policy_overrides(s: Settings) -> list[str]:
     return [f"policy={s.policy}", *(f"policy.{k}={v}" for k, v in policy_knobs(s).items())]
 
 
+def chain_overrides(s: Settings) -> list[str]:
+    """Firm A's service failure rate and the habit weight, each only if not the engine's default.
+
+    A failure rate above 0 switches the experience chain on (`custsim.sim.config.chain_enabled`);
+    the habit weight w_H weighs habit H_ij in the brand utility (it acts only with the chain).
+    """
+    out = []
+    if s.failure_rate != ServiceConfig.failure_rate:
+        out.append(f"market.firms.A.service.failure_rate={num(s.failure_rate)}")
+    if s.habit_weight != ExperienceConfig.habit_weight:
+        out.append(f"population.experience.habit_weight={num(s.habit_weight)}")
+    return out
+
+
 def to_overrides(s: Settings) -> list[str]:
     """The Hydra overrides for `s`, as `custsim` takes them on the command line."""
     run = [
@@ -184,7 +210,7 @@ def to_overrides(s: Settings) -> list[str]:
         f"network={s.network}",
         "progress=off",
     ]
-    return run + policy_overrides(s) + trait_overrides(s)
+    return run + policy_overrides(s) + trait_overrides(s) + chain_overrides(s)
 
 
 def cli_command(s: Settings) -> str:

@@ -138,6 +138,26 @@ PRESETS: tuple[Preset, ...] = (
         "2,703 customers are still active instead of 2,588.",
         changes={"policy": "edlp", "size": 3000},
     ),
+    Preset(
+        key="satisfied_leave",
+        title="Why satisfied customers still leave",
+        finding="Jones & Sasser 1995 (HBR 73(6): 88): where competitors are a click away, "
+        "merely satisfied customers defect; only switching costs keep them",
+        look_for="No promotions; firm A's service fails on 5% of purchases (662 times over "
+        "the year), the experience chain is on. In *Satisfaction, trust and why customers "
+        "go* A's buyers stay close to neutral (satisfaction about -0.07, B and C 0.00; trust "
+        "0.68 against B's 0.73), few complain (206 complaints) and nobody leaves the category "
+        "over it: all 296 exits are natural. Yet A's shoppers switch to B or C 6,472 times, "
+        "and 1,348 of those switches (21%) are put down to service (the *Why customers go* "
+        "line).",
+        then="Set 'Habit weight' to 3 (habit as a switching cost), Reset and play: A's "
+        "service still fails on 5% of purchases, but switches away from A fall to 4,642 "
+        "(978 of them for service). Or, at habit 1, set Firm A's policy to "
+        "'complaint_handling': all 227 complaints are answered, A's buyers' satisfaction "
+        "rises to -0.02 and the switches put down to service fall to 979, yet A's shoppers "
+        "still switch away 6,476 times.",
+        changes={"policy": "edlp", "failure_rate": 0.05},
+    ),
 )
 
 PRESETS_BY_KEY: dict[str, Preset] = {p.key: p for p in PRESETS}

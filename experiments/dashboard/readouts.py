@@ -6,7 +6,9 @@ also needs a number. Each readout is computed from the model's recorder so far
 sets what the focal firm's CRM sees (its RFM classes, from its own records, the
 `MarketObs` arrays) beside what only the simulation knows (each customer's persona
 and whether it has churned): a few sorts of the population, cheap enough for every
-redraw.
+redraw. With the experience chain on, `chain_readout` says why customers go: the
+exits and brand switches so far by cause (the chain's cause ledgers), and the
+satisfaction and trust of each firm's recent buyers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from custsim.agents.experience import CAUSES
 from custsim.policies.crm import rfm
 from custsim.policies.crm.records import FirmRecords
 from custsim.sim.kpis import label
@@ -142,6 +145,72 @@ def rfm_readout(model: CustsimModel) -> str | None:
             f"{c.name} {c.customers:,}: {c.churned:.0%} churned, "
             f"{names[i]} {c.personas[names[i]]:.0%} (base {base[i]:.0%})"
         )
+    return "; ".join(parts)
+
+
+def has_chain(model: CustsimModel) -> bool:
+    """Whether the run has the experience chain (some firm's purchases can disappoint)."""
+    return model.state.chain is not None
+
+
+def recent_buyers_mean(model: CustsimModel, series: str) -> NDArray[np.float64] | None:
+    """(J,) a chain series' mean over the last `WINDOW` days (the day's buyers of each brand).
+
+    NaN for a firm without a buyer in those days; None before the first day or without the chain.
+    """
+    if not has_chain(model) or model.steps == 0:
+        return None
+    recent = model.recorder.firm[series][max(0, model.steps - WINDOW) : model.steps]
+    seen = ~np.isnan(recent)
+    total = np.where(seen, recent, 0.0).sum(axis=0)
+    count = seen.sum(axis=0)
+    return np.divide(total, count, out=np.full(len(total), np.nan), where=count > 0)
+
+
+def by_cause(counts: NDArray[np.int64]) -> str:
+    """Counts per cause (`CAUSES` order) as 'taste 5,124, service 1,348': largest first, no 0s."""
+    order = sorted(np.flatnonzero(counts), key=lambda c: (-counts[c], c))
+    return ", ".join(f"{CAUSES[c]} {int(counts[c]):,}" for c in order) or "none"
+
+
+def per_firm(model: CustsimModel, values: NDArray[np.float64], shown: str) -> str:
+    """'A 0.66, B 0.72, C 0.70': one value per firm, formatted with `shown` ('-' for NaN)."""
+    names = [s.name for s in model.specs]
+    shown_values = ("-" if np.isnan(v) else shown.format(v) for v in values)
+    return ", ".join(f"{n} {v}" for n, v in zip(names, shown_values, strict=True))
+
+
+def chain_readout(model: CustsimModel) -> str | None:
+    """Why customers go (the chain's cause ledgers), and the firms' recent satisfaction and trust.
+
+    Exits (churns, `ChainState.exits`) and brand switches (`ChainState.switches`) so far,
+    each total split by cause; the focal firm's switches away (to any other brand) by
+    cause, its service failures and complaints (answered or not); then each firm's
+    buyers' satisfaction and trust (`recent_buyers_mean`). The
+    ledgers count events, not customers: one customer can switch many times. None
+    without the chain.
+    """
+    if not has_chain(model):
+        return None
+    chain, j, focal = model.state.chain, focal_index(model), model.cfg.market.focal
+    exits, switches = chain.exits.sum(axis=1), chain.switches.sum(axis=(1, 2))
+    away = chain.switches[:, j, :].sum(axis=1)
+
+    def so_far(series: str) -> int:
+        return int(np.nansum(model.recorder.firm[series][: model.steps, j]))
+
+    parts = [
+        f"exits {int(exits.sum()):,} ({by_cause(exits)})",
+        f"brand switches {int(switches.sum()):,} ({by_cause(switches)})",
+        f"switches away from {focal} {int(away.sum()):,} ({by_cause(away)})",
+        f"{focal}'s service failures {so_far('service_failures'):,}, complaints "
+        f"{so_far('complaints'):,} ({so_far('complaints_handled'):,} answered)",
+    ]
+    satisfaction = recent_buyers_mean(model, "satisfaction")
+    if satisfaction is not None:
+        trust = recent_buyers_mean(model, "trust")
+        parts.append(f"buyers' satisfaction {per_firm(model, satisfaction, '{:+.2f}')}")
+        parts.append(f"trust {per_firm(model, trust, '{:.2f}')}")
     return "; ".join(parts)
 
 

@@ -5,7 +5,8 @@ not by Mesa's `UserInputs`, so that every slider's label shows its current value
 and unit at rest (`controls.value_label`: "Discount depth: 25% off"), not only
 while it is dragged. Mesa's own parts do the rest: `ModelController` (Reset, ▶ /
 ❚❚, Step: a Reset builds `type(model)(**inputs)`), `ShowSteps` ("Time: 7") and
-`ComponentsView` (the panels).
+`ComponentsView` (the panels). The panels are a function of the model: a Reset that
+changes which charts the run has (the experience chain's) lays the page out afresh.
 """
 
 from __future__ import annotations
@@ -71,11 +72,16 @@ def RunControls(
 def Dashboard(
     model: DashboardModel,
     inputs: dict[str, Any],
-    panels: list[tuple[Callable, int]],
+    panels: Callable[[DashboardModel], list[tuple[Callable, int]]],
     title: str,
     render_interval: int,
 ) -> None:
-    """The page frame around `model`: the controls start at `inputs` (control -> value)."""
+    """The page frame around `model`: the controls start at `inputs` (control -> value).
+
+    `panels(model)`: the components for the current model. Mesa's `ComponentsView` lays
+    out its grid once for the number of panels; keyed by that number, it starts anew
+    when a Reset adds or removes a chart.
+    """
     reactive_model = solara.use_reactive(model)
     reactive_inputs = solara.use_reactive(inputs)
     with solara.AppBar():
@@ -88,4 +94,5 @@ def Dashboard(
             ControlInputs(reactive_inputs)
         with solara.Card("Information"):
             ShowSteps(reactive_model.value)
-    ComponentsView(panels, reactive_model.value)
+    shown = panels(reactive_model.value)
+    ComponentsView(shown, reactive_model.value).key(f"panels-{len(shown)}")
