@@ -45,8 +45,9 @@ def record_switches(
     pushed = (chain.satisfaction[came_from, who] < 0) & (held >= 0)
     deal = basket.paid[moved] < regular_prices[went_to]
     cause = np.where(pushed, held, np.where(deal, OFFER, TASTE))
-    np.add.at(chain.switches, (cause, came_from, went_to), 1)
     n_firms = len(regular_prices)
+    flat = (cause.astype(np.int64) * n_firms + came_from) * n_firms + went_to  # counts: bincount
+    chain.switches += np.bincount(flat, minlength=chain.switches.size).reshape(chain.switches.shape)
     chain.day["switches_in"] += np.bincount(went_to, minlength=n_firms)
     chain.day["switches_out"] += np.bincount(came_from, minlength=n_firms)
 
