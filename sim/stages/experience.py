@@ -109,8 +109,9 @@ def live_purchases(
         quality = quality + service.quality_sd[brand] * quality_rng.standard_normal(len(buyers))
     cell = basket.cells(n)
     expected = chain.expected_quality.reshape(-1)
-    gap = quality - expected[cell]
-    expected[cell] = xp.learn_expectation(expected[cell], quality, chain.cfg.quality_memory)
+    held = expected[cell]
+    gap = quality - held
+    expected[cell] = xp.learn_expectation(held, quality, chain.cfg.quality_memory)
     failed = np.zeros(len(buyers), dtype=bool)
     if service.failure_rate.any():
         failed = service_rng.random(len(buyers)) < service.failure_rate[brand]
@@ -138,12 +139,14 @@ def feel(chain: ChainState, basket: SettledBasket, lived: Lived, memory: float) 
     cell = basket.cells(n)
     sat, trust = chain.satisfaction.reshape(-1), chain.trust.reshape(-1)
     held, was = trust[cell], sat[cell]
-    sat[cell] = xp.update_satisfaction(was, lived.felt, held, memory, cfg.tolerance)
-    trust[cell] = xp.update_trust(held, lived.felt, cfg.trust_gain, cfg.trust_loss)
+    # the values as stored (in the state's dtype), kept so nothing is gathered twice
+    now_s = xp.update_satisfaction(was, lived.felt, held, memory, cfg.tolerance)
+    now_s = now_s.astype(sat.dtype, copy=False)
+    now_t = xp.update_trust(held, lived.felt, cfg.trust_gain, cfg.trust_loss)
+    now_t = now_t.astype(trust.dtype, copy=False)
+    sat[cell], trust[cell] = now_s, now_t
     pull = chain.pull.reshape(-1)  # moved by the changes (`ChainState.pull` is linear in them)
-    pull[cell] += cfg.satisfaction_weight * (sat[cell] - was) + cfg.trust_weight * (
-        trust[cell] - held
-    )
+    pull[cell] += cfg.satisfaction_weight * (now_s - was) + cfg.trust_weight * (now_t - held)
     if cfg.habit_weight or cfg.voice_loyalty:  # the brand bought rises, the others fade
         for j in range(n_firms):  # row by row: 1-D gathers of the firm-major rows are cheaper
             habit, pull_j = chain.habit[j], chain.pull[j]
@@ -152,8 +155,8 @@ def feel(chain: ChainState, basket: SettledBasket, lived: Lived, memory: float) 
             habit[buyers] = moved
             pull_j[buyers] += cfg.habit_weight * (moved - was_h)
     chain.experience_sum += np.bincount(brand, weights=lived.felt, minlength=n_firms)
-    chain.satisfaction_sum += np.bincount(brand, weights=sat[cell], minlength=n_firms)
-    chain.trust_sum += np.bincount(brand, weights=trust[cell], minlength=n_firms)
+    chain.satisfaction_sum += np.bincount(brand, weights=now_s, minlength=n_firms)
+    chain.trust_sum += np.bincount(brand, weights=now_t, minlength=n_firms)
     if lived.failed.any():
         chain.day["service_failures"] += np.bincount(brand[lived.failed], minlength=n_firms)
 
