@@ -50,7 +50,22 @@ def help_text() -> str:
             (
                 "calibrate.columns.KEY=NAME",
                 f"the log's columns: customer ({c.customer}), date ({c.date}), amount "
-                f"({c.amount}), quantity ({c.quantity}, optional)",
+                f"({c.amount}), quantity ({c.quantity}, optional); score ({c.score}, surveys)",
+            ),
+            (
+                "calibrate.complaints=FILE",
+                "the firm's complaints, a row each (customer, date): stage 3 fits how often "
+                "a failure is voiced (population.experience.complaint_propensity)",
+            ),
+            (
+                "calibrate.surveys=FILE",
+                "its survey answers (customer, date, score 0..10): stage 3 fits "
+                "population.experience.survey_midpoint",
+            ),
+            (
+                "calibrate.failure_rate=X",
+                "share of its purchases whose service failed, in (0, 1] (its service "
+                "records; needed with calibrate.complaints)",
             ),
             (
                 "calibrate.config_dir=DIR",
@@ -87,8 +102,8 @@ def help_text() -> str:
             """Several transactions of a customer on one day count as one (their amounts
             summed), as in the buy-till-you-die literature. Outputs in hydra.run.dir:
             report.md, plots/ (tracking, frequency, conditional expectations, spend, trials),
-            tracking.csv, groups.csv, errors.csv, moments.csv, trials.parquet and, last,
-            calibration.json.""",
+            tracking.csv, groups.csv, errors.csv, moments.csv, trials.parquet, voice.csv
+            (with complaints or surveys) and, last, calibration.json.""",
         ],
     )
 

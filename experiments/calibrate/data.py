@@ -46,6 +46,8 @@ DATE_FORMATS = "ISO dates such as 1997-01-31 or 1997-01-31T10:15, or yyyymmdd su
 
 #: the log's column names (`calibrate.columns`, declared with the command's settings)
 Columns = ColumnsConfig
+#: `calibrate.columns` of the firm's other records, not of the transaction log
+NOT_IN_LOG = frozenset({"score"})
 
 
 def read_transactions(source: str, columns: Columns) -> pd.DataFrame:
@@ -95,9 +97,13 @@ def read_transactions(source: str, columns: Columns) -> pd.DataFrame:
     return out
 
 
-def _load(source: str) -> pd.DataFrame:
-    """The raw table of `source` (a shipped name or a file), every failure a one-line DataError."""
-    if source in SHIPPED:
+def _load(source: str, key: str = "data") -> pd.DataFrame:
+    """The raw table of `source` (a shipped name or a file), every failure a one-line DataError.
+
+    `key`: the option that named it, which starts every error (only `data` may name a
+    shipped data set).
+    """
+    if key == "data" and source in SHIPPED:
         return SHIPPED[source]()
     path = Path(source)
     suffix = path.suffix.lower()
@@ -105,19 +111,20 @@ def _load(source: str) -> pd.DataFrame:
         allowed = ", ".join(READERS)
         shipped = ", ".join(SHIPPED)
         raise DataError(
-            f"data={source}: unknown file type {suffix or '(no suffix)'!r} "
-            f"(allowed: {allowed} files, or a shipped data set: {shipped})"
+            f"{key}={source}: unknown file type {suffix or '(no suffix)'!r} "
+            f"(allowed: {allowed} files"
+            + (f", or a shipped data set: {shipped})" if key == "data" else ")")
         )
     if not path.exists():
-        raise DataError(f"data={source}: no such file")
+        raise DataError(f"{key}={source}: no such file")
     kind = READERS[suffix]
     try:
         return pd.read_csv(path) if kind == "CSV" else pd.read_parquet(path)
     except pd.errors.EmptyDataError:
-        raise DataError(f"data={source}: the file is empty") from None
+        raise DataError(f"{key}={source}: the file is empty") from None
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, ImportError) as err:
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise DataError(f"data={source}: cannot read it as a {kind} file: {reason}") from None
+        raise DataError(f"{key}={source}: cannot read it as a {kind} file: {reason}") from None
 
 
 def _column_names(raw: pd.DataFrame, columns: Columns, where: str) -> dict[str, str]:
@@ -125,7 +132,7 @@ def _column_names(raw: pd.DataFrame, columns: Columns, where: str) -> dict[str, 
     present = [str(c) for c in raw.columns]
     names = {}
     for option, name in vars(columns).items():
-        if name is None:
+        if name is None or option in NOT_IN_LOG:
             continue
         if name not in raw.columns:
             if option == "quantity" and name == Columns.quantity:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
@@ -178,9 +178,18 @@ class Simulator:
         return population_block(process, self.price, daily), market_block(self.price, self.margin)
 
     def config(
-        self, process: PurchaseProcess, seed: int, steps: int, scale: int | None = None
+        self,
+        process: PurchaseProcess,
+        seed: int,
+        steps: int,
+        scale: int | None = None,
+        keys: Mapping[str, Any] | None = None,
     ) -> CustsimConfig:
-        """The validated run: the store's blocks, `steps` days, the purchase log kept."""
+        """The validated run: the store's blocks, `steps` days, the purchase log kept.
+
+        `keys`: further dotted keys set on the run (stage 3's experience chain:
+        `custsim.experiments.calibrate.voice`).
+        """
         from custsim.sim.validation import validate
 
         population, market = self.blocks(process, scale)
@@ -195,6 +204,7 @@ class Simulator:
             "write_customers": False,
             "plots": False,
             "progress": "off",
+            **(keys or {}),
         }.items():
             OmegaConf.update(raw, key, value, merge=False)
         return validate(raw)

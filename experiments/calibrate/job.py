@@ -2,10 +2,12 @@
 
 Order: the log is read and checked and the split made before anything runs (a bad
 log or date is one line, exit 2: `check_calibration`, also run by the command's
-preflight); stage 1 (BG/NBD, Gamma-Gamma), stage 2 (the simulated method of
-moments: `custsim.experiments.calibrate.fit`); the holdout forecasts
-(`custsim.experiments.calibrate.forecast`); then the files: config.yaml, trials.parquet,
-moments.csv, tracking.csv, frequency.csv, conditional.csv, errors.csv, plots/,
+preflight, with the firm's complaint and survey records when given); stage 1 (BG/NBD,
+Gamma-Gamma), stage 2 (the simulated method of moments: `custsim.experiments.calibrate.fit`),
+with those records stage 3 (what the firm hears: `custsim.experiments.calibrate.voice`);
+the holdout forecasts (`custsim.experiments.calibrate.forecast`); then the files:
+config.yaml, trials.parquet, moments.csv, tracking.csv, frequency.csv, conditional.csv,
+errors.csv, voice.csv (stage 3 only), plots/,
 report.md into the run directory, the store's market and population options into the
 config directory (`calibrate.config_dir`, by default the user config directory that
 every custsim command searches: `custsim.sim.compose.user_config_dir`), and last
@@ -27,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from custsim.experiments.calibrate.cli import PROG
 from custsim.experiments.calibrate.config import CalibrateRun
@@ -64,6 +66,7 @@ from custsim.experiments.calibrate.report import format_summary, report_markdown
 from custsim.experiments.calibrate.settings import SHIPPED_UNTIL, auto_scale
 from custsim.experiments.calibrate.statistics import CohortSummary, summarise_split
 from custsim.experiments.calibrate.store import write_store
+from custsim.experiments.calibrate.voice import VoiceFit, firm_records, fit_voice
 from custsim.experiments.cli import results_line, tool_job, write_config
 from custsim.sim import results
 from custsim.sim.config import ConfigError
@@ -92,6 +95,7 @@ class Calibration:
     bgnbd: Tracks
     errors: dict[str, HoldoutErrors]
     seconds: float
+    voice: VoiceFit | None = None  # stage 3, with the firm's complaints or surveys
 
 
 def option_name(cfg: CalibrateRun) -> str:
@@ -171,7 +175,14 @@ def check_calibration(cfg: CalibrateRun, overrides: list[str]) -> None:
                 "calibrate.sampler=cmaes: needs the cmaes package (pip install cmaes); "
                 "calibrate.sampler=tpe needs nothing more"
             ) from None
-    read_split(cfg)
+    heard = cfg.calibrate.complaints is not None or cfg.calibrate.surveys is not None
+    if heard and "ComplaintHandling" in OmegaConf.to_yaml(OmegaConf.structured(cfg.policy)):
+        raise ConfigError(
+            "policy: a policy that answers complaints changes what complainers do, which "
+            "stage 3 (calibrate.complaints, calibrate.surveys) cannot fit through; allowed: "
+            "a policy without complaint_handling (e.g. policy=edlp)"
+        )
+    firm_records(cfg, read_split(cfg))
 
 
 def config_dir(cfg: CalibrateRun) -> Path:
@@ -192,6 +203,7 @@ def calibrate(cfg: CalibrateRun, composed: DictConfig) -> Calibration:
 
     start = time.perf_counter()
     split = read_split(cfg)
+    records = firm_records(cfg, split)
     summary = summarise_split(split)
     block = replace(cfg.calibrate, scale=auto_scale(cfg.calibrate.scale, summary.n_customers))
     closed = fit_closed_form(summary)
@@ -212,6 +224,9 @@ def calibrate(cfg: CalibrateRun, composed: DictConfig) -> Calibration:
         fit = fit_simulated(
             criterion, target, sim, first, split.until_day, block, cfg.seed, bar.update
         )
+    voice = None
+    if records is not None:  # stage 3: what the firm hears, at stage 2's process
+        voice = fit_voice(records, sim, fit.process, split.until_day, block.n_jobs, cfg.seed)
     seeds = [cfg.seed + FORECAST_SEED_OFFSET + r for r in range(block.replications)]
     actual = actual_tracks(summary)
     forecast = custsim_tracks(sim, fit.process, split.until_day, split.end_day, seeds, block.n_jobs)
@@ -235,6 +250,7 @@ def calibrate(cfg: CalibrateRun, composed: DictConfig) -> Calibration:
         bgnbd=benchmark,
         errors=errors,
         seconds=time.perf_counter() - start,
+        voice=voice,
     )
 
 
@@ -330,6 +346,9 @@ def write_calibration(
     figures = draw_plots(cal, out) if cfg.plots is not False else {}
     directory = config_dir(cfg)
     population, market = cal.sim.blocks(cal.fit.process, scale=1)
+    if cal.voice is not None:  # the chain's calibrated keys; the failures stay the firm's
+        population["experience"] = cal.voice.experience()
+        results.write_text(voice_frame(cal.voice).to_csv(index=False), out / "voice.csv")
     header = (
         f"custsim calibrated store '{cal.name}': {cal.source}, calibration to "
         f"{cal.split.until.date()}, holdout to {cal.split.end.date()}\n"
@@ -359,6 +378,46 @@ def _summary_json(cal: Calibration, written: tuple[Path, Path]) -> dict[str, Any
         "errors": errors_frame(cal.errors).to_dict(orient="records"),
         "files": {"market": str(written[0]), "population": str(written[1])},
         "seconds": cal.seconds,
+        **({} if cal.voice is None else {"voice": _voice_json(cal.voice)}),
+    }
+
+
+def voice_frame(voice: VoiceFit) -> pd.DataFrame:
+    """voice.csv: stage 3's targets against the simulated store at the estimates."""
+    rows = [
+        {
+            "measure": name,
+            "parameter": s.key,
+            "firm": s.target,
+            "firm_std_error": s.target_se,
+            "custsim": s.achieved,
+            "estimate": s.estimate,
+            "std_error": s.std_error,
+            "reached": s.reached,
+        }
+        for name, s in (
+            ("complaints per purchase", voice.propensity),
+            ("mean survey score", voice.midpoint),
+        )
+        if s is not None
+    ]
+    return pd.DataFrame(rows)
+
+
+def _voice_json(voice: VoiceFit) -> dict[str, Any]:
+    r = voice.records
+    return {
+        "failure_rate": r.failure_rate,
+        "transactions": r.transactions,
+        "complaints": r.complaints,
+        "answers": None if r.scores is None else len(r.scores),
+        "nps": None if r.scores is None else r.nps,
+        "nps_custsim": None if r.scores is None else voice.nps,
+        "fit": voice_frame(voice).to_dict(orient="records"),
+        "experience": voice.experience(),
+        "run_with": voice.run_keys(),
+        "runs": voice.runs,
+        "seconds": voice.seconds,
     }
 
 

@@ -121,6 +121,77 @@ def data_line(cal: Any) -> str:
     )
 
 
+def voice_rows(voice: Any) -> list[tuple[str, str, str, str, str, str]]:
+    """(what the firm hears, parameter, firm, custsim, estimate, std. error) of stage 3."""
+    rows = []
+    for what, s, fmt in (
+        ("complaints per purchase", voice.propensity, "{:.4f}"),
+        ("mean survey score", voice.midpoint, "{:.2f}"),
+    ):
+        if s is None:
+            continue
+        rows.append(
+            (
+                what,
+                s.key,
+                fmt.format(s.target),
+                fmt.format(s.achieved),
+                f"{s.estimate:.4g}",
+                _se(s.std_error),
+            )
+        )
+    if voice.midpoint is not None:
+        nps = (f"{voice.records.nps:+.1f}", f"{voice.nps:+.1f}")
+        rows.append(("NPS", "(not fitted)", *nps, "", ""))
+    return rows
+
+
+VOICE_HEADER = ("what the firm hears", "parameter", "firm", "custsim", "estimate", "std.err")
+
+
+def voice_lines(cal: Any) -> list[str]:
+    """Stage 3 in sentences: what ran, the records, what could not be reached, how to run it."""
+    voice, r = cal.voice, cal.voice.records
+    failing = (
+        f"its service failing on {r.failure_rate:.1%} of purchases"
+        if r.failure_rate is not None
+        else "its service never failing (no calibrate.failure_rate)"
+    )
+    heard = []
+    if r.complaints is not None:
+        heard.append(f"{r.complaints:,} complaints in {r.transactions:,} transactions")
+    if r.scores is not None:
+        heard.append(f"{len(r.scores):,} survey answers")
+    lines = [
+        f"Stage 3 ({voice.runs} run{'s' if voice.runs != 1 else ''}, {voice.seconds:.1f} s): "
+        f"the store at the fitted process with the experience chain on, {failing}; the firm's "
+        f"records of the calibration period: {', '.join(heard)}.",
+    ]
+    left = [f"{n:,} of {key}" for key, n in r.left_out.items() if n]
+    if left:
+        lines.append(f"Left out, by customers not in the log's cohort: {', '.join(left)}.")
+    for s in (voice.propensity, voice.midpoint):
+        if s is not None and s.note is not None:
+            lines.append(f"Note: {s.note}.")
+    lines.append(
+        f"With the chain on the simulated store makes {voice.purchases:.2f} transactions per "
+        "transaction of the log (stage 2 fitted it with the chain off: habit and satisfaction "
+        "move purchases too)."
+    )
+    return lines
+
+
+def use_lines(cal: Any) -> list[str]:
+    """The commands that use the population (with stage 3: the firm's failures and survey)."""
+    lines = [
+        f"custsim population={cal.name} policy=loyalty_points",
+        f"custsim-compare population={cal.name} policy=hi_lo",
+    ]
+    if getattr(cal, "voice", None) is not None and cal.voice.run_keys():
+        lines.append(f"custsim population={cal.name} {' '.join(cal.voice.run_keys())}")
+    return lines
+
+
 def format_summary(cal: Any, cfg: Any, written: tuple[Path, Path]) -> str:
     """The console summary: the log, the estimates, the holdout errors, what to run next."""
     block = cfg.calibrate
@@ -141,9 +212,14 @@ def format_summary(cal: Any, cfg: Any, written: tuple[Path, Path]) -> str:
         ),
         *verdict(cal),
         "",
+    ]
+    if getattr(cal, "voice", None) is not None:
+        lines += [*_table(VOICE_HEADER, voice_rows(cal.voice)), *voice_lines(cal), ""]
+    use = use_lines(cal)
+    lines += [
         f"population: {written[1]} (market: {written[0]})",
-        f"use it: custsim population={cal.name} policy=loyalty_points",
-        f"        custsim-compare population={cal.name} policy=hi_lo",
+        f"use it: {use[0]}",
+        *(f"        {u}" for u in use[1:]),
     ]
     return "\n".join(lines)
 
@@ -207,15 +283,40 @@ def report_markdown(
         *figure("frequency", "Customers by calibration-period repeat transactions."),
         *figure("conditional", "Mean holdout repeat transactions by calibration frequency."),
         *figure("spend", "Spend per repeat transaction: actual vs simulated."),
+        *voice_markdown(cal),
         "## Use it",
         "",
         f"The population is `{written[1]}` and brings its market `{written[0]}`:",
         "",
         "```",
-        f"custsim population={cal.name} policy=loyalty_points",
-        f"custsim-compare population={cal.name} policy=hi_lo",
+        *use_lines(cal),
         "```",
         "",
         "The holdout was read only to score these forecasts; nothing of it entered the fit.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def voice_markdown(cal: Any) -> list[str]:
+    """report.md's section on stage 3 (nothing without the firm's complaints or surveys)."""
+    if getattr(cal, "voice", None) is None:
+        return []
+    keys = " ".join(f"`{k}`" for k in cal.voice.run_keys())
+    return [
+        "## What the firm hears",
+        "",
+        "The experience chain's voice and survey, fitted to the firm's own records: the "
+        "complaint propensity k so that the simulated complaints per purchase equal the "
+        "firm's, the survey midpoint m so that the mean answer does (each by bisection, every "
+        "run with the same seed; standard errors by the delta method from the records' "
+        "sampling error, customers independent).",
+        "",
+        *_markdown_table((*VOICE_HEADER[:5], "std. error"), voice_rows(cal.voice)),
+        "",
+        *voice_lines(cal),
+        "",
+        "The population holds k and m (`population.experience`); the failures and the survey "
+        f"are the firm's, set on the command line that runs with them ({keys}), so that a run "
+        "without them keeps stage 2's purchase process.",
+        "",
+    ]

@@ -47,6 +47,7 @@ class ColumnsConfig:
     quantity: str | None = "quantity"  # used when the log has it; 1 unit a row otherwise
     product: str | None = None  # brand or product: read and checked, not yet fitted
     unit_price: str | None = None  # price per unit: read and checked, not yet fitted
+    score: str = "score"  # the survey answers' column (`calibrate.surveys`), not the log's
 
 
 @dataclass
@@ -57,6 +58,12 @@ class CalibrateConfig:
     8 for the CDNOW sample) for `trials` trials
     (Optuna's `sampler`, seeded by `sampler_seed`) on `n_jobs` local workers; the
     holdout forecast and the uncertainty average `replications` runs of as many.
+
+    Stage 3, optional (`custsim.experiments.calibrate.voice`): `complaints` and `surveys`
+    are the firm's own records (CSV or Parquet: customer and date, and a score 0..10 for
+    a survey answer; the columns of `columns`), `failure_rate` the share of its purchases
+    whose service failed (needed with `complaints`); the experience chain's complaint
+    propensity and survey midpoint are fitted to them.
     """
 
     until: str | None = None  # last day of the calibration period (None: a shipped log's own)
@@ -71,3 +78,6 @@ class CalibrateConfig:
     sampler: str = one_of("tpe", "tpe", "cmaes")
     sampler_seed: int = bounded(0, 0, cap=MAX_NUMPY_SEED)
     n_jobs: int = bounded(2, 1, cap=4096)
+    complaints: str | None = None  # the firm's complaints, one row each (None: no stage 3 for k)
+    surveys: str | None = None  # the firm's survey answers, one row each (None: none for m)
+    failure_rate: float | None = bounded(None, 0.0, 1.0, lo_open=True, nullable=True)
