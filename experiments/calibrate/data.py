@@ -75,14 +75,14 @@ def read_transactions(source: str, columns: Columns) -> pd.DataFrame:
             missing, negative or not whole.
 
     """
-    raw = _load(source)
+    raw = load_table(source)
     if raw.empty:
         raise DataError(f"data={source}: no transactions (the log has no rows)")
     where = f"data={source}: "
     names = _column_names(raw, columns, where)
     out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
-    out["customer"] = _customers(raw[names["customer"]], names["customer"], where)
-    out["date"] = _dates(raw[names["date"]], names["date"], where)
+    out["customer"] = customer_column(raw[names["customer"]], names["customer"], where)
+    out["date"] = date_column(raw[names["date"]], names["date"], where)
     out["amount"] = _money(raw[names["amount"]], names["amount"], "amounts", where)
     if "quantity" in names:
         out["quantity"] = _quantities(raw[names["quantity"]], names["quantity"], where)
@@ -97,7 +97,7 @@ def read_transactions(source: str, columns: Columns) -> pd.DataFrame:
     return out
 
 
-def _load(source: str, key: str = "data") -> pd.DataFrame:
+def load_table(source: str, key: str = "data") -> pd.DataFrame:
     """The raw table of `source` (a shipped name or a file), every failure a one-line DataError.
 
     `key`: the option that named it, which starts every error (only `data` may name a
@@ -145,29 +145,29 @@ def _column_names(raw: pd.DataFrame, columns: Columns, where: str) -> dict[str, 
     return names
 
 
-def _first_bad(bad: NDArray[np.bool_], values: pd.Series) -> tuple[int, object, int]:
+def first_bad(bad: NDArray[np.bool_], values: pd.Series) -> tuple[int, object, int]:
     """How many rows are bad, the first bad value and its row (counted from 1)."""
     rows = np.flatnonzero(bad)
     return len(rows), values.iloc[rows[0]], int(rows[0]) + 1
 
 
-def _customers(values: pd.Series, column: str, where: str) -> pd.Series:
+def customer_column(values: pd.Series, column: str, where: str) -> pd.Series:
     """The customer ids as read; missing ids are a DataError."""
     missing = values.isna().to_numpy()
     if missing.any():
-        count, _, row = _first_bad(missing, values)
+        count, _, row = first_bad(missing, values)
         raise DataError(
             f"{where}{count} customer ids in column {column!r} are missing, first at row {row}"
         )
     return values.reset_index(drop=True)
 
 
-def _dates(values: pd.Series, column: str, where: str) -> pd.Series:
+def date_column(values: pd.Series, column: str, where: str) -> pd.Series:
     """Dates normalised to the day (datetime64[ns]); unreadable ones are a DataError."""
     parsed = parse_dates(values)
     bad = parsed.isna().to_numpy()
     if bad.any():
-        count, value, row = _first_bad(bad, values)
+        count, value, row = first_bad(bad, values)
         raise DataError(
             f"{where}{count} dates in column {column!r} cannot be read, "
             f"first {str(value)!r} (row {row}); allowed: {DATE_FORMATS}"
@@ -196,11 +196,11 @@ def parse_dates(values: pd.Series) -> pd.Series:
     return parsed.astype("datetime64[ns]").dt.normalize()
 
 
-def _numbers(values: pd.Series, column: str, what: str, where: str) -> NDArray[np.float64]:
+def number_column(values: pd.Series, column: str, what: str, where: str) -> NDArray[np.float64]:
     """`values` as finite floats; missing or non-numeric ones are a DataError."""
     missing = values.isna().to_numpy()
     if missing.any():
-        count, _, row = _first_bad(missing, values)
+        count, _, row = first_bad(missing, values)
         raise DataError(
             f"{where}{count} {what} in column {column!r} are missing, first at row {row}"
         )
@@ -210,7 +210,7 @@ def _numbers(values: pd.Series, column: str, what: str, where: str) -> NDArray[n
         numbers = pd.to_numeric(values, errors="coerce").astype(float)
     bad = ~np.isfinite(numbers.to_numpy())
     if bad.any():
-        count, value, row = _first_bad(bad, values)
+        count, value, row = first_bad(bad, values)
         raise DataError(
             f"{where}{count} {what} in column {column!r} are not finite numbers, "
             f"first {str(value)!r} (row {row})"
@@ -220,10 +220,10 @@ def _numbers(values: pd.Series, column: str, what: str, where: str) -> NDArray[n
 
 def _money(values: pd.Series, column: str, what: str, where: str) -> NDArray[np.float64]:
     """Amounts or unit prices: finite numbers >= 0 (float64)."""
-    numbers = _numbers(values, column, what, where)
+    numbers = number_column(values, column, what, where)
     negative = numbers < 0
     if negative.any():
-        count, value, row = _first_bad(negative, values)
+        count, value, row = first_bad(negative, values)
         raise DataError(
             f"{where}{count} {what} in column {column!r} are negative, first {value} (row {row}); "
             f"{what} must be >= 0 (remove returns and refunds first)"
@@ -233,10 +233,10 @@ def _money(values: pd.Series, column: str, what: str, where: str) -> NDArray[np.
 
 def _quantities(values: pd.Series, column: str, where: str) -> NDArray[np.int64]:
     """Quantities: whole numbers >= 0 (int64)."""
-    numbers = _numbers(values, column, "quantities", where)
+    numbers = number_column(values, column, "quantities", where)
     bad = (numbers < 0) | (numbers % 1 != 0)
     if bad.any():
-        count, value, row = _first_bad(bad, values)
+        count, value, row = first_bad(bad, values)
         raise DataError(
             f"{where}{count} quantities in column {column!r} are negative or not whole, "
             f"first {value} (row {row}); quantities must be whole numbers >= 0"

@@ -92,8 +92,8 @@ def market_block(price: float, margin: float) -> dict[str, Any]:
         "focal": FIRM,
         "firms": {
             FIRM: {
-                "price": _r(price),
-                "cost": _r((1 - margin) * price),
+                "price": six_digits(price),
+                "cost": six_digits((1 - margin) * price),
                 "quality": PRICE_UTILITY,
             }
         },
@@ -111,15 +111,24 @@ def population_block(process: PurchaseProcess, price: float, daily: list[int]) -
         "segments": {
             SEGMENT: {
                 "share": 1.0,
-                "occasion_rate": {"mean": _r(process.rate_mean), "sd": _r(process.rate_sd)},
-                "dropout": {"mean": _r(process.dropout_mean), "sd": _r(process.dropout_sd)},
-                "price_sensitivity": {"mean": _r(b), "sd": _r(b * PRICE_SENSITIVITY_CV)},
+                "occasion_rate": {
+                    "mean": six_digits(process.rate_mean),
+                    "sd": six_digits(process.rate_sd),
+                },
+                "dropout": {
+                    "mean": six_digits(process.dropout_mean),
+                    "sd": six_digits(process.dropout_sd),
+                },
+                "price_sensitivity": {
+                    "mean": six_digits(b),
+                    "sd": six_digits(b * PRICE_SENSITIVITY_CV),
+                },
             }
         },
     }
 
 
-def _r(value: float) -> float:
+def six_digits(value: float) -> float:
     """Six significant digits: what the YAML file holds, and so what the fit simulates."""
     return float(f"{float(value):.6g}")
 

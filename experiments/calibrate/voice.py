@@ -63,14 +63,14 @@ from custsim.experiments.calibrate.data import (
     Columns,
     DataError,
     Split,
-    _customers,
-    _dates,
-    _first_bad,
-    _load,
-    _numbers,
+    customer_column,
+    date_column,
+    first_bad,
+    load_table,
+    number_column,
 )
 from custsim.experiments.calibrate.fit import Simulator
-from custsim.experiments.calibrate.store import FIRM, PurchaseProcess, _r
+from custsim.experiments.calibrate.store import FIRM, PurchaseProcess, six_digits
 from custsim.sim.config import ConfigError
 
 #: days between the simulated store's surveys (every customer on its list is asked)
@@ -92,10 +92,10 @@ MIDPOINT = "survey_midpoint"
 
 def _scores(values: pd.Series, column: str, where: str) -> np.ndarray:
     """Survey answers: whole numbers 0..10 (int64); others are a DataError."""
-    numbers = _numbers(values, column, "scores", where)
+    numbers = number_column(values, column, "scores", where)
     bad = (numbers < 0) | (numbers > 10) | (numbers % 1 != 0)
     if bad.any():
-        count, value, row = _first_bad(bad, values)
+        count, value, row = first_bad(bad, values)
         raise DataError(
             f"{where}{count} scores in column {column!r} are not whole numbers 0..10, "
             f"first {value} (row {row}); a score is the answer to 'how likely are you to "
@@ -116,7 +116,7 @@ def read_records(source: str, key: str, columns: Columns, scored: bool) -> pd.Da
             that names it), missing customer ids, unreadable dates, bad scores.
 
     """
-    raw = _load(source, key)
+    raw = load_table(source, key)
     where = f"{key}={source}: "
     wanted = {"customer": columns.customer, "date": columns.date}
     if scored:
@@ -129,8 +129,8 @@ def read_records(source: str, key: str, columns: Columns, scored: bool) -> pd.Da
                 f"columns are: {present})"
             )
     out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
-    out["customer"] = _customers(raw[wanted["customer"]], wanted["customer"], where)
-    out["date"] = _dates(raw[wanted["date"]], wanted["date"], where)
+    out["customer"] = customer_column(raw[wanted["customer"]], wanted["customer"], where)
+    out["date"] = date_column(raw[wanted["date"]], wanted["date"], where)
     if scored:
         out["score"] = _scores(raw[wanted["score"]], wanted["score"], where)
     return out
@@ -395,7 +395,9 @@ class VoiceFit:
 
     def experience(self) -> dict[str, float]:
         """`population.experience`: the calibrated keys (six significant digits)."""
-        return {s.key: _r(s.estimate) for s in (self.propensity, self.midpoint) if s is not None}
+        return {
+            s.key: six_digits(s.estimate) for s in (self.propensity, self.midpoint) if s is not None
+        }
 
     def run_keys(self) -> list[str]:
         """The firm's keys a run needs for the chain as calibrated (its failures, its survey)."""
