@@ -47,6 +47,8 @@ from custsim.agents.prospect import value
 CAUSES = ("natural", "price", "quality", "service", "offer", "taste")
 #: the experience dimensions a grievance can be about (a subset of CAUSES, in this order)
 DIMENSIONS = ("price", "quality", "service")
+#: Reichheld's (2003) classes of a 0..10 answer: promoters from 9, detractors up to 6
+PROMOTER_FROM, DETRACTOR_UP_TO = 9, 6
 
 
 def felt_dimensions(
@@ -157,4 +159,5 @@ def net_promoter_score(scores: ArrayLike) -> float:
     scores = np.asarray(scores)
     if scores.size == 0:
         return float("nan")
-    return float(100.0 * (np.mean(scores >= 9) - np.mean(scores <= 6)))
+    promoters, detractors = scores >= PROMOTER_FROM, scores <= DETRACTOR_UP_TO
+    return float(100.0 * (np.mean(promoters) - np.mean(detractors)))

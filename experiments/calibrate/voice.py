@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custsim.agents.experience import DETRACTOR_UP_TO, PROMOTER_FROM, net_promoter_score
 from custsim.experiments.batch import Failed, run_batch
 from custsim.experiments.calibrate.data import (
     Columns,
@@ -204,11 +205,6 @@ def mean_se(values: np.ndarray, cluster: np.ndarray) -> float:
     return float(np.sqrt(np.sum(by_customer**2)) / len(values))
 
 
-def net_promoter_score(scores: np.ndarray) -> float:
-    """100 (share 9-10 - share 0-6) (Reichheld 2003)."""
-    return float(100.0 * (np.mean(scores >= 9) - np.mean(scores <= 6)))
-
-
 def _in_period(
     frame: pd.DataFrame, split: Split, key: str, source: str, what: str
 ) -> tuple[pd.DataFrame, int]:
@@ -325,9 +321,11 @@ class Heard:
     def nps(self) -> float:
         """Net promoter score of the answers."""
         n = self.answers.sum()
-        return (
-            float(100.0 * (self.answers[9:].sum() - self.answers[:7].sum()) / n) if n else math.nan
-        )
+        if not n:
+            return math.nan
+        promoters = self.answers[PROMOTER_FROM:].sum()
+        detractors = self.answers[: DETRACTOR_UP_TO + 1].sum()
+        return float(100.0 * (promoters - detractors) / n)
 
 
 def heard(run: Any, until_day: int) -> Heard:

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from custsim.agents.experience import DETRACTOR_UP_TO, PROMOTER_FROM
+
 INCIDENTS, SURVEYS = "incidents.parquet", "surveys.parquet"
 #: complaint status groups, in table order
 COMPLAINT_GROUPS = ("complaint open", "complaint answered", "never complained")
@@ -85,7 +87,8 @@ class VoiceRecords:
     def nps_class(self) -> NDArray[np.int8]:
         """Codes into `NPS_CLASSES` of each customer's last answer (3: never asked)."""
         s = self.last_score
-        codes = np.select([s >= 9, s >= 7, s >= 0], [0, 1, 2], default=3)
+        known = [s >= PROMOTER_FROM, s > DETRACTOR_UP_TO, s >= 0]
+        codes = np.select(known, [0, 1, 2], default=3)
         return codes.astype(np.int8)
 
     def complaint_group(self) -> NDArray[np.int8]:
@@ -95,7 +98,7 @@ class VoiceRecords:
 
     def rule(self) -> NDArray[np.bool_]:
         """The voice rule: an open complaint, or a detractor's last answer."""
-        return self.open_complaint | (self.last_score <= 6)
+        return self.open_complaint | (self.last_score <= DETRACTOR_UP_TO)
 
     def score(self) -> NDArray[np.float64]:
         """The voice rule's score: complaints made, + 1 for an open complaint or a detractor."""
