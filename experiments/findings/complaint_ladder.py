@@ -123,9 +123,10 @@ def ladder_table(runs: dict[tuple[str, str], list[dict[str, float]]], params: An
 def ladder_checks(runs: dict[tuple[str, str], list[dict[str, float]]], params: Any) -> list[Check]:
     """Each ladder in order; every rung lower after a large problem; recovery worth more there."""
     large, small = params["problems"]
+    rungs = {problem: ladders(runs, problem) for problem in (large, small)}
     checks = []
     for problem in (large, small):
-        values, published = ladders(runs, problem), params["published"][problem]
+        values, published = rungs[problem], params["published"][problem]
         steps = np.diff(values, axis=1)
         lowest = steps.min(axis=1)
         least = estimate(lowest)
@@ -139,7 +140,7 @@ def ladder_checks(runs: dict[tuple[str, str], list[dict[str, float]]], params: A
                 bool((steps > 0).all()) and least[1] > 0,
             )
         )
-    gap = ladders(runs, small) - ladders(runs, large)
+    gap = rungs[small] - rungs[large]
     lowest_gap = estimate(gap.min(axis=1))
     p_large, p_small = params["published"][large], params["published"][small]
     checks.append(
@@ -153,7 +154,7 @@ def ladder_checks(runs: dict[tuple[str, str], list[dict[str, float]]], params: A
             lowest_gap[1] > 0,
         )
     )
-    recovery = {p: ladders(runs, p)[:, -1] - ladders(runs, p)[:, 0] for p in (large, small)}
+    recovery = {p: rungs[p][:, -1] - rungs[p][:, 0] for p in (large, small)}
     more = estimate(recovery[large] - recovery[small])
     checks.append(
         Check(
