@@ -7,7 +7,8 @@ Each part posts its own offer; the composed offer takes
 - the loyalty terms of the parts merged: the points rules of the first part
   that earns points, the tiers of the first part with tiers;
 - every personal price, the lowest where several parts target one customer;
-- the complaint answers of the first part that answers complaints today.
+- the complaint answers of the first part that answers complaints today;
+- every part's messages (`Offer.contacts`).
 Every part hears the day's outcome.
 """
 
@@ -77,6 +78,7 @@ class ComposedPolicy:
             loyalty=merge_loyalty([o.loyalty for o in offers]),
             targeted_ids=ids,
             targeted_prices=prices,
+            contacts=tuple(c for o in offers for c in o.contacts),
             **answers(offers),
         )
 

@@ -23,6 +23,11 @@ daily from the records: ABC tiers A, B, C by spend (`custsim.policies.crm.abc.ab
 the eight RFM cells (`custsim.policies.crm.rfm.EIGHT_CELLS`, high = quintile score >= 3)
 on quintile scores (`custsim.policies.crm.rfm.rfm_scores`); empty: everyone.
 
+`channel` sends each new offer as a message through one of the run's channels
+(`custsim.sim.config.ChannelConfig`): it costs the channel's price a message, from the
+budget, skips customers who opted out, and reaches only those who open it; without one,
+every offer reaches its customer for free and for certain.
+
 `OfferBook` is the offers' bookkeeping (who holds an offer until when, cooldown,
 redemption) that `custsim.policies.value_allocation` shares.
 """
@@ -48,7 +53,7 @@ from custsim.policies.crm.rfm import (
 )
 from custsim.policies.crm.warning import lapse_risk, value_at_risk
 from custsim.policies.registry import register_policy
-from custsim.sim.market import FRAMES, FirmSpec, MarketObs, Offer, StepOutcome
+from custsim.sim.market import FRAMES, Contact, FirmSpec, MarketObs, Offer, StepOutcome
 from custsim.sim.rules import MAX_MONEY, bounded, days, one_of
 
 #: orders of the at-risk customers (see the module docstring)
@@ -73,6 +78,9 @@ class RetentionConfig:
     frame: str = one_of("amount_off", *FRAMES)
     rank: str = one_of("overdue", *RANKS)  # who goes first among the at-risk
     segments: list[str] = field(default_factory=list)  # only these segments; []: everyone
+    # the offer goes out as a message through this channel (conf/channel/*.yaml), paid for from
+    # the budget and known only to those who open it; null: it reaches everyone, free
+    channel: str | None = None
 
     def problems(self, firm: str = "", firms: Sequence[str] = ()) -> list[str]:
         """Cross-field rules: every segment name is a known one."""
@@ -186,6 +194,8 @@ class RetentionOffer:
         self.rank, self.segments = cfg.rank, list(cfg.segments)
         self.spent = 0.0
         self.book = OfferBook(cfg.duration, cfg.cooldown)
+        self.channel = cfg.channel
+        self.contact_cost = firm.contact_cost(cfg.channel) if cfg.channel else 0.0
 
     @property
     def valid_until(self) -> dict[int, int]:
@@ -225,21 +235,36 @@ class RetentionOffer:
         return ids[np.argsort(-score[ids], kind="stable")]
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:
-        """Issue today's new offers (cap, cooldown, budget) and post all valid ones."""
+        """Issue today's new offers (cap, cooldown, budget) and post all valid ones.
+
+        With a `channel`, each new offer goes out as a message to a customer who has
+        not opted out of it, and the messages are paid for from the budget.
+        """
         self.book.expire(obs.day)
+        new: list[int] = []
         if self.spent < self.budget:
-            self.book.issue(self.at_risk(obs), obs.day, self.cap)
+            ranked = self.at_risk(obs)
+            if self.channel is not None:
+                ranked = obs.reachable(self.channel, ranked)
+            new = self.book.issue(ranked, obs.day, self.cap)
         ids = self.book.held()
         price = self.firm.regular_price * (1.0 - self.depth)
+        contacts = ()
+        if self.channel is not None and new:
+            self.spent += self.contact_cost * len(new)
+            contacts = (Contact(self.channel, np.sort(np.array(new, dtype=np.int64))),)
         return Offer(
             price=self.firm.regular_price,
             frame=self.frame,
             targeted_ids=ids,
             targeted_prices=np.full(len(ids), price),
+            contacts=contacts,
         )
 
     def settle(self, outcome: StepOutcome) -> None:
         """Charge redeemed retention discounts to the budget; a redeemed offer is used up.
+
+        (The messages of a `channel` were charged when sent.)
 
         Only buyers holding a valid retention offer who paid below the regular
         price count: other policies' discounts (in a composition) are not ours.

@@ -396,6 +396,31 @@ class SurveyConfig:
 
 
 @dataclass
+class ChannelConfig:
+    """`channels.<name>`: one way of reaching a customer (`custsim.agents.reach`).
+
+    A contact sent costs the firm `cost`; it is delivered with probability
+    `delivery` and then opened (read, answered) with probability `open`: only an
+    opened contact informs the customer of a personal offer it carries. An opened
+    contact brings the customer to the shelf that day (an extra trip; a lapsed
+    customer comes back) with probability `response` exp(-`fatigue` F), F the
+    customer's stock of recent contacts from the firm, which halves every
+    `half_life` days; a delivered contact makes the customer opt out of the
+    channel with the firm with probability 1 - exp(-`opt_out` (1 + `opt_out_fatigue` F)).
+    Defaults of the shipped channels, with their sources: `conf/channel/*.yaml`.
+    """
+
+    cost: float = bounded(MISSING, 0.0, cap=MAX_MONEY)  # money per contact sent
+    delivery: float = bounded(1.0, 0.0, 1.0)  # d
+    open: float = bounded(1.0, 0.0, 1.0)  # o, given delivered
+    response: float = bounded(0.0, 0.0, 1.0)  # r, given opened, at rest (F = 0)
+    fatigue: float = bounded(0.0, 0.0, cap=100.0)  # phi, per contact of fatigue
+    half_life: float = bounded(14.0, 0.0, lo_open=True, cap=MAX_DAYS)  # h, days
+    opt_out: float = bounded(0.0, 0.0, cap=100.0)  # u, hazard per delivered contact at rest
+    opt_out_fatigue: float = bounded(0.0, 0.0, cap=100.0)  # psi, per contact of fatigue
+
+
+@dataclass
 class FirmConfig:
     """One competing firm: regular price, unit cost, mean brand quality and its policy.
 
@@ -434,6 +459,8 @@ class MarketConfig:
     focal: str = "A"
     firms: dict[str, FirmConfig] = field(default_factory=dict)
     annual_discount_rate: float = bounded(0.10, 0.0, cap=10.0)  # for customer lifetime value
+    # a purchase within this many days of an opened contact is put down to it (conversions)
+    attribution_days: int = days(7, 0)
     launch: LaunchConfig = field(default_factory=LaunchConfig)
 
 
@@ -465,6 +492,8 @@ class CustsimConfig:
     market: MarketConfig = MISSING
     network: NetworkConfig = MISSING
     policy: Any = policy_field(MISSING)
+    # the ways a firm can reach customers, by name (conf/channel/*.yaml; a policy names one)
+    channels: dict[str, ChannelConfig] = field(default_factory=dict)
 
 
 #: the analyses a run can ask for (`analysis=[crm]`); each needs the purchase log
@@ -486,6 +515,43 @@ def chain_enabled(cfg: CustsimConfig) -> bool:
         f.service.quality_sd > 0 or f.service.failure_rate > 0 or f.survey.every > 0
         for f in cfg.market.firms.values()
     )
+
+
+def policy_channels(cfg: CustsimConfig) -> list[tuple[str, str]]:
+    """(key, channel name) of every `channel` a firm's policy or a composition's part names.
+
+    Walks each firm's policy node (the focal firm's is the root `policy`) and what it
+    holds (a composition's parts), typed or plain: e.g. ("policy.channel", "email").
+    A null `channel` (no contacts) is skipped.
+    """
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any, key: str) -> None:
+        if hasattr(node, "__dataclass_fields__"):
+            node = {f.name: getattr(node, f.name) for f in fields(node)}
+        if isinstance(node, dict):
+            for name, value in node.items():
+                if name == "channel" and isinstance(value, str):
+                    found.append((f"{key}.channel", value))
+                else:
+                    walk(value, f"{key}.{name}")
+        elif isinstance(node, list | tuple):
+            for i, part in enumerate(node):
+                walk(part, f"{key}.{i}")
+
+    for name, firm in cfg.market.firms.items():
+        focal = name == cfg.market.focal
+        key = "policy" if focal else f"market.firms.{name}.policy"
+        walk(cfg.policy if focal else firm.policy, key)
+    return found
+
+
+def reach_enabled(cfg: CustsimConfig) -> bool:
+    """Whether the run keeps the firms' reach (`custsim.sim.reach`): some policy names a channel.
+
+    The one place that decides, for the model, the writers and the memory estimate.
+    """
+    return bool(policy_channels(cfg))
 
 
 def records_purchases(cfg: CustsimConfig) -> bool:

@@ -41,10 +41,16 @@ class Firm(mesa.Agent):
         self.policy.settle(outcome)
 
 
-def firm_specs(firms: Mapping[str, Any]) -> tuple[FirmSpec, ...]:
-    """The firms' fixed facts, in config order (index j = position)."""
+def firm_specs(
+    firms: Mapping[str, Any], channels: Mapping[str, Any] | None = None
+) -> tuple[FirmSpec, ...]:
+    """The firms' fixed facts, in config order (index j = position).
+
+    `channels`: the run's channels (`channels`), whose cost per contact every firm knows.
+    """
     names = tuple(firms)
+    costs = tuple((name, float(c.cost)) for name, c in sorted((channels or {}).items()))
     return tuple(
-        FirmSpec(name, j, float(f.price), float(f.cost), names)
+        FirmSpec(name, j, float(f.price), float(f.cost), names, costs)
         for j, (name, f) in enumerate(firms.items())
     )

@@ -42,6 +42,20 @@ class FirmSpec:
     regular_price: float
     unit_cost: float
     market: tuple[str, ...] = ()  # every firm's name, in firm order
+    #: (channel name, money per contact sent) of every channel the run offers (`channels`)
+    channel_costs: tuple[tuple[str, float], ...] = ()
+
+    def contact_cost(self, channel: str) -> float:
+        """What one contact through `channel` costs the firm.
+
+        Raises:
+            ValueError: 'channel=name: must be one of: ...' for a channel the run lacks.
+
+        """
+        costs = dict(self.channel_costs)
+        if channel not in costs:
+            raise ValueError(f"channel={channel!r}: must be one of: {', '.join(costs) or '(none)'}")
+        return costs[channel]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +158,30 @@ class LoyaltyTerms:
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """Messages a firm sends today through one channel (`custsim.sim.reach`).
+
+    Attributes:
+        channel: the channel's name, a key of the run's `channels`.
+        ids: customers (row indices, sorted and unique) to contact; those who opted out
+            of the channel with the firm are skipped (and cost nothing).
+        carries_offer: the message announces the personal price the customer holds
+            (`Offer.targeted_ids`): a customer whose message is not opened does not know
+            of it (until a later message of the firm is opened) and pays the shelf price.
+
+    """
+
+    channel: str
+    ids: NDArray[np.int64]
+    carries_offer: bool = True
+
+    def __post_init__(self) -> None:
+        if len(self.ids):
+            ordered = bool(np.all(np.diff(self.ids) > 0))
+            _require(ordered, "contact ids", "...", "must be sorted and unique")
+
+
+@dataclass(frozen=True, slots=True)
 class Offer:
     """What one firm posts for one day.
 
@@ -163,6 +201,8 @@ class Offer:
             answers today (`MarketObs.complaint_day`; ids without one are ignored).
         compensation: money paid to each of them, same length as `handled_ids`.
         handling_cost: the firm's cost of answering one complaint (staff, postage).
+        contacts: messages sent today (`Contact`), each through one channel; none: the
+            personal prices reach their customers for free and for certain.
 
     """
 
@@ -180,6 +220,7 @@ class Offer:
     handled_ids: NDArray[np.int64] = field(default_factory=_no_ids)
     compensation: NDArray[np.float64] = field(default_factory=_no_prices)
     handling_cost: float = 0.0
+    contacts: tuple[Contact, ...] = ()
 
     def __post_init__(self) -> None:
         _require(
@@ -260,6 +301,8 @@ class Offers:
     targeted: tuple[tuple[NDArray[np.int64], NDArray[np.float64]], ...]
     #: per firm: (handled ids, compensation each, handling cost per complaint)
     recovery: tuple[tuple[NDArray[np.int64], NDArray[np.float64], float], ...] = ()
+    #: per firm: the messages it sends today (`Contact`)
+    contacts: tuple[tuple[Contact, ...], ...] = ()
     #: whether any firm sends personal prices today (set from `targeted`, read often)
     has_targeting: bool = field(init=False)
     #: whether any firm answers complaints today (set from `recovery`)
@@ -290,6 +333,7 @@ class Offers:
             loyalty=tuple(o.loyalty for o in offers),
             targeted=tuple((o.targeted_ids, o.targeted_prices) for o in offers),
             recovery=tuple((o.handled_ids, o.compensation, o.handling_cost) for o in offers),
+            contacts=tuple(o.contacts for o in offers),
         )
 
     @property
@@ -344,6 +388,16 @@ class MarketObs:
     complaint_day: NDArray[np.int32] | None = None
     survey_ids: NDArray[np.int64] | None = None
     survey_scores: NDArray[np.int8] | None = None
+    #: when a policy names a channel (else None): the channels' names and, per channel and
+    #: customer, whether the customer opted out of the firm's messages through it (K, n)
+    channel_names: tuple[str, ...] = ()
+    opted_out: NDArray[np.bool_] | None = None
+
+    def reachable(self, channel: str, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Those of `ids` who have not opted out of `channel` with this firm."""
+        if self.opted_out is None or channel not in self.channel_names:
+            return ids
+        return ids[~self.opted_out[self.channel_names.index(channel), ids]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,3 +416,4 @@ class StepOutcome:
     points_redeemed: float = 0.0
     points_expired: float = 0.0
     rewards_paid: float = 0.0
+    contact_cost: float = 0.0  # what the firm's contacts of the day cost (inside `margin`)

@@ -1,17 +1,22 @@
 """The custsim Mesa model: one day per step, as a six-line script.
 
 1. each firm's policy observes the market and posts its offer (the offers'
-   urgency pull is computed once, for the day; answers to complaints are felt and paid);
+   urgency pull is computed once, for the day; answers to complaints are felt and paid;
+   the firms' contacts go out through their channels and are paid for, and a personal
+   offer whose message was not opened stays unknown);
 2. arrival: customers with a shopping occasion today come to the shelf (lapsed
    customers holding a win-back offer may return, a fresh or expiring offer
-   prompts extra trips, loyalty members learn their tier);
+   prompts extra trips, an opened contact may bring a customer in, loyalty members
+   learn their tier);
 3. shelf: they choose among the brands they know of and the outside option
    (multinomial logit; a launched brand only once they have heard of it);
 4. settlement: units, revenue, margin per firm, loyalty points and rewards,
-   personal offers redeemed (a new `SettledBasket`; the basket is never written);
+   personal offers redeemed (a new `SettledBasket`; the basket is never written),
+   the day's contact cost taken from the firm's margin;
 5. aftermath: reference prices, stock, satisfaction (with the experience chain:
    each purchase lived and felt per firm, trust, habit, complaints, the cause of
-   each switch and churn), social signals and word of mouth, awareness of a
+   each switch and churn), purchases put down to an opened contact, social signals
+   and word of mouth, awareness of a
    launched brand, dropout and the next occasion;
 6. the day's metrics are recorded (firms due a survey run it), the points held
    are valued (the liability in each customer's account) and, when the run
@@ -35,6 +40,7 @@ as views on rows (`customer(i)`, `materialise_customers()`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import mesa
 import numpy as np
@@ -46,7 +52,7 @@ from custsim.policies.base import Policy
 from custsim.sim import threads
 from custsim.sim.basket import Basket, SettledBasket
 from custsim.sim.chain import CHAIN_COUNTS, CHAIN_SERIES, ChainState
-from custsim.sim.config import CustsimConfig, chain_enabled, records_purchases
+from custsim.sim.config import CustsimConfig, chain_enabled, reach_enabled, records_purchases
 from custsim.sim.customer import Customer
 from custsim.sim.firm import Firm, firm_specs
 from custsim.sim.launch import BrandLaunch, start_launch
@@ -57,9 +63,11 @@ from custsim.sim.metrics import Recorder
 from custsim.sim.network import Graph, build_network
 from custsim.sim.population import Population
 from custsim.sim.purchases import PurchaseLog
+from custsim.sim.reach import REACH_COUNTS, REACH_SERIES, ReachState
 from custsim.sim.rng import DayDraws, RngTree
 from custsim.sim.service_log import ServiceLog
 from custsim.sim.stages import aftermath, arrival, causes, experience, loyalty, settlement, shelf
+from custsim.sim.stages import reach as outreach
 from custsim.sim.stages.arrival import ArrivalQueue
 from custsim.sim.stages.framing import encoded_prices
 from custsim.sim.stages.terms import ShelfView, ShopperTraits
@@ -93,7 +101,11 @@ class CustsimModel(mesa.Model):
                 cfg.population.experience,
                 self.traits.taste.dtype.type,
             )
-        specs = firm_specs(firms)
+        if reach_enabled(cfg):
+            self.state.reach = ReachState.initial(
+                cfg.channels, len(firms), cfg.population.size, self.traits.taste.dtype.type
+            )
+        specs = firm_specs(firms, cfg.channels)
         launch = start_launch(
             cfg.market.launch,
             tuple(s.name for s in specs),
@@ -145,10 +157,13 @@ class CustsimModel(mesa.Model):
         return Population(traits, state, graph, CustsimModel.hold_arrivals(cfg, state, streams))
 
     def make_recorder(self, steps: int, names: tuple[str, ...]) -> Recorder:
-        """The daily series, with the experience chain's (`CHAIN_SERIES`) when it is on."""
-        if self.state.chain is None:
-            return Recorder(steps, names)
-        return Recorder(steps, names, CHAIN_SERIES, CHAIN_COUNTS)
+        """The daily series, with the chain's (`CHAIN_SERIES`) and reach's (`REACH_SERIES`) if on."""
+        series, counts = (), ()
+        if self.state.chain is not None:
+            series, counts = CHAIN_SERIES, CHAIN_COUNTS
+        if self.state.reach is not None:
+            series, counts = series + REACH_SERIES, counts + REACH_COUNTS
+        return Recorder(steps, names, series, counts)
 
     @staticmethod
     def hold_arrivals(
@@ -223,6 +238,8 @@ class CustsimModel(mesa.Model):
         day = self.steps
         if self.state.chain is not None:
             self.state.chain.new_day()
+        if self.state.reach is not None:
+            self.state.reach.new_day()
         offers = self.post_offers(day)  # 1
         pull = self.offer_pull(offers)
         shoppers = self.arrive(day, offers, pull)  # 2
@@ -238,6 +255,8 @@ class CustsimModel(mesa.Model):
             self.cfg.population.loyalty,
             self.features.goal_abandonment,
         )
+        if self.state.reach is not None:
+            outcomes = self.charge_contacts(outcomes)
         for firm, outcome in zip(self.firms, outcomes, strict=True):
             firm.settle(outcome)
         self.update_customers(day, settled, offers, draws)  # 5
@@ -254,6 +273,10 @@ class CustsimModel(mesa.Model):
                 for firm in self.firms
             ]
         )
+        reach = self.state.reach
+        if reach is not None and (any(offers.contacts) or reach.offer_contacts.any()):
+            discount = self.market.discount_factor(day)
+            offers = outreach.send(reach, self.state, offers, day, discount, self.features.reach)
         if offers.has_targeting:
             arrival.receive_offers(self.state, self.offers, offers)
         if offers.has_recovery and self.state.chain is not None:
@@ -272,10 +295,18 @@ class CustsimModel(mesa.Model):
         self.offers = offers
         return offers
 
+    def charge_contacts(self, outcomes: list[StepOutcome]) -> list[StepOutcome]:
+        """The day's outcomes with each firm's contact cost, taken from its margin."""
+        cost = self.state.reach.day["contact_cost"]
+        return [
+            replace(o, margin=o.margin - float(c), contact_cost=float(c))
+            for o, c in zip(outcomes, cost, strict=True)
+        ]
+
     def observe(self, day: int, j: int, shelf_prices: NDArray[np.float64]) -> MarketObs:
         """What firm j can see at the start of `day` (views, no copies)."""
         st, rec = self.state, self.recorder
-        chain = st.chain
+        chain, reach = st.chain, st.reach
         survey = None if chain is None else chain.surveys[j]
         return MarketObs(
             day=day,
@@ -293,6 +324,8 @@ class CustsimModel(mesa.Model):
             complaint_day=None if chain is None else chain.complaint_day[j],
             survey_ids=None if survey is None else survey[0],
             survey_scores=None if survey is None else survey[1],
+            channel_names=() if reach is None else reach.channels,
+            opted_out=None if reach is None else reach.opted_out[j],
         )
 
     def offer_pull(self, offers: Offers) -> NDArray[np.float64]:
@@ -315,6 +348,8 @@ class CustsimModel(mesa.Model):
             arrival.win_back(
                 pop.state, self.regular_prices, offers, pcfg.winback, day, streams.winback
             )
+        if pop.state.reach is not None:
+            outreach.prompt(pop.state.reach, pop.state, day)
         arrival.offer_trips(pop.state, pop.traits, pull, day, streams.offer_trips)
         shoppers = arrival.shoppers_today(pop.state, day)
         if any(t is not None and t.tier_thresholds for t in offers.loyalty):
@@ -388,6 +423,8 @@ class CustsimModel(mesa.Model):
         aftermath.update_history(pop.state, self.unit_costs, discount, day, basket)
         if chain is not None:
             experience.category_satisfaction(pop.state, chain, basket.buyers)
+        if pop.state.reach is not None:
+            outreach.convert(pop.state.reach, basket, day, self.cfg.market.attribution_days)
         if self.launch is not None:
             self.launch.end_of_day(day, basket)
         who = basket.shoppers
@@ -447,6 +484,8 @@ class CustsimModel(mesa.Model):
                     self.service_log.add_survey(day, int(j), *chain.surveys[j])
             margin = margin - chain.day["service_cost"]
             self.recorder.record(day, **experience.day_series(chain, buyers, nps))
+        if self.state.reach is not None:
+            self.recorder.record(day, **self.state.reach.day)
         self.recorder.record(
             day,
             shelf_price=offers.price,

@@ -12,7 +12,7 @@ Within a day (`DayDraws`):
   uniform and a standard exponential gap to the next occasion;
 - each conditional mechanism (win-back, offer-prompted trips, goal abandonment,
   launch awareness, arrivals, the experience chain's quality, service failures,
-  complaints and surveys) draws from its own child stream, spawned from the
+  complaints and surveys, the firms' contacts) draws from its own child stream, spawned from the
   dynamics seed in the fixed order of `FEATURE_STREAMS` (spawning does not change the
   dynamics generator itself).
 
@@ -39,6 +39,7 @@ FEATURE_STREAMS = (
     "service",
     "voice",
     "surveys",
+    "reach",
 )
 
 
@@ -55,6 +56,7 @@ class FeatureStreams:
     service: np.random.Generator  # service failures (experience chain)
     voice: np.random.Generator  # who complains (experience chain)
     surveys: np.random.Generator  # who is surveyed and the answers' noise (experience chain)
+    reach: np.random.Generator  # each contact's delivery, opening, opt-out and response
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ customers, contiguous, and reductions over firms run along rows.
 
 The money ledger of customer i at firm j (`margin`, `clv`) is one identity:
 
-    m_ij = spend_ij - c_j units_ij - rewards_ij - L_ij - K_ij,
+    m_ij = spend_ij - c_j units_ij - rewards_ij - L_ij - K_ij - M_ij,
 
 L_ij the money value of i's points with j still outstanding (a liability,
 valued daily by the model), K_ij what j paid to answer i's complaints
 (compensation and handling: `ChainState.service_cost`, 0 without the experience
-chain); summed over customers it is the firm's margin.
+chain), M_ij what j paid to contact i (`ReachState.contact_cost`, 0 when no
+policy names a channel); summed over customers it is the firm's margin.
 Discounts (tier, personal, promotion) are already inside spend, which is paid
 at the price paid.
 """
@@ -26,6 +27,7 @@ from numpy.typing import NDArray
 
 from custsim.agents.population import Traits
 from custsim.sim.chain import ChainState
+from custsim.sim.reach import ReachState
 
 
 @dataclass
@@ -65,6 +67,7 @@ class CustomerState:
     liability_discount: float = 1.0  # day-0 discount factor of the day the points were valued
     arrival: NDArray[np.floating] | None = None  # arrival times (0: from the start); None: all at 0
     chain: ChainState | None = None  # the experience chain's state (population.experience)
+    reach: ReachState | None = None  # the firms' contacts (a policy names a channel)
 
     @classmethod
     def initial(
@@ -141,7 +144,7 @@ class CustomerState:
     def margin(
         self, unit_costs: NDArray[np.float64], rows: slice = slice(None)
     ) -> NDArray[np.float64]:
-        """(J, n) margin m_ij = spend_ij - c_j units_ij - rewards_ij - L_ij - K_ij (see the module).
+        """(J, n) margin m_ij = spend_ij - c_j units_ij - rewards_ij - L_ij - K_ij - M_ij (module).
 
         `rows`: the customers (a slice of the columns), all by default.
         """
@@ -151,12 +154,14 @@ class CustomerState:
         )
         if self.chain is not None:
             margin -= self.chain.service_cost[:, rows]
+        if self.reach is not None:
+            margin -= self.reach.contact_cost[:, rows]
         return margin
 
     def clv(self, rows: slice = slice(None)) -> NDArray[np.float64]:
         """(J, n) that margin discounted to day 0: rewards on the day paid, L_ij on the day valued.
 
-        clv_ij = sum_t d_t (q_t (p_t - c_j) - rewards_t - K_t) - d_T L_ij, with
+        clv_ij = sum_t d_t (q_t (p_t - c_j) - rewards_t - K_t - M_t) - d_T L_ij, with
         d_t = (1 + annual discount rate)^(-t / 365); `rows` as in `margin`.
         """
         return self.discounted_margin[:, rows] - self.liability_discount * self.liability[:, rows]

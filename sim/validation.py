@@ -22,6 +22,7 @@ from custsim.sim.config import (
     CustsimConfig,
     Dist,
     TraitOverride,
+    policy_channels,
 )
 from custsim.sim.market import FRAMES
 from custsim.sim.memory import memory_problem
@@ -124,6 +125,10 @@ def _market_checks(cfg: CustsimConfig) -> list[str]:
         key = policy_key(name, focal)
         node = cfg.policy if key == "policy" else firm.policy
         problems += _policy_relations(node, key, name, names)
+    for key, channel in policy_channels(cfg):
+        if channel not in cfg.channels:
+            known = ", ".join(sorted(cfg.channels)) or "(none: conf/channel/*.yaml)"
+            problems.append(f"{key}={channel!r}: no such channel; channels are: {known}")
     own = firms[focal].policy if focal in firms else None
     if own is not None and _target(own) != "custsim.policies.edlp.EverydayPrice":
         problems.append(

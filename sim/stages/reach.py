@@ -1,0 +1,180 @@
+"""The firms' reach in the day: contacts go out (step 1), prompt trips (2), convert (5).
+
+`send` (step 1, after the firms post their offers): each contact of each firm's
+`Offer.contacts` meets its customer's fatigue, is delivered, opened, answered and
+maybe unsubscribed from (`custsim.agents.reach`), is paid for, and a personal
+offer whose message was not opened stays unknown: the offers as the customers
+know them come back. `prompt` (step 2): the customers an opened contact brought
+to the shelf shop today (a lapsed one comes back). `convert` (step 5): a purchase
+at a firm within `market.attribution_days` of an opened contact of the firm is
+put down to that contact, as a firm's own records would (last touch).
+
+Each contact draws four uniforms (delivery, opening, opt-out, response) from the
+reach's own stream whatever becomes of it, so one firm's contacts never shift
+another mechanism's numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from custsim.agents import reach as rc
+from custsim.sim.basket import Basket
+from custsim.sim.market import Contact, Offers
+from custsim.sim.reach import FATES, ReachState
+from custsim.sim.state import CustomerState
+
+
+def send(
+    reach: ReachState,
+    state: CustomerState,
+    offers: Offers,
+    day: int,
+    discount: float,
+    rng: np.random.Generator,
+) -> Offers:
+    """Deliver every firm's contacts of the day; return `offers` as the customers know them.
+
+    Writes the fatigue, opt-outs, the last opened contact, who missed an offer's
+    message (`reach.unaware`), who was prompted (`reach.prompted`), the contact
+    ledger and the day's series, and each customer's contact cost into
+    `state.discounted_margin` (at today's `discount`).
+    """
+    prompted = []
+    for j, contacts in enumerate(offers.contacts):
+        for contact in contacts:
+            prompted.append(deliver(reach, state, j, contact, day, discount, rng))
+    if prompted:
+        reach.prompted = np.unique(np.concatenate(prompted))
+    if not reach.offer_contacts.any():
+        return offers
+    return replace(offers, targeted=known_offers(reach, offers))
+
+
+def deliver(
+    reach: ReachState,
+    state: CustomerState,
+    j: int,
+    contact: Contact,
+    day: int,
+    discount: float,
+    rng: np.random.Generator,
+) -> NDArray[np.int64]:
+    """Firm j's `contact` goes out; return the customers it prompts to shop (opened, answered)."""
+    k = reach.channel(contact.channel)
+    terms = reach.terms[k]
+    ids = contact.ids[~reach.opted_out[j, k, contact.ids]]
+    if not len(ids):
+        return ids
+    u = rng.random((4, len(ids)))
+    rested = rc.decayed_fatigue(
+        reach.fatigue[j, ids], day - reach.fatigue_day[j, ids], terms.half_life
+    )
+    delivered = u[0] < terms.delivery
+    opened = delivered & (u[1] < terms.open)
+    quit_chance = rc.opt_out_probability(terms.opt_out, terms.opt_out_fatigue, rested)
+    quits = delivered & (u[2] < quit_chance)
+    answers = opened & (u[3] < rc.response_probability(terms.response, terms.fatigue, rested))
+    got, seen = ids[delivered], ids[opened]
+    reach.fatigue[j, got] = rested[delivered] + 1
+    reach.fatigue_day[j, got] = day
+    reach.opted_out[j, k, ids[quits]] = True
+    reach.opened_day[j, seen] = day
+    reach.opened_channel[j, seen] = k
+    if contact.carries_offer:
+        reach.unaware[j, ids[~opened]] = True
+        reach.unaware[j, seen] = False
+        reach.offer_contacts[j] = True
+    reach.contact_cost[j, ids] += terms.cost
+    state.discounted_margin[j, ids] -= discount * terms.cost
+    fates = dict(sent=len(ids), delivered=len(got), opened=len(seen), opted_out=int(quits.sum()))
+    for fate, count in fates.items():
+        reach.counts[j, k, FATES.index(fate)] += count
+    paid = terms.cost * len(ids)
+    reach.cost[j, k] += paid
+    day_sums = reach.day
+    day_sums["contacts"][j] += len(ids)
+    day_sums["delivered"][j] += len(got)
+    day_sums["opened"][j] += len(seen)
+    day_sums["opt_outs"][j] += fates["opted_out"]
+    day_sums["contact_cost"][j] += paid
+    answered = ids[answers]
+    brought = prompt_count(state, answered, day)
+    reach.counts[j, k, FATES.index("prompted")] += brought
+    day_sums["prompted"][j] += brought
+    return answered
+
+
+def prompt_count(state: CustomerState, ids: NDArray[np.int64], day: int) -> int:
+    """How many of `ids` a prompt brings to the shelf: idle or lapsed today (see `prompt`)."""
+    due = state.next_occasion[ids] < day
+    return int(np.count_nonzero(~due & ((state.churn_day[ids] >= 0) | state.active[ids])))
+
+
+def known_offers(reach: ReachState, offers: Offers) -> tuple:
+    """Each firm's personal prices less those whose message its customer has not opened.
+
+    A customer who no longer holds one of the firm's personal prices is no longer
+    unaware of it (the next offer comes with its own message).
+    """
+    known = []
+    for j, (ids, prices) in enumerate(offers.targeted):
+        if not reach.offer_contacts[j]:
+            known.append((ids, prices))
+            continue
+        row = reach.unaware[j]
+        missed = np.flatnonzero(row)
+        row[missed[~np.isin(missed, ids, assume_unique=True)]] = False
+        keep = ~row[ids]
+        known.append((ids[keep], prices[keep]))
+    return tuple(known)
+
+
+def prompt(reach: ReachState, state: CustomerState, day: int) -> None:
+    """Step 2: the customers an opened contact prompted shop today.
+
+    An active customer without an occasion today makes one; a lapsed customer comes
+    back (like a win-back: active, churn_day -1, satisfaction reset to 0). Customers
+    still to arrive, and those shopping today anyway, are left as they are.
+    Writes `active`, `churn_day`, `satisfaction`, `next_occasion`; the day's `prompted`.
+    """
+    ids = reach.prompted
+    if not len(ids):
+        return
+    lapsed = ids[state.churn_day[ids] >= 0]
+    state.active[lapsed] = True
+    state.churn_day[lapsed] = -1
+    state.satisfaction[lapsed] = 0.0
+    idle = ids[state.active[ids] & (state.next_occasion[ids] >= day)]
+    state.next_occasion[idle] = day - 0.5
+
+
+def convert(reach: ReachState, basket: Basket, day: int, window: int) -> None:
+    """Step 5: purchases within `window` days of an opened contact of their firm convert it.
+
+    Last touch: the purchase is put down to the customer's last opened contact of the
+    firm, once (the next purchase needs a new contact). Writes the ledger's converted
+    counts and attributed revenue (units x price paid), the day's `conversions`, and
+    `opened_day`.
+    """
+    cells = basket.cells(reach.opened_day.shape[1])
+    opened = reach.opened_day.reshape(-1)[cells]
+    hit = day - opened <= window
+    if not hit.any():
+        return
+    j, cell = basket.brand[hit], cells[hit]
+    revenue = basket.paid[hit] * basket.quantity[hit]
+    k = reach.opened_channel.reshape(-1)[cell].astype(np.int64)
+    n_firms, n_channels = reach.cost.shape
+    flat = j * n_channels + k
+    reach.counts[:, :, FATES.index("converted")] += np.bincount(
+        flat, minlength=n_firms * n_channels
+    ).reshape(n_firms, n_channels)
+    reach.attributed += np.bincount(
+        flat, weights=revenue, minlength=n_firms * n_channels
+    ).reshape(n_firms, n_channels)
+    reach.day["conversions"] += np.bincount(j, minlength=n_firms)
+    reach.opened_day.reshape(-1)[cell] = -np.inf
