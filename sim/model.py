@@ -157,7 +157,7 @@ class CustsimModel(mesa.Model):
         return Population(traits, state, graph, CustsimModel.hold_arrivals(cfg, state, streams))
 
     def make_recorder(self, steps: int, names: tuple[str, ...]) -> Recorder:
-        """The daily series, with the chain's (`CHAIN_SERIES`) and reach's (`REACH_SERIES`) if on."""
+        """The daily series, with the chain's (`CHAIN_SERIES`) and reach's (`REACH_SERIES`)."""
         series, counts = (), ()
         if self.state.chain is not None:
             series, counts = CHAIN_SERIES, CHAIN_COUNTS

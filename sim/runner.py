@@ -81,7 +81,8 @@ def make_policy(cfg: CustsimConfig, spec: FirmSpec) -> Policy:
 
 def make_policies(cfg: CustsimConfig) -> dict[str, Policy]:
     """Every firm's policy, instantiated (and so checked) before anything is simulated."""
-    return {spec.name: make_policy(cfg, spec) for spec in firm_specs(cfg.market.firms, cfg.channels)}
+    specs = firm_specs(cfg.market.firms, cfg.channels)
+    return {spec.name: make_policy(cfg, spec) for spec in specs}
 
 
 def build_model(cfg: CustsimConfig, policies: dict[str, Policy] | None = None) -> CustsimModel:
