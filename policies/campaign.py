@@ -94,7 +94,7 @@ class Campaign:
         return known[(since > 0) & (since % YEAR == 0)]
 
     def audience_today(self, obs: MarketObs) -> NDArray[np.int64]:
-        """Today's contacts (sorted): due, in `segments`, reachable, the first `audience` by rank."""
+        """Today's contacts (sorted): due, in segments, reachable, the first `audience` by rank."""
         ids = obs.reachable(self.cfg.channel, self.due(obs))
         if not len(ids):
             return ids
