@@ -34,9 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 
-def decayed_fatigue(
-    fatigue: ArrayLike, since: ArrayLike, half_life: float
-) -> NDArray[np.floating]:
+def decayed_fatigue(fatigue: ArrayLike, since: ArrayLike, half_life: float) -> NDArray[np.floating]:
     """F 2^(-since / h): a fatigue stock `since` days after it was last updated."""
     fatigue, since = np.asarray(fatigue), np.asarray(since)
     return fatigue * np.exp2(-since / half_life).astype(fatigue.dtype)

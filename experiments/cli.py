@@ -72,7 +72,9 @@ def format_groups(groups: Sequence[Group]) -> list[str]:
     """The config groups section: `  policy: composed, hi_lo, ... (default: none)`."""
     lines = ["Config groups (choose an option with group=option, e.g. policy=hi_lo):"]
     for g in groups:
-        if g.default is not None:
+        if g.package:
+            how = f"(all in {g.package}.<option>; add your own as {g.package}.<name>)"
+        elif g.default is not None:
             how = f"(default: {g.default})"
         elif g.in_defaults:
             how = f"(none by default; {g.name}=<option>)"

@@ -37,6 +37,18 @@ EXPERIENCE_COLUMNS = (
     ("service_failure_rate", ">8"),
     ("service_cost", ">9"),
 )
+#: when a policy names a channel: the contacts' table (`custsim.sim.metrics.reach_tables`)
+REACH_COLUMNS = (
+    ("contacts", ">9"),
+    ("delivered", ">9"),
+    ("opened", ">8"),
+    ("opt_outs", ">8"),
+    ("prompted", ">8"),
+    ("conversions", ">8"),
+    ("contact_cost", ">9"),
+    ("cost_per_conversion", ">9"),
+    ("attributed_roi", ">9"),
+)
 FIRM_WIDTH = 6
 
 
@@ -67,6 +79,8 @@ def format_summary(run: RunResult) -> str:
         lines.append("  ".join(cells))
     if run.experience_kpis is not None:
         lines += ["", *experience_table(run)]
+    if run.reach is not None:
+        lines += ["", *reach_table(run)]
     market = {name: kpi(name, "market").format(c[name]) for name in names("market")}
     lines += [
         "",
@@ -90,6 +104,25 @@ def experience_table(run: RunResult) -> list[str]:
         lines.append("  ".join(cells))
     lines.append(f"why customers left: {_counted(run.causes['churn_causes'])}")
     lines.append(f"why customers switched brand: {_counted(run.causes['switch_causes'])}")
+    return lines
+
+
+def reach_table(run: RunResult) -> list[str]:
+    """The contacts of every firm and channel that sent any ('A/email'), and what they brought."""
+    cols = {name: kpi(name, "reach") for name, _ in REACH_COLUMNS}
+    width = 16
+    lines = ["  ".join([f"{'firm/channel':<{width}}", *(f"{cols[n].short:{a}}" for n, a in
+                                                     REACH_COLUMNS)])]  # fmt: skip
+    for row in run.reach["channels"].to_dict(orient="records"):
+        if not row["contacts"]:
+            continue
+        cells = [f"{row['firm'] + '/' + row['channel']:<{width}}"]
+        cells += [f"{cols[n].format(row[n]):{a}}" for n, a in REACH_COLUMNS]
+        lines.append("  ".join(cells))
+    lines.append(
+        "conversions: purchases within market.attribution_days of an opened contact "
+        "(last touch); the causal lift needs custsim-compare"
+    )
     return lines
 
 

@@ -99,12 +99,18 @@ def _check_isolated(policy: Any, depth: int = 3) -> None:
 
 
 def same_offer(a: Offer, b: Offer) -> bool:
-    """Field-by-field equality (arrays compared by value)."""
-    for f in fields(Offer):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, np.ndarray):
-            if not np.array_equal(x, y):
-                return False
-        elif x != y:
-            return False
-    return True
+    """Field-by-field equality (arrays by value, the contacts field by field)."""
+    return _same(a, b)
+
+
+def _same(x: object, y: object) -> bool:
+    """Equality of offers' values: arrays by value, dataclasses and tuples part by part."""
+    if isinstance(x, np.ndarray):
+        return np.array_equal(x, y)
+    if hasattr(x, "__dataclass_fields__"):
+        return type(x) is type(y) and all(
+            _same(getattr(x, f.name), getattr(y, f.name)) for f in fields(x)
+        )
+    if isinstance(x, tuple):
+        return isinstance(y, tuple) and len(x) == len(y) and all(map(_same, x, y))
+    return x == y

@@ -141,9 +141,34 @@ def describe_composition_error(
             return moved
         if isinstance(cause, ConfigKeyError | ConfigAttributeError):  # compare.* in a plain run
             return shorten_values(_no_such_key(given, cause))
+        if str(getattr(cause, "msg", "")).startswith("Invalid type assigned"):
+            return shorten_values(_new_entry_line(given, cause.full_key, overrides))
         first = str(cause.msg if hasattr(cause, "msg") else cause).splitlines()[0]
         return shorten_values(f"{cut(given)}: {first}")
     return shorten_values(" ".join(str(err).split()))
+
+
+#: the typed mappings of the config a user adds entries to, with an example entry
+NEW_ENTRIES = {
+    "channels": "{flyer: {cost: 0.3, delivery: 0.9, open: 0.5, response: 0.05}}",
+    "market.firms": "{D: {price: 7, cost: 4, quality: 3}}",
+}
+
+
+def _new_entry_line(given: str, entry: str, overrides: Sequence[str]) -> str:
+    """The line for a key of a new entry set on its own ('+channels.flyer.cost=0.3').
+
+    A new entry of a typed mapping (`NEW_ENTRIES`) is given whole, as a mapping;
+    `entry` is the new entry's name OmegaConf reports.
+    """
+    for mapping, example in NEW_ENTRIES.items():
+        for override in overrides:
+            if override_key(override).startswith(f"{mapping}.{entry}."):
+                return (
+                    f"{cut(override)}: a new entry of {mapping} is given whole, as a mapping: "
+                    f"'+{mapping}={example}'"
+                )
+    return f"{cut(given)}: invalid type"
 
 
 def _cause_of(err: BaseException) -> BaseException | None:

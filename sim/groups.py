@@ -26,6 +26,9 @@ class Group:
     options: tuple[str, ...]
     default: str | None
     in_defaults: bool  # listed in conf/config.yaml's defaults (else added with +name=)
+    #: where every option is placed at once (`channel@channels.email: email` in the defaults
+    #: list: "channels"); "" for a group whose one chosen option is the node
+    package: str = ""
 
 
 #: the environment variable that names the user config directory (`user_config_dir`)
@@ -96,16 +99,25 @@ def _group_folders(folder: Traversable, prefix: str = "") -> list[tuple[str, Tra
     return found
 
 
-def _defaults(root: Traversable) -> dict[str, str | None]:
-    """Group -> default option of the primary config's defaults list."""
+def _defaults(root: Traversable) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Group -> default option of the primary config's defaults list; group -> package.
+
+    A group placed under a package option by option (`channel@channels.email: email`)
+    has no default option; its package is the second mapping's ("channels").
+    """
     config = yaml.safe_load(root.joinpath("config.yaml").read_text()) or {}
     chosen: dict[str, str | None] = {}
+    packages: dict[str, str] = {}
     for entry in config.get("defaults", []):
         if isinstance(entry, dict):
             for key, value in entry.items():
                 group = key.removeprefix("override ").removeprefix("optional ").strip()
-                chosen[group] = value
-    return chosen
+                group, at, package = group.partition("@")
+                if at:
+                    packages[group] = package.rsplit(".", 1)[0]
+                else:
+                    chosen[group] = value
+    return chosen, packages
 
 
 def config_groups(package: str = "custsim.conf", user: bool = False) -> list[Group]:
@@ -116,12 +128,13 @@ def config_groups(package: str = "custsim.conf", user: bool = False) -> list[Gro
     name, by name.
     """
     root = resources.files(package)
-    defaults = _defaults(root)
+    defaults, packages = _defaults(root)
     order = {name: i for i, name in enumerate(defaults)}
     options = {name: _options(name, folder) for name, folder in _group_folders(root)}
     for name, names in (user_options() if user else {}).items():
         options[name] = tuple(sorted({*options.get(name, ()), *names}))
     groups = [
-        Group(name, names, defaults.get(name), name in defaults) for name, names in options.items()
+        Group(name, names, defaults.get(name), name in defaults, packages.get(name, ""))
+        for name, names in options.items()
     ]
     return sorted(groups, key=lambda g: (order.get(g.name, len(order)), g.name))

@@ -4,7 +4,8 @@ One `Kpi` per (scope, name): the column of `custsim.sim.metrics.firm_kpis`
 (scope "firm", in column order), the key of `customer_kpis` (scope "market", in
 key order), the per-segment metric of `custsim.experiments.compare.lift.run_metrics`
 (scope "segment") or the column of `experience_kpis` (scope "experience", with the
-experience chain). Each names its label, its console header, its unit and its
+experience chain) or of `reach_tables` (scope "reach", when a policy names a
+channel). Each names its label, its console header, its unit and its
 kind: a "rate" (a share in [0, 1], shown in %, its change in percentage points)
 or a "level" (money, units, customers; its change shown in the same unit).
 Tables, plots and summaries read names, labels and number formats from here.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-SCOPES = ("firm", "market", "segment", "experience")
+SCOPES = ("firm", "market", "segment", "experience", "reach")
 #: format spec of a value per unit; a rate's unit is "share"
 UNIT_FORMATS = {
     "currency": ",.0f",
@@ -28,6 +29,8 @@ UNIT_FORMATS = {
     "share": ".1%",
     "utility": ".2f",
     "score": ".0f",
+    "contacts": ",.0f",
+    "ratio": ".2f",
 }
 
 
@@ -112,6 +115,19 @@ KPIS = (
         header="failures"),
     Kpi("service_cost", "service recovery cost", "currency", scope="experience",
         header="recovery"),
+    # reach: custsim.sim.metrics.reach_tables (when a policy names a channel), in column order
+    Kpi("contacts", "contacts sent", "contacts", scope="reach"),
+    Kpi("delivered", "contacts delivered", "contacts", scope="reach", header="deliv."),
+    Kpi("opened", "contacts opened", "contacts", scope="reach"),
+    Kpi("opt_outs", "opt-outs", "customers", scope="reach", header="opt-outs"),
+    Kpi("prompted", "trips prompted", "customers", scope="reach"),
+    Kpi("conversions", "attributed purchases", "units", scope="reach", header="convert."),
+    Kpi("attributed_revenue", "attributed revenue", "currency", scope="reach",
+        header="attr. rev."),
+    Kpi("contact_cost", "contact cost", "currency", scope="reach", header="cost"),
+    Kpi("cost_per_conversion", "cost per attributed purchase", "currency per customer",
+        scope="reach", header="cost/conv"),
+    Kpi("attributed_roi", "attributed ROI", "ratio", scope="reach", header="attr. ROI"),
 )  # fmt: skip
 _BY_KEY = {(k.scope, k.name): k for k in KPIS}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from custsim.sim.config import CustsimConfig, chain_enabled, records_purchases
+from custsim.sim.config import CustsimConfig, chain_enabled, reach_enabled, records_purchases
 from custsim.sim.network import attachment_links, lattice_degree
 from custsim.sim.traits import RECORDED, TRAITS, segment_moments
 
@@ -24,6 +24,9 @@ PER_CUSTOMER_ARRIVAL_FLOATS = 1  # with population.arrivals: each customer's arr
 # complaints (int32)
 PER_FIRM_CHAIN_FIXED, PER_FIRM_CHAIN_FLOATS, PER_CUSTOMER_CHAIN = 22, 5, 5
 ROW_PER_FIRM_CHAIN = 50  # its three per-firm columns of customers.parquet, twice, + headroom
+# when a policy names a channel (custsim.sim.reach): (J, n) unaware, opened channel (int8),
+# contact cost (float64), one opt-out flag per channel; floats: fatigue, its day, opened day
+PER_FIRM_REACH_FIXED, PER_FIRM_REACH_FLOATS, ROW_PER_FIRM_REACH = 10, 3, 30
 PER_CUSTOMER_DAY = 80  # a day's working arrays (shoppers' terms, utilities, draws), with headroom
 # while building: the traits, and the int64 edge keys the generators sort (per degree)
 PER_EDGE_END_BUILDING = 30
@@ -87,7 +90,8 @@ def estimated_bytes(cfg: CustsimConfig) -> float:
     purchase log when the run records purchases (`custsim.sim.purchases`: one
     42-byte record per purchase, `purchases_per_customer_day`), the arrival
     schedule when customers arrive over the run (`population.arrivals`), the
-    experience chain's arrays when it is on (`custsim.sim.chain`), and at the
+    experience chain's arrays when it is on (`custsim.sim.chain`), the reach's when a
+    policy names a channel (`custsim.sim.reach`), and at the
     end one row group of customers.parquet and one of purchases.parquet
     (`custsim.sim.results`, both streamed). Measured peaks (tracemalloc, 3 firms,
     Watts-Strogatz k = 10, 5 days): 1.09 GB (float64) and 0.89 GB (float32) at
@@ -116,6 +120,11 @@ def estimated_bytes(cfg: CustsimConfig) -> float:
             PER_FIRM_CHAIN_FIXED + PER_FIRM_CHAIN_FLOATS * p
         )
         row += ROW_PER_FIRM_CHAIN * firms
+    if reach_enabled(cfg):
+        per_customer += firms * (
+            PER_FIRM_REACH_FIXED + len(cfg.channels) + PER_FIRM_REACH_FLOATS * p
+        )
+        row += ROW_PER_FIRM_REACH * firms
     running = n * per_customer + min(n, ROWS_PER_GROUP) * row
     if records_purchases(cfg):
         logged = n * cfg.steps * purchases_per_customer_day(cfg)

@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from custsim.agents.experience import CAUSES
+from custsim.sim.reach import FATES
 from custsim.sim.state import CustomerState
 
 #: Per day and firm. units, revenue, margin (revenue - unit cost x units - rewards paid)
@@ -162,6 +163,77 @@ def experience_kpis(rec: Recorder, state: CustomerState) -> pd.DataFrame | None:
             "service_cost": total["service_cost"],
         }
     )
+
+
+def reach_tables(
+    state: CustomerState, firm_names: tuple[str, ...], unit_costs: NDArray[np.float64]
+) -> dict[str, pd.DataFrame] | None:
+    """Per firm (`firm`) and per firm and channel (`channels`): the contacts' fates and money.
+
+    None when no policy names a channel. Columns (the KPIs of scope "reach"):
+
+    - contacts, delivered, opened, opt_outs: contacts sent (opted-out customers are
+      skipped, free), delivered, opened, and the opt-outs they caused;
+    - prompted: customers an opened contact brought to the shelf who would not have
+      shopped that day (idle or lapsed);
+    - conversions: purchases at the firm within `market.attribution_days` of an opened
+      contact of the firm (last touch, once per contact), what the firm's own records
+      credit the messages with; attributed_revenue: their revenue;
+    - contact_cost: what the contacts cost (inside `margin`: the sum over customers
+      of `ReachState.contact_cost`);
+    - cost_per_conversion: contact_cost / conversions;
+    - attributed_roi: (attributed revenue - unit cost x attributed units - contact cost) /
+      contact cost, the return the firm's last-touch records show: not the causal
+      return, which needs the world without the messages (custsim-compare).
+    """
+    reach = state.reach
+    if reach is None:
+        return None
+    n_firms, n_channels = reach.cost.shape
+    by_channel = _reach_table(
+        {fate: reach.fate(fate).reshape(-1) for fate in FATES},
+        reach.cost.reshape(-1),
+        reach.attributed.reshape(-1),
+        reach.attributed_units.reshape(-1) * np.repeat(unit_costs, n_channels),
+    )
+    by_firm = _reach_table(
+        {fate: reach.fate(fate).sum(axis=1) for fate in FATES},
+        reach.cost.sum(axis=1),
+        reach.attributed.sum(axis=1),
+        reach.attributed_units.sum(axis=1) * unit_costs,
+    )
+    return {
+        "firm": pd.DataFrame({"firm": list(firm_names), **by_firm}),
+        "channels": pd.DataFrame(
+            {
+                "firm": np.repeat(np.array(firm_names, dtype=object), n_channels),
+                "channel": np.tile(np.array(reach.channels, dtype=object), n_firms),
+                **by_channel,
+            }
+        ),
+    }
+
+
+def _reach_table(
+    fates: dict[str, NDArray], cost: NDArray, revenue: NDArray, goods: NDArray
+) -> dict[str, NDArray]:
+    """`reach_tables`' columns, one entry per row of the table.
+
+    From the fates' counts, the contact cost, the attributed revenue and the cost of
+    the goods attributed.
+    """
+    return {
+        "contacts": fates["sent"],
+        "delivered": fates["delivered"],
+        "opened": fates["opened"],
+        "opt_outs": fates["opted_out"],
+        "prompted": fates["prompted"],
+        "conversions": fates["converted"],
+        "attributed_revenue": revenue,
+        "contact_cost": cost,
+        "cost_per_conversion": _ratio(cost, fates["converted"]),
+        "attributed_roi": _ratio(revenue - goods - cost, cost),
+    }
 
 
 def cause_tables(state: CustomerState, firm_names: tuple[str, ...]) -> dict[str, dict] | None:

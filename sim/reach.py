@@ -8,10 +8,11 @@ firm-major like the rest of the state; the equations are
 The ledger `counts[j, k, c]` counts each firm's contacts through channel k by
 fate c (`FATES`: sent, delivered, opened, opted out, prompted a trip or a
 return, converted: a purchase at the firm within the attribution window of an
-opened contact); `cost[j, k]` is what they cost and `attributed[j, k]` the
-revenue of the converted purchases. Per customer, `contact_cost[j, i]` is what
-firm j paid to reach i: its sum over customers is the firm's contact cost, and
-it is one of the margin's terms (`custsim.sim.state`).
+opened contact); `cost[j, k]` is what they cost, `attributed[j, k]` and
+`attributed_units[j, k]` the revenue and units of the converted purchases. Per
+customer, `contact_cost[j, i]` is what firm j paid to reach i: its sum over
+customers is the firm's contact cost, and it is one of the margin's terms
+(`custsim.sim.state`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class ReachState:
     counts: NDArray[np.int64]  # (J, K, len(FATES)) contacts by firm, channel and fate
     cost: NDArray[np.float64]  # (J, K) contact cost
     attributed: NDArray[np.float64]  # (J, K) revenue of the converted purchases
+    attributed_units: NDArray[np.float64]  # (J, K) their units
     offer_contacts: NDArray[np.bool_]  # (J,) firms that have sent a personal offer by contact
     prompted: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     day: dict[str, NDArray[np.float64]] = field(default_factory=dict)  # REACH_SERIES, (J,)
@@ -73,6 +75,7 @@ class ReachState:
             counts=np.zeros((n_firms, k, len(FATES)), dtype=np.int64),
             cost=np.zeros((n_firms, k)),
             attributed=np.zeros((n_firms, k)),
+            attributed_units=np.zeros((n_firms, k)),
             offer_contacts=np.zeros(n_firms, dtype=bool),
         )
         state.new_day()

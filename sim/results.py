@@ -122,7 +122,7 @@ def customers_frame(
     personal offers from every firm. `churned`: the customer left (churn_day >= 0).
     With `population.arrivals`, `arrival_day` is the day the customer arrived (0:
     there from the start, -1: not arrived by the end). With the experience chain:
-    `chain_columns`.
+    `chain_columns`; when a policy names a channel: `reach_columns`.
     """
     r = rows
     purchases, units, spend = state.purchases[:, r], state.units[:, r], state.spend[:, r]
@@ -168,6 +168,8 @@ def customers_frame(
         ).astype(np.int32)
     if state.chain is not None:  # the experience chain: per firm, and why the customer left
         chain_columns(frame, state.chain, firm_names, r)
+    if state.reach is not None:  # the firms' contacts: what each paid, who opted out of what
+        reach_columns(frame, state.reach, firm_names, r)
     for trait in RECORDED:  # the traits declared with record=True (custsim.sim.config)
         frame[trait] = traits[trait][r].astype(np.float64)
     return pd.DataFrame(frame)
@@ -188,6 +190,17 @@ def chain_columns(frame: dict, chain: Any, firm_names: tuple[str, ...], rows: sl
         frame[f"satisfaction_{name}"] = chain.satisfaction[j, rows].astype(np.float64)
         frame[f"trust_{name}"] = chain.trust[j, rows].astype(np.float64)
         frame[f"habit_{name}"] = chain.habit[j, rows].astype(np.float64)
+
+
+def reach_columns(frame: dict, reach: Any, firm_names: tuple[str, ...], rows: slice) -> None:
+    """The reach's columns (`custsim.sim.reach.ReachState`), added to `frame`.
+
+    Per firm j: `contact_cost_<j>` (what j paid to reach the customer, inside
+    `margin_<j>`) and `opted_out_<j>` (the channels of j the customer opted out of).
+    """
+    for j, name in enumerate(firm_names):
+        frame[f"contact_cost_{name}"] = reach.contact_cost[j, rows]
+        frame[f"opted_out_{name}"] = reach.opted_out[j, :, rows].sum(axis=0).astype(np.int8)
 
 
 def customers_frames(

@@ -31,7 +31,13 @@ from custsim.sim.config import ConfigError, CustsimConfig, records_purchases
 from custsim.sim.faults import fail_if_asked
 from custsim.sim.firm import firm_specs
 from custsim.sim.market import FirmSpec
-from custsim.sim.metrics import cause_tables, customer_kpis, experience_kpis, firm_kpis
+from custsim.sim.metrics import (
+    cause_tables,
+    customer_kpis,
+    experience_kpis,
+    firm_kpis,
+    reach_tables,
+)
 from custsim.sim.model import CustsimModel
 from custsim.sim.policy_config import build_policy, policy_key
 
@@ -56,6 +62,8 @@ class RunResult:
     out_dir: Path | None
     experience_kpis: pd.DataFrame | None = None  # with the experience chain (metrics)
     causes: dict[str, Any] | None = None  # its cause ledgers (`metrics.cause_tables`)
+    #: when a policy names a channel: per firm ("firm") and per firm and channel ("channels")
+    reach: dict[str, pd.DataFrame] | None = None  # (`metrics.reach_tables`)
 
     @property
     def customer_sources(self) -> tuple:
@@ -203,6 +211,7 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None, figures: Figures | None)
         out_dir=out_dir,
         experience_kpis=experience_kpis(model.recorder, model.state),
         causes=cause_tables(model.state, model.market.names),
+        reach=reach_tables(model.state, model.market.names, model.unit_costs),
     )
     if out_dir is not None:
         writing = time.perf_counter()
@@ -237,4 +246,10 @@ def write_run(run: RunResult, cfg: CustsimConfig, figures: Figures | None = None
     if run.experience_kpis is not None:  # the experience chain: its KPIs and cause ledgers
         kpis["experience"] = run.experience_kpis.set_index("firm").to_dict(orient="index")
         kpis |= run.causes
+    if run.reach is not None:  # the firms' contacts: per firm, and per firm and channel
+        kpis["reach"] = run.reach["firm"].set_index("firm").to_dict(orient="index")
+        kpis["channels"] = {
+            firm: rows.drop(columns="firm").set_index("channel").to_dict(orient="index")
+            for firm, rows in run.reach["channels"].groupby("firm", sort=False)
+        }
     results.write_json(kpis, out / results.COMPLETE_MARKER)

@@ -233,6 +233,18 @@ def _missing_firm_facts(cfg: DictConfig) -> list[str]:
     return problems
 
 
+def _missing_channel_costs(cfg: DictConfig) -> list[str]:
+    """Channels without a cost per contact (a channel added without one)."""
+    channels = OmegaConf.select(cfg, "channels", throw_on_missing=False)
+    if not isinstance(channels, DictConfig):
+        return []
+    return [
+        f"channels.{name}.cost: missing; a channel needs its money per contact sent"
+        for name in channels
+        if OmegaConf.is_missing(channels[name], "cost")
+    ]
+
+
 def _typed(cfg: DictConfig) -> CustsimConfig:
     """The dataclass tree of a composed config; a missing or mistyped value is a ConfigError."""
     try:
@@ -255,7 +267,9 @@ def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
         ConfigError: one line per problem, 'key=value: what is allowed'.
 
     """
-    missing = _missing_firm_facts(cfg) if isinstance(cfg, DictConfig) else []
+    missing = (
+        _missing_firm_facts(cfg) + _missing_channel_costs(cfg) if isinstance(cfg, DictConfig) else []
+    )
     if missing:
         raise ConfigError("\n".join(shorten_values(p) for p in missing))
     typed = _typed(cfg) if isinstance(cfg, DictConfig) else cfg

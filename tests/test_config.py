@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GROUPS = {
     g.name: g
     for g in config_groups(CONFIG_MODULE)
-    if not g.name.startswith("hydra/") and g.name != "finding"
+    if not g.name.startswith("hydra/") and g.name != "finding" and not g.package
 }
 CORE_GROUPS = {"population", "market", "network", "policy", "sweep", "experiment"}
 

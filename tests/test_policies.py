@@ -39,8 +39,9 @@ def test_every_policy_passes_check_policy(name):
 
 def test_the_policy_options_are_the_registry_and_the_variants():
     assert set(registered()) == {
-        "complaint_handling", "composed", "edlp", "hi_lo", "limited_offer", "loyalty_points",
-        "price_change", "reactive", "retention", "stamp_card", "tiers", "value_allocation",
+        "campaign", "complaint_handling", "composed", "edlp", "hi_lo", "limited_offer",
+        "loyalty_points", "price_change", "reactive", "retention", "stamp_card", "tiers",
+        "value_allocation",
     }  # fmt: skip
     assert VARIANTS == ["endowed_stamp_card", "points_2x_weekend"]
     # what --help lists without importing a policy is exactly what the imports register
@@ -82,7 +83,7 @@ def test_none_is_an_alias_of_edlp():
 
 @pytest.mark.parametrize("option", ["hi_lo_schema", "none_schema", "edlp_schema"])
 def test_schema_names_are_not_options(option):
-    expected = rf"^policy={option}: must be one of: complaint_handling, "
+    expected = rf"^policy={option}: must be one of: campaign, complaint_handling, "
     with pytest.raises(ConfigError, match=expected):
         compose_config([f"policy={option}"])
 
@@ -132,6 +133,8 @@ FIRM_OBSERVABLE = {
     "complaint_day",  # the complaints made to the firm (experience chain)
     "survey_ids",  # its survey's customers and answers (experience chain)
     "survey_scores",
+    "channel_names",  # the run's channels, and who opted out of the firm's messages in each
+    "opted_out",
     "day",
     "firm",
     "firm_names",

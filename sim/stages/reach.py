@@ -157,7 +157,7 @@ def convert(reach: ReachState, basket: Basket, day: int, window: int) -> None:
 
     Last touch: the purchase is put down to the customer's last opened contact of the
     firm, once (the next purchase needs a new contact). Writes the ledger's converted
-    counts and attributed revenue (units x price paid), the day's `conversions`, and
+    counts, attributed revenue (units x price paid) and units, the day's `conversions`, and
     `opened_day`.
     """
     cells = basket.cells(reach.opened_day.shape[1])
@@ -173,8 +173,11 @@ def convert(reach: ReachState, basket: Basket, day: int, window: int) -> None:
     reach.counts[:, :, FATES.index("converted")] += np.bincount(
         flat, minlength=n_firms * n_channels
     ).reshape(n_firms, n_channels)
-    reach.attributed += np.bincount(
-        flat, weights=revenue, minlength=n_firms * n_channels
+    reach.attributed += np.bincount(flat, weights=revenue, minlength=n_firms * n_channels).reshape(
+        n_firms, n_channels
+    )
+    reach.attributed_units += np.bincount(
+        flat, weights=basket.quantity[hit], minlength=n_firms * n_channels
     ).reshape(n_firms, n_channels)
     reach.day["conversions"] += np.bincount(j, minlength=n_firms)
     reach.opened_day.reshape(-1)[cell] = -np.inf
