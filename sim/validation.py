@@ -267,9 +267,9 @@ def validate(cfg: DictConfig | CustsimConfig) -> CustsimConfig:
         ConfigError: one line per problem, 'key=value: what is allowed'.
 
     """
-    missing = (
-        _missing_firm_facts(cfg) + _missing_channel_costs(cfg) if isinstance(cfg, DictConfig) else []
-    )
+    missing = []
+    if isinstance(cfg, DictConfig):
+        missing = _missing_firm_facts(cfg) + _missing_channel_costs(cfg)
     if missing:
         raise ConfigError("\n".join(shorten_values(p) for p in missing))
     typed = _typed(cfg) if isinstance(cfg, DictConfig) else cfg

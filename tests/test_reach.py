@@ -42,9 +42,7 @@ def test_response_and_opt_out_at_rest_are_the_channel_values():
 
 
 @settings(max_examples=50, deadline=None)
-@given(
-    every=st.floats(0.5, 60), half_life=st.floats(1, 60), contacts=st.integers(60, 200)
-)
+@given(every=st.floats(0.5, 60), half_life=st.floats(1, 60), contacts=st.integers(60, 200))
 def test_fatigue_of_regular_contacts_converges_to_its_closed_form(every, half_life, contacts):
     f = 0.0
     for _ in range(contacts):  # the engine's update: decay since the last contact, then + 1
@@ -171,7 +169,7 @@ def test_two_runs_with_a_campaign_write_the_same_bytes(tmp_path):
     ov = ("policy=campaign", "policy.channel=email", "policy.depth=0.2", "record_purchases=true")
     for name in ("a", "b"):
         run(*ov, out=tmp_path / name)
-    for f in sorted((tmp_path / "a").glob("*.parquet")) + [tmp_path / "a" / "kpis.json"]:
+    for f in [*sorted((tmp_path / "a").glob("*.parquet")), tmp_path / "a" / "kpis.json"]:
         assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
 
 
