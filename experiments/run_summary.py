@@ -49,6 +49,16 @@ REACH_COLUMNS = (
     ("cost_per_conversion", ">9"),
     ("attributed_roi", ">9"),
 )
+#: with prospects: the acquisition table (`custsim.sim.metrics.acquisition_table`)
+ACQUISITION_COLUMNS = (
+    ("prospects_reached", ">10"),
+    ("acquired", ">9"),
+    ("acquired_buyers", ">7"),
+    ("acquisition_cost", ">9"),
+    ("cac", ">8"),
+    ("acquired_clv", ">8"),
+    ("clv_cac", ">8"),
+)
 FIRM_WIDTH = 6
 
 
@@ -79,8 +89,10 @@ def format_summary(run: RunResult) -> str:
         lines.append("  ".join(cells))
     if run.experience_kpis is not None:
         lines += ["", *experience_table(run)]
-    if run.reach is not None:
+    if run.reach is not None and run.reach["firm"]["contacts"].sum() > 0:
         lines += ["", *reach_table(run)]
+    if run.acquisition is not None:
+        lines += ["", *acquisition_table(run)]
     market = {name: kpi(name, "market").format(c[name]) for name in names("market")}
     lines += [
         "",
@@ -123,6 +135,20 @@ def reach_table(run: RunResult) -> list[str]:
         "conversions: purchases within market.attribution_days of an opened contact "
         "(last touch); the causal lift needs custsim-compare"
     )
+    return lines
+
+
+def acquisition_table(run: RunResult) -> list[str]:
+    """The acquisition of every firm that bought contacts to prospects, CAC beside CLV."""
+    cols = {name: kpi(name, "acquisition") for name, _ in ACQUISITION_COLUMNS}
+    lines = ["  ".join([f"{'acquiring':<{FIRM_WIDTH + 3}}",
+                        *(f"{cols[n].short:{a}}" for n, a in ACQUISITION_COLUMNS)])]  # fmt: skip
+    for row in run.acquisition.to_dict(orient="records"):
+        if not row["prospects_reached"]:
+            continue
+        cells = [f"{row['firm']:<{FIRM_WIDTH + 3}}"]
+        cells += [f"{cols[n].format(row[n]):{a}}" for n, a in ACQUISITION_COLUMNS]
+        lines.append("  ".join(cells))
     return lines
 
 

@@ -8,7 +8,7 @@ Each part posts its own offer; the composed offer takes
   that earns points, the tiers of the first part with tiers;
 - every personal price, the lowest where several parts target one customer;
 - the complaint answers of the first part that answers complaints today;
-- every part's messages (`Offer.contacts`).
+- every part's messages and contacts to prospects (`Offer.contacts`, `.prospecting`).
 Every part hears the day's outcome.
 """
 
@@ -79,6 +79,7 @@ class ComposedPolicy:
             targeted_ids=ids,
             targeted_prices=prices,
             contacts=tuple(c for o in offers for c in o.contacts),
+            prospecting=tuple(c for o in offers for c in o.prospecting),
             **answers(offers),
         )
 

@@ -351,6 +351,9 @@ class PopulationConfig:
     """
 
     size: int = bounded(10_000, 1, cap=2**31 - 1)  # node ids are int32; see sim.memory
+    # share of the customers outside the market at the start: prospects, whom only a firm's
+    # acquisition contacts bring in (policy=acquisition; custsim.sim.stages.acquisition)
+    prospects: float = bounded(0.0, 0.0, 1.0, hi_open=True)
     occasions: OccasionsConfig = field(default_factory=OccasionsConfig)
     arrivals: ArrivalsConfig = field(default_factory=ArrivalsConfig)
     inventory: InventoryConfig = field(default_factory=InventoryConfig)

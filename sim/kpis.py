@@ -5,9 +5,10 @@ One `Kpi` per (scope, name): the column of `custsim.sim.metrics.firm_kpis`
 key order), the per-segment metric of `custsim.experiments.compare.lift.run_metrics`
 (scope "segment") or the column of `experience_kpis` (scope "experience", with the
 experience chain) or of `reach_tables` (scope "reach", when a policy names a
-channel). Each names its label, its console header, its unit and its
-kind: a "rate" (a share in [0, 1], shown in %, its change in percentage points)
-or a "level" (money, units, customers; its change shown in the same unit).
+channel) or `acquisition_table` (scope "acquisition", with prospects). Each names
+its label, its console header, its unit and its kind: a "rate" (a share in
+[0, 1], shown in %, its change in percentage points) or a "level" (money, units,
+customers; its change shown in the same unit).
 Tables, plots and summaries read names, labels and number formats from here.
 A name used in several scopes (retention, customers, margin) has one unit and
 kind, so `format_value(name, value)` needs no scope.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-SCOPES = ("firm", "market", "segment", "experience", "reach")
+SCOPES = ("firm", "market", "segment", "experience", "reach", "acquisition")
 #: format spec of a value per unit; a rate's unit is "share"
 UNIT_FORMATS = {
     "currency": ",.0f",
@@ -128,6 +129,19 @@ KPIS = (
     Kpi("cost_per_conversion", "cost per attributed purchase", "currency per customer",
         scope="reach", header="cost/conv"),
     Kpi("attributed_roi", "attributed ROI", "ratio", scope="reach", header="attr. ROI"),
+    # acquisition: custsim.sim.metrics.acquisition_table (with prospects), in column order
+    Kpi("prospects_reached", "contacts to prospects", "contacts", scope="acquisition",
+        header="reached"),
+    Kpi("acquired", "customers acquired", "customers", scope="acquisition"),
+    Kpi("acquired_buyers", "acquired who bought here", "customers", scope="acquisition",
+        header="bought"),
+    Kpi("acquisition_cost", "acquisition cost", "currency", scope="acquisition",
+        header="cost"),
+    Kpi("cac", "acquisition cost per customer", "currency per customer", scope="acquisition",
+        header="CAC"),
+    Kpi("acquired_clv", "CLV of the acquired", "currency per customer", scope="acquisition",
+        header="CLV"),
+    Kpi("clv_cac", "CLV / CAC", "ratio", scope="acquisition", header="CLV/CAC"),
 )  # fmt: skip
 _BY_KEY = {(k.scope, k.name): k for k in KPIS}
 

@@ -182,6 +182,22 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
+class Prospecting:
+    """Contacts a firm buys today to reach prospects through one channel (acquisition).
+
+    A firm cannot name prospects (it has no records of them): it buys `contacts`
+    messages to the pool (a rented list, an ad audience) and the engine picks the
+    prospects reached at random (`custsim.sim.stages.acquisition`).
+    """
+
+    channel: str
+    contacts: int
+
+    def __post_init__(self) -> None:
+        _require(self.contacts >= 0, "contacts", self.contacts, "must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
 class Offer:
     """What one firm posts for one day.
 
@@ -203,6 +219,7 @@ class Offer:
         handling_cost: the firm's cost of answering one complaint (staff, postage).
         contacts: messages sent today (`Contact`), each through one channel; none: the
             personal prices reach their customers for free and for certain.
+        prospecting: contacts bought today to reach prospects (`Prospecting`).
 
     """
 
@@ -221,6 +238,7 @@ class Offer:
     compensation: NDArray[np.float64] = field(default_factory=_no_prices)
     handling_cost: float = 0.0
     contacts: tuple[Contact, ...] = ()
+    prospecting: tuple[Prospecting, ...] = ()
 
     def __post_init__(self) -> None:
         _require(
@@ -303,6 +321,8 @@ class Offers:
     recovery: tuple[tuple[NDArray[np.int64], NDArray[np.float64], float], ...] = ()
     #: per firm: the messages it sends today (`Contact`)
     contacts: tuple[tuple[Contact, ...], ...] = ()
+    #: per firm: the contacts it buys today to reach prospects (`Prospecting`)
+    prospecting: tuple[tuple[Prospecting, ...], ...] = ()
     #: whether any firm sends personal prices today (set from `targeted`, read often)
     has_targeting: bool = field(init=False)
     #: whether any firm answers complaints today (set from `recovery`)
@@ -334,6 +354,7 @@ class Offers:
             targeted=tuple((o.targeted_ids, o.targeted_prices) for o in offers),
             recovery=tuple((o.handled_ids, o.compensation, o.handling_cost) for o in offers),
             contacts=tuple(o.contacts for o in offers),
+            prospecting=tuple(o.prospecting for o in offers),
         )
 
     @property
@@ -416,4 +437,5 @@ class StepOutcome:
     points_redeemed: float = 0.0
     points_expired: float = 0.0
     rewards_paid: float = 0.0
-    contact_cost: float = 0.0  # what the firm's contacts of the day cost (inside `margin`)
+    contact_cost: float = 0.0  # what the firm's messages of the day cost (inside `margin`)
+    acquisition_cost: float = 0.0  # what its contacts to prospects cost (inside `margin`)

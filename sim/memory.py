@@ -27,6 +27,9 @@ ROW_PER_FIRM_CHAIN = 50  # its three per-firm columns of customers.parquet, twic
 # when a policy names a channel (custsim.sim.reach): (J, n) unaware, opened channel (int8),
 # contact cost (float64), one opt-out flag per channel; floats: fatigue, its day, opened day
 PER_FIRM_REACH_FIXED, PER_FIRM_REACH_FLOATS, ROW_PER_FIRM_REACH = 10, 3, 30
+# with prospects: (J, n) acquisition cost and its discounted value (float64), (n,) acquiring
+# firm (int8), arrival time, and the pool's rows (int64)
+PER_FIRM_PROSPECTS, PER_CUSTOMER_PROSPECTS = 16, 9
 PER_CUSTOMER_DAY = 80  # a day's working arrays (shoppers' terms, utilities, draws), with headroom
 # while building: the traits, and the int64 edge keys the generators sort (per degree)
 PER_EDGE_END_BUILDING = 30
@@ -125,6 +128,8 @@ def estimated_bytes(cfg: CustsimConfig) -> float:
             PER_FIRM_REACH_FIXED + len(cfg.channels) + PER_FIRM_REACH_FLOATS * p
         )
         row += ROW_PER_FIRM_REACH * firms
+        if cfg.population.prospects > 0:
+            per_customer += PER_CUSTOMER_PROSPECTS + p + firms * PER_FIRM_PROSPECTS
     running = n * per_customer + min(n, ROWS_PER_GROUP) * row
     if records_purchases(cfg):
         logged = n * cfg.steps * purchases_per_customer_day(cfg)

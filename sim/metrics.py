@@ -14,7 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from custsim.agents.experience import CAUSES
-from custsim.sim.reach import FATES
+from custsim.sim.reach import ACQUISITION_FATES, FATES
 from custsim.sim.state import CustomerState
 
 #: Per day and firm. units, revenue, margin (revenue - unit cost x units - rewards paid)
@@ -212,6 +212,42 @@ def reach_tables(
             }
         ),
     }
+
+
+def acquisition_table(state: CustomerState, firm_names: tuple[str, ...]) -> pd.DataFrame | None:
+    """Per firm, with prospects (`population.prospects`; else None): what acquiring cost and won.
+
+    - prospects_reached: contacts to prospects bought; acquired: prospects they brought
+      into the market; acquired_buyers: those of them who bought from the firm;
+    - acquisition_cost: what the contacts cost (inside `margin`); cac: acquisition
+      cost per customer acquired, acquisition_cost / acquired;
+    - acquired_clv: the acquired customers' mean CLV with the firm so far
+      (`CustomerState.clv`, net of what reaching them cost, so the CLV/CAC ratio is
+      the return on top of the acquisition); clv_cac: acquired_clv / cac.
+    """
+    reach = state.reach
+    if reach is None or reach.acquisition is None:
+        return None
+    sent = reach.acquisition[:, :, ACQUISITION_FATES.index("sent")].sum(axis=1)
+    acquired = reach.acquisition[:, :, ACQUISITION_FATES.index("acquired")].sum(axis=1)
+    cost = reach.acquisition_spend.sum(axis=1)
+    clv = state.clv() + reach.acquisition_discounted  # CLV before what reaching them cost
+    mine = reach.acquired_by[None, :] == np.arange(len(firm_names))[:, None]
+    count = mine.sum(axis=1)
+    acquired_clv = mean_where(clv, mine, count)
+    cac = _ratio(cost, acquired)
+    return pd.DataFrame(
+        {
+            "firm": list(firm_names),
+            "prospects_reached": sent,
+            "acquired": acquired,
+            "acquired_buyers": (mine & (state.purchases > 0)).sum(axis=1),
+            "acquisition_cost": cost,
+            "cac": cac,
+            "acquired_clv": acquired_clv,
+            "clv_cac": _ratio(acquired_clv, cac),
+        }
+    )
 
 
 def _reach_table(

@@ -63,11 +63,18 @@ from custsim.sim.metrics import Recorder
 from custsim.sim.network import Graph, build_network
 from custsim.sim.population import Population
 from custsim.sim.purchases import PurchaseLog
-from custsim.sim.reach import REACH_COUNTS, REACH_SERIES, ReachState
+from custsim.sim.reach import (
+    ACQUISITION_COUNTS,
+    ACQUISITION_SERIES,
+    REACH_COUNTS,
+    REACH_SERIES,
+    ReachState,
+)
 from custsim.sim.rng import DayDraws, RngTree
 from custsim.sim.service_log import ServiceLog
 from custsim.sim.stages import aftermath, arrival, causes, experience, loyalty, settlement, shelf
 from custsim.sim.stages import reach as outreach
+from custsim.sim.stages.acquisition import ProspectPool, acquire
 from custsim.sim.stages.arrival import ArrivalQueue
 from custsim.sim.stages.framing import encoded_prices
 from custsim.sim.stages.terms import ShelfView, ShopperTraits
@@ -103,7 +110,11 @@ class CustsimModel(mesa.Model):
             )
         if reach_enabled(cfg):
             self.state.reach = ReachState.initial(
-                cfg.channels, len(firms), cfg.population.size, self.traits.taste.dtype.type
+                cfg.channels,
+                len(firms),
+                cfg.population.size,
+                self.traits.taste.dtype.type,
+                prospects=self.population.prospects is not None,
             )
         specs = firm_specs(firms, cfg.channels)
         launch = start_launch(
@@ -154,15 +165,20 @@ class CustsimModel(mesa.Model):
             streams.population,
             regular=pop.occasions.timing == "regular",
         )
-        return Population(traits, state, graph, CustsimModel.hold_arrivals(cfg, state, streams))
+        arriving = CustsimModel.hold_arrivals(cfg, state, streams)
+        prospects = ProspectPool.hold(state, pop.prospects) if pop.prospects > 0 else None
+        return Population(traits, state, graph, arriving, prospects)
 
     def make_recorder(self, steps: int, names: tuple[str, ...]) -> Recorder:
         """The daily series, with the chain's (`CHAIN_SERIES`) and reach's (`REACH_SERIES`)."""
         series, counts = (), ()
         if self.state.chain is not None:
             series, counts = CHAIN_SERIES, CHAIN_COUNTS
-        if self.state.reach is not None:
+        reach = self.state.reach
+        if reach is not None:
             series, counts = series + REACH_SERIES, counts + REACH_COUNTS
+        if reach is not None and reach.acquisition is not None:
+            series, counts = series + ACQUISITION_SERIES, counts + ACQUISITION_COUNTS
         return Recorder(steps, names, series, counts)
 
     @staticmethod
@@ -277,6 +293,10 @@ class CustsimModel(mesa.Model):
         if reach is not None and (any(offers.contacts) or reach.offer_contacts.any()):
             discount = self.market.discount_factor(day)
             offers = outreach.send(reach, self.state, offers, day, discount, self.features.reach)
+        pool = self.population.prospects
+        if pool is not None and reach is not None and any(offers.prospecting):
+            discount = self.market.discount_factor(day)
+            acquire(pool, reach, self.state, offers, day, discount, self.features.acquisition)
         if offers.has_targeting:
             arrival.receive_offers(self.state, self.offers, offers)
         if offers.has_recovery and self.state.chain is not None:
@@ -296,11 +316,15 @@ class CustsimModel(mesa.Model):
         return offers
 
     def charge_contacts(self, outcomes: list[StepOutcome]) -> list[StepOutcome]:
-        """The day's outcomes with each firm's contact cost, taken from its margin."""
-        cost = self.state.reach.day["contact_cost"]
+        """The day's outcomes with each firm's contact and acquisition costs, from its margin."""
+        day = self.state.reach.day
+        cost = day["contact_cost"]
+        acquiring = day.get("acquisition_cost", np.zeros(len(cost)))
         return [
-            replace(o, margin=o.margin - float(c), contact_cost=float(c))
-            for o, c in zip(outcomes, cost, strict=True)
+            replace(
+                o, margin=o.margin - float(c + a), contact_cost=float(c), acquisition_cost=float(a)
+            )
+            for o, c, a in zip(outcomes, cost, acquiring, strict=True)
         ]
 
     def observe(self, day: int, j: int, shelf_prices: NDArray[np.float64]) -> MarketObs:

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from custsim.agents.population import Traits
 from custsim.sim.network import Graph
+from custsim.sim.stages.acquisition import ProspectPool
 from custsim.sim.stages.arrival import ArrivalQueue
 from custsim.sim.state import CustomerState
 
@@ -27,6 +28,7 @@ class Population:
         state: what changes as the run goes (`CustomerState`).
         graph: the social network (CSR).
         arrivals: the customers still to arrive (None: everyone is there from day 0).
+        prospects: the prospects outside the market (`population.prospects`; None: none).
         inv_degree: (n,) 1 / max(degree, 1), the per-neighbour weight of a social signal
             (in the traits' dtype).
 
@@ -36,6 +38,7 @@ class Population:
     state: CustomerState
     graph: Graph
     arrivals: ArrivalQueue | None = None
+    prospects: ProspectPool | None = None
     inv_degree: NDArray[np.floating] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -32,6 +32,11 @@ REACH_SERIES = ("contacts", "delivered", "opened", "opt_outs", "prompted", "conv
                 "contact_cost")  # fmt: skip
 #: the series among them that are counts (integers in timeseries.parquet)
 REACH_COUNTS = REACH_SERIES[:-1]
+#: what can become of a contact to a prospect (`custsim.sim.stages.acquisition`), ledger order
+ACQUISITION_FATES = ("sent", "delivered", "opened", "acquired")
+#: the acquisition's firm series (with prospects): prospects acquired and what the contacts cost
+ACQUISITION_SERIES = ("acquired", "acquisition_cost")
+ACQUISITION_COUNTS = ("acquired",)
 
 
 @dataclass
@@ -52,14 +57,28 @@ class ReachState:
     attributed: NDArray[np.float64]  # (J, K) revenue of the converted purchases
     attributed_units: NDArray[np.float64]  # (J, K) their units
     offer_contacts: NDArray[np.bool_]  # (J,) firms that have sent a personal offer by contact
+    #: with prospects (`population.prospects`): the contacts to prospects by firm, channel and
+    #: fate (`ACQUISITION_FATES`), their cost, what each firm paid per prospect reached (J, n)
+    #: (and that discounted to day 0, as in the CLV), and which firm acquired each customer
+    #: (n,; -1: none, there from the start)
+    acquisition: NDArray[np.int64] | None = None
+    acquisition_spend: NDArray[np.float64] | None = None
+    acquisition_cost: NDArray[np.float64] | None = None
+    acquisition_discounted: NDArray[np.float64] | None = None
+    acquired_by: NDArray[np.int8] | None = None
     prompted: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     day: dict[str, NDArray[np.float64]] = field(default_factory=dict)  # REACH_SERIES, (J,)
 
     @classmethod
     def initial(
-        cls, channels: dict[str, ChannelConfig], n_firms: int, n: int, dtype: type
+        cls,
+        channels: dict[str, ChannelConfig],
+        n_firms: int,
+        n: int,
+        dtype: type,
+        prospects: bool = False,
     ) -> ReachState:
-        """Day 0: nobody contacted, tired or opted out."""
+        """Day 0: nobody contacted, tired or opted out (`prospects`: keep the acquisition's)."""
         names = tuple(sorted(channels))
         k, shape = len(names), (n_firms, n)
         state = cls(
@@ -78,13 +97,20 @@ class ReachState:
             attributed_units=np.zeros((n_firms, k)),
             offer_contacts=np.zeros(n_firms, dtype=bool),
         )
+        if prospects:
+            state.acquisition = np.zeros((n_firms, k, len(ACQUISITION_FATES)), dtype=np.int64)
+            state.acquisition_spend = np.zeros((n_firms, k))
+            state.acquisition_cost = np.zeros(shape)
+            state.acquisition_discounted = np.zeros(shape)
+            state.acquired_by = np.full(n, -1, dtype=np.int8)
         state.new_day()
         return state
 
     def new_day(self) -> None:
         """Reset the day's series (`REACH_SERIES`) and the customers prompted."""
         j = len(self.fatigue)
-        self.day = {name: np.zeros(j) for name in REACH_SERIES}
+        names = REACH_SERIES + (ACQUISITION_SERIES if self.acquisition is not None else ())
+        self.day = {name: np.zeros(j) for name in names}
         self.prompted = np.empty(0, dtype=np.int64)
 
     def channel(self, name: str) -> int:

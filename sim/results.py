@@ -196,11 +196,20 @@ def reach_columns(frame: dict, reach: Any, firm_names: tuple[str, ...], rows: sl
     """The reach's columns (`custsim.sim.reach.ReachState`), added to `frame`.
 
     Per firm j: `contact_cost_<j>` (what j paid to reach the customer, inside
-    `margin_<j>`) and `opted_out_<j>` (the channels of j the customer opted out of).
+    `margin_<j>`) and `opted_out_<j>` (the channels of j the customer opted out of);
+    with prospects, `acquired_by` (the firm whose contact brought the customer in;
+    missing: there from the start, or never came) and `acquisition_cost_<j>` (what j
+    paid for contacts to the customer as a prospect, inside `margin_<j>`).
     """
     for j, name in enumerate(firm_names):
         frame[f"contact_cost_{name}"] = reach.contact_cost[j, rows]
         frame[f"opted_out_{name}"] = reach.opted_out[j, :, rows].sum(axis=0).astype(np.int8)
+    if reach.acquired_by is not None:  # with prospects: who brought the customer in, at what cost
+        frame["acquired_by"] = pd.Categorical.from_codes(
+            reach.acquired_by[rows].astype(np.int64), categories=list(firm_names)
+        )
+        for j, name in enumerate(firm_names):
+            frame[f"acquisition_cost_{name}"] = reach.acquisition_cost[j, rows]
 
 
 def customers_frames(

@@ -40,6 +40,7 @@ FEATURE_STREAMS = (
     "voice",
     "surveys",
     "reach",
+    "acquisition",
 )
 
 
@@ -57,6 +58,7 @@ class FeatureStreams:
     voice: np.random.Generator  # who complains (experience chain)
     surveys: np.random.Generator  # who is surveyed and the answers' noise (experience chain)
     reach: np.random.Generator  # each contact's delivery, opening, opt-out and response
+    acquisition: np.random.Generator  # the prospects reached, and each contact's fate
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from custsim.sim.faults import fail_if_asked
 from custsim.sim.firm import firm_specs
 from custsim.sim.market import FirmSpec
 from custsim.sim.metrics import (
+    acquisition_table,
     cause_tables,
     customer_kpis,
     experience_kpis,
@@ -64,6 +65,7 @@ class RunResult:
     causes: dict[str, Any] | None = None  # its cause ledgers (`metrics.cause_tables`)
     #: when a policy names a channel: per firm ("firm") and per firm and channel ("channels")
     reach: dict[str, pd.DataFrame] | None = None  # (`metrics.reach_tables`)
+    acquisition: pd.DataFrame | None = None  # with prospects (`metrics.acquisition_table`)
 
     @property
     def customer_sources(self) -> tuple:
@@ -212,6 +214,7 @@ def _simulate(cfg: CustsimConfig, out_dir: Path | None, figures: Figures | None)
         experience_kpis=experience_kpis(model.recorder, model.state),
         causes=cause_tables(model.state, model.market.names),
         reach=reach_tables(model.state, model.market.names, model.unit_costs),
+        acquisition=acquisition_table(model.state, model.market.names),
     )
     if out_dir is not None:
         writing = time.perf_counter()
@@ -252,4 +255,6 @@ def write_run(run: RunResult, cfg: CustsimConfig, figures: Figures | None = None
             firm: rows.drop(columns="firm").set_index("channel").to_dict(orient="index")
             for firm, rows in run.reach["channels"].groupby("firm", sort=False)
         }
+    if run.acquisition is not None:  # with prospects: acquisition cost, CAC, CLV/CAC per firm
+        kpis["acquisition"] = run.acquisition.set_index("firm").to_dict(orient="index")
     results.write_json(kpis, out / results.COMPLETE_MARKER)

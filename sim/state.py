@@ -13,7 +13,8 @@ L_ij the money value of i's points with j still outstanding (a liability,
 valued daily by the model), K_ij what j paid to answer i's complaints
 (compensation and handling: `ChainState.service_cost`, 0 without the experience
 chain), M_ij what j paid to contact i (`ReachState.contact_cost`, 0 when no
-policy names a channel); summed over customers it is the firm's margin.
+policy names a channel, plus `ReachState.acquisition_cost` when i was a prospect
+j's acquisition contacts reached); summed over customers it is the firm's margin.
 Discounts (tier, personal, promotion) are already inside spend, which is paid
 at the price paid.
 """
@@ -156,6 +157,8 @@ class CustomerState:
             margin -= self.chain.service_cost[:, rows]
         if self.reach is not None:
             margin -= self.reach.contact_cost[:, rows]
+            if self.reach.acquisition_cost is not None:
+                margin -= self.reach.acquisition_cost[:, rows]
         return margin
 
     def clv(self, rows: slice = slice(None)) -> NDArray[np.float64]:

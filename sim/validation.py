@@ -159,7 +159,7 @@ def _cross_checks(cfg: CustsimConfig) -> list[str]:
     if segments and not math.isclose(total, 1.0, abs_tol=1e-6):
         problems.append(f"population.segments.*.share sums to {total:g}: shares must sum to 1")
     problems += trait_problems(cfg.population)
-    problems += _arrival_problems(cfg.population.arrivals)
+    problems += _arrival_problems(cfg.population.arrivals, cfg.population.prospects)
     for table in ("perceived", "encoding"):
         for frame, v in getattr(cfg.population.framing, table).items():
             if frame not in FRAMES:
@@ -178,8 +178,8 @@ def _cross_checks(cfg: CustsimConfig) -> list[str]:
     return problems
 
 
-def _arrival_problems(arrivals: ArrivalsConfig) -> list[str]:
-    """`population.arrivals`: each kind's own keys given, and only those (one line each)."""
+def _arrival_problems(arrivals: ArrivalsConfig, prospects: float = 0.0) -> list[str]:
+    """`population.arrivals`: each kind's own keys, and only those; no prospects beside them."""
     key, kind = "population.arrivals", arrivals.kind
     problems = []
     if kind == "empirical":
@@ -199,6 +199,11 @@ def _arrival_problems(arrivals: ArrivalsConfig) -> list[str]:
         if kind != "poisson" and getattr(arrivals, name) != 0:
             value = getattr(arrivals, name)
             problems.append(f"{key}.{name}={value!r}: used only with {key}.kind=poisson")
+    if kind != "none" and prospects > 0:
+        problems.append(
+            f"population.prospects={prospects!r}: prospects enter only when acquired; "
+            f"use it with {key}.kind=none"
+        )
     if kind == "none" and arrivals.first_purchase:
         problems.append(f"{key}.first_purchase=true: needs arrivals ({key}.kind=empirical|poisson)")
     return problems

@@ -365,8 +365,8 @@ def test_long_values_are_cut_with_an_ellipsis():
 def test_policy_options_never_list_schemas_and_a_schema_is_no_policy(option):
     line = error_line(f"policy={option}")
     assert line.startswith(
-        f"policy={option}: must be one of: campaign, complaint_handling, composed, edlp, "
-        "endowed_stamp_card,"
+        f"policy={option}: must be one of: acquisition, campaign, complaint_handling, composed, "
+        "edlp, endowed_stamp_card,"
     )
     assert "_schema" not in line.removeprefix(f"policy={option}")
 

@@ -65,7 +65,7 @@ def test_help_says_what_the_command_does_with_examples(command):
 @pytest.mark.parametrize("command", HYDRA_COMMANDS)
 def test_hydra_commands_list_the_config_groups(command):
     text = long_help(command)[0].stdout
-    assert "  policy: campaign, complaint_handling, composed, edlp, endowed_stamp_card," in text
+    assert "  policy: acquisition, campaign, complaint_handling, composed, edlp," in text
     assert "  population: grocery, subscribers (default: grocery)" in text
     assert "  network: barabasi_albert, erdos_renyi, none, watts_strogatz" in text
     assert "  sweep: loss_aversion, loyalty_earn_rate, promo_depth" in text

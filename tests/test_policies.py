@@ -39,7 +39,8 @@ def test_every_policy_passes_check_policy(name):
 
 def test_the_policy_options_are_the_registry_and_the_variants():
     assert set(registered()) == {
-        "campaign", "complaint_handling", "composed", "edlp", "hi_lo", "limited_offer",
+        "acquisition", "campaign", "complaint_handling", "composed", "edlp", "hi_lo",
+        "limited_offer",
         "loyalty_points", "price_change", "reactive", "retention", "stamp_card", "tiers",
         "value_allocation",
     }  # fmt: skip
@@ -83,7 +84,7 @@ def test_none_is_an_alias_of_edlp():
 
 @pytest.mark.parametrize("option", ["hi_lo_schema", "none_schema", "edlp_schema"])
 def test_schema_names_are_not_options(option):
-    expected = rf"^policy={option}: must be one of: campaign, complaint_handling, "
+    expected = rf"^policy={option}: must be one of: acquisition, campaign, complaint_handling, "
     with pytest.raises(ConfigError, match=expected):
         compose_config([f"policy={option}"])
 

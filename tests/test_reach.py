@@ -196,3 +196,55 @@ def test_a_competitor_naming_an_unknown_channel_is_named_by_its_key():
     with pytest.raises(ConfigError, match=r"^market\.firms\.B\.policy\.channel='fax'"):
         compose_config(*SMALL, "+policy@market.firms.B.policy=campaign",
                        "market.firms.B.policy.channel=fax")  # fmt: skip
+
+
+# -- acquisition ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def acquiring():
+    return run("policy=acquisition", "population.prospects=0.4", "policy.daily=20000",
+               "policy.budget=400")  # fmt: skip
+
+
+def test_prospects_enter_only_when_acquired_and_cac_is_spend_over_acquired(acquiring):
+    r = acquiring
+    cust = r.customers
+    table = r.acquisition.set_index("firm")
+    a = table.loc["A"]
+    prospects = 600  # 0.4 x 1,500, the last rows
+    outside = cust.arrival_day.iloc[-prospects:]
+    assert (cust.arrival_day.iloc[:-prospects] == 0).all()
+    assert a.acquired == (outside > 0).sum() == (cust.acquired_by == "A").sum() > 0
+    assert (outside == -1).sum() == prospects - a.acquired  # the others never came
+    assert a.acquisition_cost <= 400 + 20000 * 0.0155  # the budget stops the next day's buying
+    assert a.cac == pytest.approx(a.acquisition_cost / a.acquired)
+    assert a.acquired_buyers <= a.acquired
+    assert table.loc[["B", "C"], "acquired"].sum() == 0
+
+
+def test_acquisition_is_paid_for_in_the_margin_to_the_cent(acquiring):
+    r = acquiring
+    firm, cust, ts = r.firm_kpis.set_index("firm"), r.customers, r.timeseries
+    paid = cust["acquisition_cost_A"].sum()
+    assert paid == pytest.approx(r.acquisition.acquisition_cost[0], abs=CENT)
+    assert abs(ts.loc[ts.firm == "A", "acquisition_cost"].sum() - paid) < CENT
+    for name in firm.index:
+        assert abs(firm.loc[name, "margin"] - cust[f"margin_{name}"].sum()) < CENT
+    expected = firm.loc["A", "revenue"] - r.model.unit_costs[0] * firm.loc["A", "units"] - paid
+    assert abs(firm.loc["A", "margin"] - expected) < CENT
+
+
+def test_the_paid_social_defaults_reproduce_the_benchmarks_cost_per_acquisition():
+    # WordStream (2017): 1.72 a click, 0.90% of impressions clicked, 9.21% of clicks convert,
+    # a cost per acquisition of 18.68
+    r = run("policy=acquisition", "population.prospects=0.5", "population.size=20000",
+            "steps=60", "policy.budget=100000")  # fmt: skip
+    a = r.acquisition.iloc[0]
+    assert a.acquired > 150
+    half_width = 1.96 * a.cac / np.sqrt(a.acquired)  # acquisitions are close to Poisson
+    assert abs(a.cac - 18.68) < half_width, (a.cac, a.acquired)
+
+
+def test_prospects_beside_arrivals_fail_with_one_line():
+    with pytest.raises(ConfigError, match=r"^population\.prospects=0\.3: prospects enter only"):
+        compose_config(*SMALL, "population.prospects=0.3", "population.arrivals.kind=poisson",
+                       "population.arrivals.rate=5")  # fmt: skip
