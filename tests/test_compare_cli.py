@@ -261,3 +261,24 @@ def test_policy_options_are_the_policy_group():
     options = policy_options()
     assert {"edlp", "none", "hi_lo", "points_2x_weekend"} <= set(options)
     assert options == sorted(options) and not any(o.endswith("_schema") for o in options)
+
+
+def test_a_costlier_channel_must_earn_its_cost(tmp_path):
+    # the same retention offers through a free, certain channel and through phone calls:
+    # the calls cost 2.50 each and half go unanswered, so the extra spend returns less than it
+    # costs
+    free = "+channels={free: {cost: 0, delivery: 1, open: 1}}"
+    args = (*SMALL, "steps=90", "policy=retention", "policy.channel=phone", free,
+            "compare.baseline=retention", "compare.baseline_overrides=['policy.channel=free']")
+    out = tmp_path / "phone"
+    proc = custsim_compare(*args, f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "firm A's contacts:" in proc.stdout
+    assert "return on the extra contact spend" in proc.stdout
+    table = pd.read_parquet(out / "comparison.parquet")
+    reach = table.query("scope == 'reach'").set_index("metric")
+    assert set(reach.index) == {"contacts", "opt_outs", "conversions", "contact_cost", "roi"}
+    phone_cost = 2.5 * reach.loc["contacts", "policy_mean"]
+    assert reach.loc["contact_cost", "policy_mean"] == pytest.approx(phone_cost)
+    assert reach.loc["contact_cost", "baseline_mean"] == 0.0
+    assert reach.loc["roi", "lift"] < 0  # the calls do not pay for themselves

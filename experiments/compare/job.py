@@ -36,6 +36,7 @@ from custsim.experiments.compare.cli import PROG
 from custsim.experiments.compare.config import CONFIG_NAME, CompareRun
 from custsim.experiments.compare.lift import (
     RFM_CLASSES,
+    ROI,
     Metrics,
     daily_lift,
     decomposition_table,
@@ -146,7 +147,8 @@ def arm_result(run: RunResult) -> Arm:
     experience = run.experience_kpis
     if experience is not None and not cfg.market.firms[focal].survey.every:
         experience = experience.drop(columns="nps")  # no survey: the firm has no NPS
-    metrics = run_metrics(run.firm_kpis, run.customer_kpis, run.customers, focal, experience)
+    reach = None if run.reach is None else run.reach["firm"]
+    metrics = run_metrics(run.firm_kpis, run.customer_kpis, run.customers, focal, experience, reach)
     j = model.market.names.index(focal)
     obs = model.observe(cfg.steps + 1, j, model.regular_prices)
     ledger = FocalLedger(
@@ -283,6 +285,17 @@ def _kpi_row(row: pd.Series, owner: str) -> str:
     return _cells(f"{owner} {k.label}", base, policy, lift, ci, pct)
 
 
+def _roi_line(row: pd.Series) -> str:
+    """'  return on the extra contact spend: +1.23 per 1 spent [+0.4, +2.1] (10 pairs)'."""
+    if not np.isfinite(row["lift"]):
+        return "  return on the extra contact spend: n/a (both arms spent the same on contacts)"
+    ci = f"[{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]" if np.isfinite(row["ci_low"]) else ""
+    return (
+        f"  return on the extra contact spend: {row['lift']:+.2f} margin per 1 spent {ci} "
+        f"({int(row['replications'])} pairs; margin net of the contacts, so 0 breaks even)"
+    )
+
+
 def _decomposition_lines(table: pd.DataFrame, parts: pd.DataFrame, focal: str) -> list[str]:
     """The bump and its parts (mean, 95% CI, share of B); nothing when the policy never promotes.
 
@@ -344,6 +357,11 @@ def format_comparison(result: Comparison, labels: Labels, cfg: CompareRun, out: 
     if len(experience):  # the experience chain: what the focal firm's customers lived through
         lines += ["", f"firm {labels.focal}'s customers' experience (the experience chain):"]
         lines += [_kpi_row(row, " ") for _, row in experience.iterrows()]
+    reach = result.table[result.table["scope"] == "reach"]
+    if len(reach):  # a policy names a channel: what the focal firm's messages cost and brought
+        lines += ["", f"firm {labels.focal}'s contacts:"]
+        lines += [_kpi_row(row, " ") for _, row in reach[reach.metric != ROI].iterrows()]
+        lines.append(_roi_line(reach[reach.metric == ROI].iloc[0]))
     decomposition = _decomposition_lines(result.table, result.replications, labels.focal)
     lines += ["", *decomposition] if decomposition else []
     lines += [

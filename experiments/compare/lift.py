@@ -44,6 +44,11 @@ SEGMENT_METRICS = names("segment")
 #: the focal firm's experience-chain KPIs a comparison reports, with the chain
 #: (`custsim.sim.kpis`, scope experience; nps only when the firm surveys)
 EXPERIENCE_METRICS = names("experience")
+#: the focal firm's contacts a comparison reports when an arm names a channel (`custsim.sim.kpis`,
+#: scope reach): an arm without channels sent nothing and paid nothing (0)
+REACH_METRICS = ("contacts", "opt_outs", "conversions", "contact_cost")
+#: the return on the extra contact spend, per pair: (margin_p - margin_b) / (cost_p - cost_b)
+ROI = "roi"
 #: the RFM classes of `custsim.policies.crm.rfm.FOUR_CLASSES` and "none" (never bought)
 RFM_CLASSES = (*rfm.FOUR_CLASSES, "none")
 #: per RFM class: its size (the same in both arms) and the focal firm's ledger
@@ -155,6 +160,8 @@ def lift_table(policy: Sequence[Metrics], baseline: Sequence[Metrics]) -> pd.Dat
     """
     if len(policy) != len(baseline):
         raise ValueError(f"{len(policy)} policy but {len(baseline)} baseline replications")
+    if any(k[0] == "reach" for m in [*policy, *baseline] for k in m):
+        policy, baseline = _with_reach(policy), _with_reach(baseline)
     keys = list(policy[0]) if policy else []
     if any(list(m) != keys for m in [*policy, *baseline]):
         raise ValueError("every replication of both arms must report the same metrics")
@@ -163,7 +170,46 @@ def lift_table(policy: Sequence[Metrics], baseline: Sequence[Metrics]) -> pd.Dat
         p = np.array([m[scope, metric] for m in policy])
         b = np.array([m[scope, metric] for m in baseline])
         rows.append({"scope": scope, "metric": metric, **paired_lift(p, b)})
+    if ("reach", "contact_cost") in keys:
+        rows.append({"scope": "reach", "metric": ROI, **return_on_contacts(policy, baseline)})
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def _with_reach(arm: Sequence[Metrics]) -> list[Metrics]:
+    """The arm's metrics with every one of `REACH_METRICS`, 0 where the arm sent nothing.
+
+    The reach metrics come after the others, so both arms list their keys in one order.
+    """
+    out = []
+    for r in arm:
+        kept = {k: v for k, v in r.items() if k[0] != "reach"}
+        out.append(kept | {("reach", m): r.get(("reach", m), 0.0) for m in REACH_METRICS})
+    return out
+
+
+def return_on_contacts(
+    policy: Sequence[Metrics], baseline: Sequence[Metrics], level: float = LEVEL
+) -> dict[str, float]:
+    """The extra margin per unit of extra contact spend, with a t interval over the pairs.
+
+    roi_r = (margin_p - margin_b) / (cost_p - cost_b) for each pair r (the focal firm's
+    margin is net of the contact cost, so 0 means the messages just paid for
+    themselves); NaN where the arms spent the same. Reported as `lift`.
+    """
+
+    def column(arm: Sequence[Metrics], key: Key) -> NDArray[np.float64]:
+        return np.array([m[key] for m in arm])
+
+    gain = column(policy, ("firm", "margin")) - column(baseline, ("firm", "margin"))
+    spent = column(policy, ("reach", "contact_cost")) - column(baseline, ("reach", "contact_cost"))
+    ratio = np.divide(gain, spent, out=np.full(len(gain), np.nan), where=spent != 0)
+    finite = ratio[np.isfinite(ratio)]
+    mean, low, high = estimate(finite, level)
+    return {
+        "baseline_mean": np.nan, "policy_mean": np.nan, "lift": mean,
+        "lift_se": np.nan, "ci_low": low, "ci_high": high, "lift_pct": np.nan,
+        "replications": int(finite.size),
+    }  # fmt: skip
 
 
 def run_metrics(
@@ -172,6 +218,7 @@ def run_metrics(
     customers: pd.DataFrame,
     focal: str,
     experience: pd.DataFrame | None = None,
+    reach: pd.DataFrame | None = None,
 ) -> Metrics:
     """One run's metrics: the focal firm's KPIs, market KPIs, per-segment KPIs, experience.
 
@@ -190,6 +237,8 @@ def run_metrics(
         experience: with the experience chain, one row per firm
             (`custsim.sim.metrics.experience_kpis`): its `EXPERIENCE_METRICS` columns
             are the focal firm's scope "experience" metrics.
+        reach: when a policy names a channel, one row per firm
+            (`custsim.sim.metrics.reach_tables`' "firm" table): its `REACH_METRICS`.
 
     """
     row = firm_kpis.set_index("firm").loc[focal]
@@ -198,6 +247,9 @@ def run_metrics(
     if experience is not None:
         felt = experience.set_index("firm").loc[focal]
         out |= {("experience", m): float(felt[m]) for m in EXPERIENCE_METRICS if m in felt}
+    if reach is not None:
+        sent = reach.set_index("firm").loc[focal]
+        out |= {("reach", m): float(sent[m]) for m in REACH_METRICS}
     groups = customers.groupby("segment", observed=False, sort=True)
     purchases, segment = customers[f"purchases_{focal}"], customers["segment"]
     bought = (purchases >= 1).groupby(segment, observed=False).sum()
