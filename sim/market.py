@@ -413,6 +413,10 @@ class MarketObs:
     #: customer, whether the customer opted out of the firm's messages through it (K, n)
     channel_names: tuple[str, ...] = ()
     opted_out: NDArray[np.bool_] | None = None
+    #: the firm's own programme as it last posted it (None: none, or nothing posted yet):
+    #: with `points` and `last_purchase_day` (points are earned on purchases) it tells
+    #: when each member's points lapse
+    loyalty: LoyaltyTerms | None = None
 
     def reachable(self, channel: str, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Those of `ids` who have not opted out of `channel` with this firm."""

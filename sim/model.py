@@ -350,6 +350,7 @@ class CustsimModel(mesa.Model):
             survey_scores=None if survey is None else survey[1],
             channel_names=() if reach is None else reach.channels,
             opted_out=None if reach is None else reach.opted_out[j],
+            loyalty=None if self.offers is None else self.offers.loyalty[j],
         )
 
     def offer_pull(self, offers: Offers) -> NDArray[np.float64]:

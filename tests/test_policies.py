@@ -136,6 +136,7 @@ FIRM_OBSERVABLE = {
     "survey_scores",
     "channel_names",  # the run's channels, and who opted out of the firm's messages in each
     "opted_out",
+    "loyalty",  # the firm's own programme as it posted it
     "day",
     "firm",
     "firm_names",

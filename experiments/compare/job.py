@@ -296,6 +296,18 @@ def _roi_line(row: pd.Series) -> str:
     )
 
 
+def _kept_line(table: pd.DataFrame) -> str:
+    """'  cost per customer kept: 36.4 (the extra contact cost over the extra active customers)'."""
+    lift = table.set_index(["scope", "metric"])["lift"]
+    kept, cost = lift["market", "active_at_end"], lift["reach", "contact_cost"]
+    if kept <= 0:
+        return "  cost per customer kept: n/a (no more customers active at the end)"
+    return (
+        f"  cost per customer kept: {cost / kept:,.2f} (the extra contact cost over the "
+        f"{kept:,.0f} more customers active at the end)"
+    )
+
+
 def _decomposition_lines(table: pd.DataFrame, parts: pd.DataFrame, focal: str) -> list[str]:
     """The bump and its parts (mean, 95% CI, share of B); nothing when the policy never promotes.
 
@@ -362,6 +374,7 @@ def format_comparison(result: Comparison, labels: Labels, cfg: CompareRun, out: 
         lines += ["", f"firm {labels.focal}'s contacts:"]
         lines += [_kpi_row(row, " ") for _, row in reach[reach.metric != ROI].iterrows()]
         lines.append(_roi_line(reach[reach.metric == ROI].iloc[0]))
+        lines.append(_kept_line(result.table))
     decomposition = _decomposition_lines(result.table, result.replications, labels.focal)
     lines += ["", *decomposition] if decomposition else []
     lines += [
