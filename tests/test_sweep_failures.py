@@ -133,7 +133,7 @@ def test_one_value_overrides_are_planned_like_swept_ones_and_float_ranges_tidied
         ("populaton.size=5", "populaton.size: no job's config has this key (misspelt?)"),
         (
             "policy=hi_low",
-            "policy=hi_low: must be one of: campaign, complaint_handling, composed, edlp, ",
+            "policy=hi_low: must be one of: acquisition, campaign, complaint_handling, composed, ",
         ),
     ],
 )

@@ -74,7 +74,7 @@ def test_custsim_with_a_compare_key_is_one_line_and_exit_2(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         "custsim: config error: compare.replications=3: no such key; root keys are: seed, "
         "steps, precision, progress, threads, write_customers, plots, record_purchases, "
-        "analysis, population, market, network, policy"
+        "analysis, population, market, network, policy, channels"
     ]
     assert not (tmp_path / "outputs").exists()
 

@@ -33,12 +33,22 @@ def help_text() -> str:
         Search config keys for the focal firm's best value of a KPI with Optuna (seeded
         TPE). Each trial adds its values to the command's overrides and runs
         optimize.replications simulations (seeds seed, seed + 1, ...); its objective is the
-        mean focal KPI, maximised subject to focal retention >= optimize.min_retention.
+        mean focal KPI, maximised subject to focal retention >= optimize.min_retention
+        (and focal contact cost <= optimize.max_contact_cost).
         """,
         options=[
             ("optimize.params={KEY:[LOW,HIGH],...}", f"the search space (default {space})"),
-            ("optimize.objective=KPI", f"one of {', '.join(FOCAL_KPIS)} (default {d.objective})"),
+            (
+                "optimize.objective=KPI",
+                f"one of {', '.join(FOCAL_KPIS)}, roi (default {d.objective}); roi: the focal "
+                "margin gained over optimize.baseline, seed by seed, per unit of contact cost",
+            ),
             ("optimize.min_retention=X", "a floor on focal retention (default none)"),
+            ("optimize.max_contact_cost=X", "a ceiling on focal contact cost (default none)"),
+            (
+                "optimize.baseline=OPTION",
+                f"roi's policy without messages, run once per seed (default {d.baseline})",
+            ),
             ("optimize.trials=INT", f"trials (default {d.trials})"),
             ("optimize.replications=INT", f"seeds per trial (default {d.replications})"),
             ("optimize.sampler_seed=INT", f"the TPE sampler's seed (default {d.sampler_seed})"),
@@ -58,6 +68,11 @@ def help_text() -> str:
                 "optimize.objective=clv_per_customer",
                 "the points earn rate that maximises CLV",
             ),
+            (
+                f"{PROG} policy=campaign policy.channel=sms "
+                "'optimize.params={policy.every:[2,28]}' optimize.objective=roi",
+                "the sms interval with the best return on its cost, against EDLP",
+            ),
         ],
         notes=[
             """Outputs: config.yaml, trials.parquet, plots/history.png and, last, best.json
@@ -68,7 +83,7 @@ def help_text() -> str:
 
 def main() -> None:
     """Console-script entry point: help, one-line config errors (search space too), Hydra."""
-    tool_main(PROG, help_text, CONFIG_NAME, "custsim.experiments.optimize.job", "search_space")
+    tool_main(PROG, help_text, CONFIG_NAME, "custsim.experiments.optimize.job", "check")
 
 
 if __name__ == "__main__":

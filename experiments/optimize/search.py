@@ -5,8 +5,12 @@ range. A seeded Optuna TPE study maximises the mean of one focal-firm KPI over
 the replications of each trial; with `optimize.min_retention` set, every trial
 carries the constraint `min_retention - mean focal retention` (feasible when
 <= 0, `Trial.set_constraint`), so the sampler and `Study.best_trial` prefer
-feasible trials. A trial whose parameters the policy rejects (`ConfigError`) is
-recorded as failed and the study goes on.
+feasible trials; with `optimize.max_contact_cost` set, also the constraint
+`mean focal contact cost - max_contact_cost`. A trial whose parameters the policy
+rejects (`ConfigError`) is recorded as failed and the study goes on.
+
+`optimize.objective=roi` is the return on the focal firm's contact spend against
+a baseline policy without messages, on common random numbers (`roi_kpis`).
 
 The simulation itself is a callable, `Evaluate`, given by the command, so this
 module never composes configs or runs Hydra.
@@ -28,16 +32,19 @@ from optuna.trial import FrozenTrial, Trial, TrialState
 from tqdm import tqdm
 
 from custsim.experiments.optimize.config import OptimizeRun
-from custsim.experiments.optimize.settings import DEFAULT_OPTIMIZE_PARAMS, OptimizeConfig
+from custsim.experiments.optimize.settings import DEFAULT_OPTIMIZE_PARAMS, ROI, OptimizeConfig
 from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.compose import override_key
 from custsim.sim.config import ConfigError
-from custsim.sim.kpis import FOCAL_KPIS
+from custsim.sim.kpis import FOCAL_KPIS, Kpi
 from custsim.sim.kpis import format_value as format_kpi
 from custsim.sim.traits import population_wide
 
 PARAMS_KEY = "optimize.params"
 CONSTRAINT = "min_retention"
+COST_CONSTRAINT = "max_contact_cost"
+#: the objective `roi` (no KPI of one run, so not in the registry: `custsim.sim.kpis`)
+ROI_KPI = Kpi(ROI, "return on the contact spend", "ratio", scope="reach", header="ROI")
 TOP_TRIALS = 5
 _ABSENT = object()
 
@@ -127,15 +134,28 @@ def _show(bounds: Any) -> str:
 
 
 def _setting_problems(settings: OptimizeConfig) -> list[str]:
-    """Problems with the objective and the retention floor."""
+    """Problems with the objective, the retention floor and the contact-cost ceiling."""
     problems = []
-    if settings.objective not in FOCAL_KPIS:
-        choices = ", ".join(FOCAL_KPIS)
+    if settings.objective not in (*FOCAL_KPIS, ROI):
+        choices = ", ".join((*FOCAL_KPIS, ROI))
         problems.append(f"optimize.objective={settings.objective!r}: must be one of: {choices}")
     floor = settings.min_retention
     if floor is not None and not (_is_number(floor) and 0 <= floor <= 1):
         problems.append(f"optimize.min_retention={floor!r}: must be in [0, 1] or null")
+    ceiling = settings.max_contact_cost
+    if ceiling is not None and not (_is_number(ceiling) and ceiling >= 0):
+        problems.append(f"optimize.max_contact_cost={ceiling!r}: must be >= 0 or null")
     return problems
+
+
+def uses_reach(settings: OptimizeConfig) -> bool:
+    """Whether the trials need the focal contact cost: objective `roi` or a cost ceiling."""
+    return settings.objective == ROI or settings.max_contact_cost is not None
+
+
+def format_objective(objective: str, value: float) -> str:
+    """The objective's value as text: a KPI's through the registry, `roi` as a ratio."""
+    return ROI_KPI.format(value) if objective == ROI else format_kpi(objective, value)
 
 
 def format_value(value: Value) -> str:
@@ -160,6 +180,40 @@ def mean_focal_kpis(firm_kpis: Sequence[pd.DataFrame], focal: str) -> dict[str, 
     """Every focal KPI (`FOCAL_KPIS`) averaged over the replications' `run.firm_kpis`."""
     rows = [frame.set_index("firm").loc[focal, list(FOCAL_KPIS)] for frame in firm_kpis]
     return {k: float(v) for k, v in pd.DataFrame(rows).astype(float).mean().items()}
+
+
+def roi_kpis(
+    margins: Sequence[float], costs: Sequence[float], baseline: Sequence[float] | None
+) -> dict[str, float]:
+    """The focal contact cost and, against a baseline, the return on it, over R seeds.
+
+    `margins[r]` is the focal margin of seed r (net of the contact cost: the cost is
+    inside the margin, `custsim.sim.metrics.reach_tables`), `costs[r]` its contact
+    cost K_r and `baseline[r]` the focal margin B_r of the same seed under a policy
+    without messages (common random numbers: same population, network and draws).
+
+        contact_cost       = mean_r K_r
+        baseline_margin    = mean_r B_r
+        incremental_margin = mean_r (M_r - B_r)
+        roi                = sum_r (M_r - B_r) / sum_r K_r
+
+    A ratio of sums (the return on the whole spend), not a mean of per-seed ratios,
+    which a seed with a small spend would dominate. As M is net of K, roi is the net
+    return: 0 is break-even, -1 a spend that changed nothing, roi + 1 the gross return
+    (incremental margin before contact cost per unit spent). NaN when nothing was spent.
+    Without a baseline, only `contact_cost`.
+    """
+    spend = float(np.mean(costs))
+    out = {"contact_cost": spend}
+    if baseline is None:
+        return out
+    gain = float(np.mean(np.asarray(margins, float) - np.asarray(baseline, float)))
+    out |= {
+        "baseline_margin": float(np.mean(baseline)),
+        "incremental_margin": gain,
+        ROI: gain / spend if spend > 0 else math.nan,
+    }
+    return out
 
 
 def run_study(
@@ -201,6 +255,13 @@ def run_trial(
     if settings.min_retention is not None:
         gap = settings.min_retention - kpis["retention"]
         trial.set_constraint(CONSTRAINT, math.inf if math.isnan(gap) else gap)
+    if settings.max_contact_cost is not None:
+        gap = kpis["contact_cost"] - settings.max_contact_cost
+        trial.set_constraint(COST_CONSTRAINT, math.inf if math.isnan(gap) else gap)
+    if settings.objective == ROI and math.isnan(kpis[ROI]):
+        trial.set_user_attr("error", "no contact sent: the return on no spend is undefined")
+        study.tell(trial, state=TrialState.FAIL)
+        return
     study.tell(trial, kpis[settings.objective])
 
 
@@ -219,25 +280,45 @@ def is_feasible(trial: FrozenTrial) -> bool:
 
 
 def trials_frame(study: optuna.Study, space: Sequence[Param]) -> pd.DataFrame:
-    """One row per trial (see `TRIAL_COLUMNS`); KPIs are NaN for a failed trial."""
+    """One row per trial (see `trial_columns`); KPIs are NaN for a failed trial."""
     rows = []
-    for t in study.get_trials(deepcopy=False):
+    trials = study.get_trials(deepcopy=False)
+    extra = _extra_kpis(trials)
+    cost = any(COST_CONSTRAINT in t.constraints for t in trials)
+    for t in trials:
         kpis = t.user_attrs.get("kpis", {})
         row: dict[str, Any] = {"number": t.number, "state": t.state.name.lower()}
         row |= {p.key: t.params.get(p.key) for p in space}
         row["value"] = t.value if t.value is not None else math.nan
-        row |= {f"mean_{k}": kpis.get(k, math.nan) for k in FOCAL_KPIS}
+        row |= {f"mean_{k}": kpis.get(k, math.nan) for k in (*FOCAL_KPIS, *extra)}
         row["constraint"] = t.constraints.get(CONSTRAINT, math.nan)
+        if cost:
+            row[f"constraint_{COST_CONSTRAINT}"] = t.constraints.get(COST_CONSTRAINT, math.nan)
         row |= {"feasible": is_feasible(t), "error": t.user_attrs.get("error", "")}
         rows.append(row)
-    return pd.DataFrame(rows, columns=trial_columns(space))
+    return pd.DataFrame(rows, columns=trial_columns(space, extra, cost))
 
 
-def trial_columns(space: Sequence[Param]) -> list[str]:
-    """number, state, <each key>, value, mean_<kpi>..., constraint, feasible, error."""
-    kpis = [f"mean_{k}" for k in FOCAL_KPIS]
+def _extra_kpis(trials: Sequence[FrozenTrial]) -> list[str]:
+    """The trials' KPIs besides `FOCAL_KPIS` (contact_cost, roi, ...), in first-seen order."""
+    found: dict[str, None] = {}
+    for t in trials:
+        found |= dict.fromkeys(k for k in t.user_attrs.get("kpis", {}) if k not in FOCAL_KPIS)
+    return list(found)
+
+
+def trial_columns(
+    space: Sequence[Param], extra: Sequence[str] = (), cost: bool = False
+) -> list[str]:
+    """number, state, <each key>, value, mean_<kpi>..., constraint, feasible, error.
+
+    `extra` KPIs (`roi_kpis`) follow the focal KPIs as `mean_<kpi>`; with a contact-cost
+    ceiling (`cost`), `constraint_max_contact_cost` follows `constraint`.
+    """
+    kpis = [f"mean_{k}" for k in (*FOCAL_KPIS, *extra)]
     keys = [p.key for p in space]
-    return ["number", "state", *keys, "value", *kpis, "constraint", "feasible", "error"]
+    ceiling = [f"constraint_{COST_CONSTRAINT}"] if cost else []
+    return ["number", "state", *keys, "value", *kpis, "constraint", *ceiling, "feasible", "error"]
 
 
 def best_summary(
@@ -272,6 +353,10 @@ def best_summary(
         "sampler_seed": settings.sampler_seed,
         "best": None if best is None else _best_entry(best, base),
     }
+    if uses_reach(settings):  # only then: best.json of the other searches is unchanged
+        summary["max_contact_cost"] = settings.max_contact_cost
+        if settings.objective == ROI:
+            summary["baseline"] = settings.baseline
     summary["message"] = best_message(summary)
     return summary
 
@@ -300,14 +385,18 @@ def best_message(summary: Mapping[str, Any]) -> str:
     """One line: the best trial, or why there is none."""
     best, objective = summary["best"], summary["objective"]
     if best is not None:
-        value = format_kpi(objective, best["value"])
+        value = format_objective(objective, best["value"])
         return f"best: trial {best['number']}, {summary['focal_firm']} {objective} {value}"
     if summary["complete"] == 0:
         return f"no best trial: all {summary['trials']} trials failed (see trials.parquet, error)"
-    floor = format_kpi("retention", summary["min_retention"])
+    limits = []
+    if summary["min_retention"] is not None:
+        limits.append(f"retention >= {format_kpi('retention', summary['min_retention'])}")
+    if summary.get("max_contact_cost") is not None:
+        limits.append(f"contact cost <= {format_kpi('contact_cost', summary['max_contact_cost'])}")
     return (
         f"no feasible trial: none of the {summary['complete']} complete trials kept "
-        f"{summary['focal_firm']}'s retention >= {floor}"
+        f"{summary['focal_firm']}'s {' and '.join(limits)}"
     )
 
 
@@ -316,13 +405,19 @@ def format_report(table: pd.DataFrame, summary: Mapping[str, Any], space: Sequen
     objective = summary["objective"]
     top = table[table["feasible"]].sort_values(["value", "number"], ascending=[False, True])
     lines = []
+    # with the focal contact cost (objective roi or a cost ceiling): it and the margin gained
+    money = [k for k in ("contact_cost", "incremental_margin") if f"mean_{k}" in table]
     if not top.empty:
         heads = ["trial", *(p.key for p in space), objective, "retention"]
+        heads += [k.replace("_", " ") for k in money]
         lines.append("  ".join(f"{h:>14}" for h in heads))
         for _, row in top.head(TOP_TRIALS).iterrows():
             cells = [str(row["number"]), *(_short(row[p.key], p.integer) for p in space)]
-            cells.append(format_kpi(objective, row["value"]))
+            cells.append(format_objective(objective, row["value"]))
             cells.append(format_kpi("retention", row["mean_retention"]))
+            cells += [
+                format_kpi("margin", row[f"mean_{k}"], signed=k != "contact_cost") for k in money
+            ]
             lines.append("  ".join(f"{c:>14}" for c in cells))
         lines.append("")
     lines.append(summary["message"])
@@ -344,7 +439,12 @@ def plot_history(table: pd.DataFrame, objective: str, focal: str, path: Path) ->
     with closing_figure(figsize=(7.5, 4.2)) as (fig, ax):
         ax.plot(feasible["number"], feasible["value"], "o", color=PALETTE[0], label="feasible")
         if not infeasible.empty:
-            label = "infeasible (retention below the floor)"
+            cost = f"constraint_{COST_CONSTRAINT}" in table
+            label = (
+                "infeasible (outside a constraint)"
+                if cost
+                else ("infeasible (retention below the floor)")
+            )
             x, y = infeasible["number"], infeasible["value"]
             ax.plot(x, y, "o", mfc="none", color="0.6", label=label)
         ax.step(table["number"], best, where="post", color=PALETTE[5], label="best feasible so far")
@@ -352,7 +452,7 @@ def plot_history(table: pd.DataFrame, objective: str, focal: str, path: Path) ->
         note = f" ({failed} failed, not shown)" if failed else ""
         ax.set_title(f"Policy search: firm {focal} {objective} per trial{note}")
         ax.set_xlabel("trial")
-        ax.set_ylabel(f"mean {objective}")
+        ax.set_ylabel(ROI_KPI.label if objective == ROI else f"mean {objective}")
         ax.grid(alpha=0.3)
         ax.legend(loc="best", frameon=False)
         return save_png(fig, path)

@@ -17,16 +17,24 @@ job failed, did not run, or the aggregation failed:
   seed, wall_seconds, job_num`, one column per task override (key -> value
   string; not `seed` and not the testing/display keys in `IGNORED_KEYS`),
   `focal_firm`, and the KPIs flattened as `firm.<name>.<kpi>` and
-  `customers.<kpi>` (NaN unless ok). `status` is ok, failed, `incomplete` (a job
-  directory without status.json: killed or still running) or `missing`
-  (planned, never started); `seed` is an integer column;
+  `customers.<kpi>` (NaN unless ok); when a policy names a channel (kpis.json
+  "reach" and "channels"), also `reach.<firm>.<kpi>` (the firm's contacts, all
+  channels) and `channel.<firm>.<channel>.<kpi>` for every (firm, channel) that
+  sent a contact in some job of the sweep (the others are all zeros, left out).
+  `status` is ok, failed, `incomplete` (a job directory without status.json:
+  killed or still running) or `missing` (planned, never started); `seed` is an
+  integer column;
 - `timeseries.parquet`: every ok job's timeseries with a `job` column first;
 - `summary.csv`: one row per configuration (every override but `seed`):
   `config`, the override columns, `n_jobs`, `n_ok`, and per KPI
-  `<kpi>.mean, <kpi>.ci_low, <kpi>.ci_high` (95% t-interval across seeds);
+  `<kpi>.mean, <kpi>.ci_low, <kpi>.ci_high` (95% t-interval across seeds), with
+  the focal firm's `focal.<kpi>` (its reach KPIs too, when there are any);
 - `failed.csv`: `job, status, error, seed, overrides` of every job not ok;
 - `plots/summary.png`: the focal firm's revenue, margin and units per
-  configuration, mean with 95% CI error bars.
+  configuration, mean with 95% CI error bars;
+- with reach KPIs and `policy.every` swept (`custsim.experiments.sweeps.frequency`):
+  `frequency_response.csv` and `plots/frequency_response.png`, the focal firm's
+  responses, opt-outs and margin against the frequency of its messages.
 """
 
 from __future__ import annotations
@@ -39,6 +47,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custsim.experiments.sweeps.frequency import (
+    FREQUENCY_PLOT,
+    FREQUENCY_TABLE,
+    frequency_response,
+    plot_frequency_response,
+)
 from custsim.experiments.sweeps.job import (
     STATUS_FILE,
     as_seed,
@@ -54,9 +68,21 @@ from custsim.sim.kpis import label as kpi_label
 FIXED_COLUMNS = ["job", "status", "error", "seed", "wall_seconds", "job_num"]
 PLOT_KPIS = ("revenue", "margin", "units")
 REPORT_KPIS = ("revenue", "margin", "units", "unit_share")
+#: the focal firm's reach KPIs in summary.csv and the printed report, when there are any
+REACH_REPORT_KPIS = ("contacts", "opt_outs", "conversions", "contact_cost")
 CONFIDENCE = 0.95
 #: the sweep-level files `aggregate_sweep` writes (removed when a sweep (re)starts)
-TABLES = ("results.parquet", "timeseries.parquet", "summary.csv", "failed.csv", "plots/summary.png")
+TABLES = (
+    "results.parquet",
+    "timeseries.parquet",
+    "summary.csv",
+    "failed.csv",
+    "plots/summary.png",
+    FREQUENCY_TABLE,
+    FREQUENCY_PLOT,
+)
+#: kpis.json keys of the reach KPIs -> their column prefixes (`flatten_kpis`)
+REACH_PREFIXES = ("reach.", "channel.")
 NOT_RUN = "planned, not run"
 #: not-ok jobs listed by name in the printed report (the rest are in failed.csv)
 LISTED_FAILURES = 10
@@ -74,14 +100,36 @@ def job_dirs(sweep_dir: Path) -> list[Path]:
 
 
 def flatten_kpis(kpis: dict[str, Any]) -> dict[str, Any]:
-    """`firm.<name>.<kpi>` and `customers.<kpi>` columns from a kpis.json dict."""
+    """`firm.<name>.<kpi>` and `customers.<kpi>` columns from a kpis.json dict.
+
+    With reach KPIs (kpis.json "reach", per firm, and "channels", per firm and
+    channel) also `reach.<firm>.<kpi>` and `channel.<firm>.<channel>.<kpi>`.
+    """
     flat = {}
     for firm, values in kpis.get("firms", {}).items():
         for kpi, value in values.items():
             flat[f"firm.{firm}.{kpi}"] = value
     for kpi, value in kpis.get("customers", {}).items():
         flat[f"customers.{kpi}"] = value
+    for firm, values in kpis.get("reach", {}).items():
+        for kpi, value in values.items():
+            flat[f"reach.{firm}.{kpi}"] = value
+    for firm, channels in kpis.get("channels", {}).items():
+        for channel, values in channels.items():
+            for kpi, value in values.items():
+                flat[f"channel.{firm}.{channel}.{kpi}"] = value
     return flat
+
+
+def drop_unused_channels(kpi_table: pd.DataFrame) -> pd.DataFrame:
+    """`kpi_table` without the columns of (firm, channel) pairs that sent no contact in any job."""
+    unused = []
+    for col in kpi_table.columns:
+        if col.startswith("channel.") and col.endswith(".contacts"):
+            if not (kpi_table[col].fillna(0) > 0).any():
+                stem = col.removesuffix("contacts")
+                unused += [c for c in kpi_table.columns if c.startswith(stem)]
+    return kpi_table.drop(columns=unused)
 
 
 def remove_tables(sweep_dir: Path) -> None:
@@ -167,7 +215,7 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
     columns = [*FIXED_COLUMNS, *override_cols, "focal_firm"]
     table = pd.DataFrame(rows, columns=columns)
     table["seed"] = table["seed"].astype("Int64")
-    kpi_table = pd.DataFrame(kpi_rows, index=table.index)
+    kpi_table = drop_unused_channels(pd.DataFrame(kpi_rows, index=table.index))
     table = pd.concat([table, kpi_table.astype(float)], axis=1)
     for col in ("error", "focal_firm", *override_cols):
         table[col] = table[col].astype(object)
@@ -177,7 +225,9 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
 
 def kpi_columns(table: pd.DataFrame) -> list[str]:
     """The flattened KPI columns of a results table."""
-    return [c for c in table.columns if c.startswith(("firm.", "customers.", "focal."))]
+    return [
+        c for c in table.columns if c.startswith(("firm.", "customers.", "focal.", *REACH_PREFIXES))
+    ]
 
 
 def mean_ci(values: pd.Series) -> tuple[float, float, float]:
@@ -199,11 +249,19 @@ def config_labels(table: pd.DataFrame, group_cols: list[str]) -> pd.Series:
 
 
 def with_focal(table: pd.DataFrame) -> pd.DataFrame:
-    """`table` plus `focal.<kpi>` columns: each row's own focal firm's KPIs."""
+    """`table` plus `focal.<kpi>` columns: each row's own focal firm's KPIs.
+
+    With reach KPIs also the focal firm's `focal.<kpi>` of `REACH_REPORT_KPIS`
+    (its `reach.<firm>.<kpi>`, all its channels).
+    """
     out = table.copy()
-    for kpi in REPORT_KPIS:
+    reach = any(c.startswith("reach.") for c in table.columns)
+    for kpi, prefix in [
+        *((k, "firm") for k in REPORT_KPIS),
+        *((k, "reach") for k in (REACH_REPORT_KPIS if reach else ())),
+    ]:
         values = [
-            row.get(f"firm.{row['focal_firm']}.{kpi}", np.nan)
+            row.get(f"{prefix}.{row['focal_firm']}.{kpi}", np.nan)
             if isinstance(row["focal_firm"], str)
             else np.nan
             for _, row in table.iterrows()
@@ -281,13 +339,20 @@ def aggregate_sweep(sweep_dir: Path) -> dict[str, Any]:
         "failed": results.write_text(failed.to_csv(index=False), sweep_dir / "failed.csv"),
     }
     paths["plot"] = plot_summary(summary, sweep_dir / "plots" / "summary.png")
-    return {
+    agg = {
         "results": table,
         "summary": summary,
         "failed": failed,
         "timeseries": timeseries,
         "paths": paths,
     }
+    frequency = frequency_response(table, override_cols)
+    if frequency is not None:  # reach KPIs and policy.every swept
+        text = frequency.to_csv(index=False)
+        paths["frequency"] = results.write_text(text, sweep_dir / FREQUENCY_TABLE)
+        paths["frequency_plot"] = plot_frequency_response(frequency, sweep_dir / FREQUENCY_PLOT)
+        agg["frequency"] = frequency
+    return agg
 
 
 def format_report(agg: dict[str, Any], sweep_dir: Path, prog: str = "custsim") -> str:
@@ -296,19 +361,11 @@ def format_report(agg: dict[str, Any], sweep_dir: Path, prog: str = "custsim") -
     `prog`: the command whose line names failed.csv (the sweep's own, or custsim-report).
     """
     summary = agg["summary"]
-    width = max([len("configuration"), *(len(s) for s in summary["config"])])
-    lines = [
-        f"{'configuration':<{width}}     ok" + "".join(f"  {'focal ' + k:>30}" for k in REPORT_KPIS)
-    ]
-    for _, row in summary.iterrows():
-        cells = f"{row['config']:<{width}}  {row['n_ok']:>2}/{row['n_jobs']:<2}"
-        for kpi in REPORT_KPIS:
-            mean, low, high = (
-                row.get(f"focal.{kpi}.{s}", math.nan) for s in ("mean", "ci_low", "ci_high")
-            )
-            mean, low, high = (format_value(kpi, v, missing="-") for v in (mean, low, high))
-            cells += f"  {f'{mean} [{low}, {high}]':>30}"
-        lines.append(cells)
+    lines = _kpi_block(summary, REPORT_KPIS)
+    if "focal.contacts.mean" in summary:  # a policy named a channel: the focal firm's contacts
+        lines += ["", *_kpi_block(summary, REACH_REPORT_KPIS)]
+    if "frequency_plot" in agg.get("paths", {}):
+        lines += ["", f"frequency-response curve: {agg['paths']['frequency_plot']}"]
     table, failed = agg["results"], agg["failed"]
     lines += ["", job_counts(table)]
     listed = failed.head(LISTED_FAILURES).itertuples()
@@ -319,6 +376,22 @@ def format_report(agg: dict[str, Any], sweep_dir: Path, prog: str = "custsim") -
     if len(failed):
         lines.append(failure_line(table, sweep_dir, prog))
     return "\n".join(lines)
+
+
+def _kpi_block(summary: pd.DataFrame, kpis: tuple[str, ...]) -> list[str]:
+    """A header and one line per configuration: each focal KPI's mean [95% CI]."""
+    width = max([len("configuration"), *(len(s) for s in summary["config"])])
+    lines = [f"{'configuration':<{width}}     ok" + "".join(f"  {'focal ' + k:>30}" for k in kpis)]
+    for _, row in summary.iterrows():
+        cells = f"{row['config']:<{width}}  {row['n_ok']:>2}/{row['n_jobs']:<2}"
+        for kpi in kpis:
+            mean, low, high = (
+                row.get(f"focal.{kpi}.{s}", math.nan) for s in ("mean", "ci_low", "ci_high")
+            )
+            mean, low, high = (format_value(kpi, v, missing="-") for v in (mean, low, high))
+            cells += f"  {f'{mean} [{low}, {high}]':>30}"
+        lines.append(cells)
+    return lines
 
 
 def job_counts(table: pd.DataFrame) -> str:
