@@ -128,12 +128,12 @@ def draw_run_figures(run: RunResult, out_dir: Path) -> list[Path]:
     """Every figure of one run: `plot_run`'s three, and the loyalty and chain figures.
 
     `loyalty.png` when a firm runs points, `chain.png` and `defections.png` with the
-    experience chain. The figures a run draws
+    experience chain, `reach.png` when a firm sent messages. The figures a run draws
     (`custsim.sim.runner.simulate(..., figures=draw_run_figures)`).
     """
     ts = run.timeseries
     drawn = plot_run(ts, out_dir)
-    extra = [plot_loyalty(ts, out_dir), plot_chain(ts, out_dir)]
+    extra = [plot_loyalty(ts, out_dir), plot_chain(ts, out_dir), plot_reach(ts, out_dir)]
     if run.causes is not None:
         extra.append(plot_defections(run.causes, out_dir))
     return drawn + [path for path in extra if path is not None]
@@ -375,6 +375,48 @@ def plot_chain(timeseries: pd.DataFrame, out_dir: Path, smoothing_days: int = 7)
         _format_day_axis(axes[-1], pd.Index(np.sort(ts["day"].unique())))
         fig.suptitle("From experience to exit, per firm", fontweight="bold")
         return save_png(fig, Path(out_dir) / "chain.png")
+
+
+#: `plot_reach`'s panels: a column of the reach's daily firm series, its label, cumulative
+REACH_PANELS = (
+    ("contacts", "sent a day", False),
+    ("opened", "opened a day", False),
+    ("conversions", "attributed buys, to date", True),
+    ("contact_cost", "contact cost, to date", True),
+    ("opt_outs", "opt-outs, to date", True),
+)
+
+
+def plot_reach(timeseries: pd.DataFrame, out_dir: Path) -> Path | None:
+    """Write ``reach.png``: each firm's contacts, opens, conversions, cost and opt-outs by day.
+
+    None unless some firm sent a contact (the reach's series, `custsim.sim.reach.REACH_SERIES`).
+    Firms that sent nothing are left out; daily counts are drawn as they are (a
+    campaign's waves show as spikes), the rest cumulated.
+    """
+    if "contacts" not in timeseries or not timeseries["contacts"].sum():
+        return None
+    ts = timeseries.assign(firm=timeseries["firm"].astype(str))
+    colors = firm_colors(sorted(ts["firm"].unique()))
+    sent = ts.groupby("firm")["contacts"].sum()
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    with (
+        plt.rc_context(_STYLE),
+        closing_figure(nrows=len(REACH_PANELS), figsize=(11, 11), sharex=True) as (fig, axes),
+    ):
+        for firm, mine in ts[ts["firm"].isin(sent.index[sent > 0])].groupby("firm", sort=True):
+            mine = mine.set_index("day")
+            for ax, (column, _, cumulative) in zip(axes, REACH_PANELS, strict=True):
+                values = mine[column].fillna(0)
+                ax.plot(mine.index, values.cumsum() if cumulative else values, lw=1.5,
+                        color=colors[firm], label=firm)  # fmt: skip
+        for ax, (_, label, _) in zip(axes, REACH_PANELS, strict=True):
+            ax.set_ylabel(label)
+        axes[0].legend(frameon=False, loc="upper left", ncols=len(colors))
+        _format_day_axis(axes[-1], pd.Index(np.sort(ts["day"].unique())))
+        fig.suptitle("Reaching customers: what each firm's messages cost and brought",
+                     fontweight="bold")  # fmt: skip
+        return save_png(fig, Path(out_dir) / "reach.png")
 
 
 #: colours of the causes of a loss in `plot_defections` (`custsim.agents.experience.CAUSES`)

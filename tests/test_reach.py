@@ -248,3 +248,14 @@ def test_prospects_beside_arrivals_fail_with_one_line():
     with pytest.raises(ConfigError, match=r"^population\.prospects=0\.3: prospects enter only"):
         compose_config(*SMALL, "population.prospects=0.3", "population.arrivals.kind=poisson",
                        "population.arrivals.rate=5")  # fmt: skip
+
+
+def test_the_reach_figure_is_drawn_only_when_a_firm_sent_messages(campaign, tmp_path):
+    from custsim.experiments.plots import plot_reach
+
+    path = plot_reach(campaign.timeseries, tmp_path)
+    assert path == tmp_path / "reach.png" and path.stat().st_size > 10_000
+    silent = run("policy=retention", "+channels={mute: {cost: 1}}", "policy.channel=mute",
+                 "policy.budget=0")  # fmt: skip
+    assert silent.reach["firm"].contacts.sum() == 0
+    assert plot_reach(silent.timeseries, tmp_path / "none") is None
