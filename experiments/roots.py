@@ -20,6 +20,7 @@ ROOT_MODULES = {
     "optimize": "custsim.experiments.optimize.config",
     "sensitivity": "custsim.experiments.sensitivity.config",
     "findings": "custsim.experiments.findings.config",
+    "abtest": "custsim.experiments.abtest.config",
 }
 
 

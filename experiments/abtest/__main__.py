@@ -1,0 +1,5 @@
+"""`python -m custsim.experiments.abtest`: the same as `custsim-abtest`."""
+
+from custsim.experiments.abtest.cli import main
+
+main()
