@@ -259,3 +259,62 @@ def test_the_reach_figure_is_drawn_only_when_a_firm_sent_messages(campaign, tmp_
                  "policy.budget=0")  # fmt: skip
     assert silent.reach["firm"].contacts.sum() == 0
     assert plot_reach(silent.timeseries, tmp_path / "none") is None
+
+
+# -- the campaign's triggers, on hand-made observations -----------------------------------------
+def _firm():
+    from custsim.sim.market import FirmSpec
+
+    return FirmSpec("A", 0, 8.0, 5.0, ("A", "B"), (("email", 0.01),))
+
+
+def _obs(day, last, first=None, points=None, loyalty=None):
+    from custsim.sim.market import MarketObs
+
+    last = np.asarray(last, dtype=float)
+    n = len(last)
+    bought = np.isfinite(last)
+    return MarketObs(
+        day=day, firm=0, firm_names=("A", "B"), regular_prices=np.array([8.0, 7.0]),
+        shelf_prices=np.array([8.0, 7.0]), units_sold=np.zeros(max(day - 1, 0)),
+        revenue=np.zeros(max(day - 1, 0)),
+        first_purchase_day=np.where(bought, last if first is None else first, np.inf),
+        last_purchase_day=last, purchase_count=bought.astype(np.int32),
+        spend=bought * 8.0, points=np.zeros(n) if points is None else np.asarray(points, float),
+        channel_names=("email",), opted_out=np.array([[False, True, False, False, False]]),
+        loyalty=loyalty,
+    )  # fmt: skip
+
+
+def _contacted(cfg, obs):
+    from custsim.policies.campaign import Campaign
+
+    offer = Campaign(_firm(), cfg).offers(obs, np.random.default_rng(0))
+    return [] if not offer.contacts else offer.contacts[0].ids.tolist()
+
+
+def test_a_calendar_wave_reaches_every_known_reachable_customer_on_its_days():
+    from custsim.policies.campaign import CampaignConfig
+
+    cfg = CampaignConfig(every=7, start=3)
+    last = [1, 1, -np.inf, 2, 2]  # customer 2 never bought; customer 1 opted out
+    assert _contacted(cfg, _obs(10, last)) == [0, 3, 4]
+    assert _contacted(cfg, _obs(11, last)) == []
+    assert _contacted(CampaignConfig(every=7, start=3, audience=2), _obs(10, last)) == [0, 3]
+
+
+def test_lapse_anniversary_and_points_expiry_triggers_pick_their_day():
+    from custsim.policies.campaign import CampaignConfig
+    from custsim.sim.market import LoyaltyTerms
+
+    last = [70, 40, 40, 39, 69]
+    assert _contacted(CampaignConfig(trigger="lapse", lapse_days=30), _obs(70, last)) == [2, 3][:1]
+    first = [5, 5, 6, 5, 5]
+    cfg = CampaignConfig(trigger="anniversary")
+    assert _contacted(cfg, _obs(370, last, first=first)) == [0, 3, 4]
+    terms = LoyaltyTerms(threshold=100, reward_value=8, points_per_currency=1, expiry_days=20)
+    cfg = CampaignConfig(trigger="points_expiry", warn_days=7)
+    # points earned on day 40 lapse on day 61 (idle for more than 20 days): warned on day 54
+    held = [5, 5, 5, 5, 0]
+    assert _contacted(cfg, _obs(54, [40, 40, 40, 41, 40], points=held, loyalty=terms)) == [0, 2]
+    assert _contacted(cfg, _obs(54, [40] * 5, points=held, loyalty=None)) == []
