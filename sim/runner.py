@@ -112,11 +112,14 @@ def hydra_job_lines() -> list[str]:
     if not HydraConfig.initialized():
         return []
     hc = HydraConfig.get()
-    chosen = {k: v for k, v in hc.runtime.choices.items() if v and not k.startswith("hydra/")}
-    return [
+    choices = {k: v for k, v in hc.runtime.choices.items() if v and not k.startswith("hydra/")}
+    chosen = {k: v for k, v in choices.items() if "@" not in k}
+    placed = sorted(v for k, v in choices.items() if "@" in k)  # channel@channels.email: email
+    lines = [
         f"overrides: {' '.join(hc.overrides.task) or '(none)'}",
         "config: " + ", ".join(f"{k}={v}" for k, v in sorted(chosen.items())),
     ]
+    return lines + ([f"channels: {', '.join(placed)}"] if placed else [])
 
 
 def describe_run(cfg: CustsimConfig, policies: dict[str, Policy]) -> str:

@@ -220,5 +220,7 @@ def test_the_command_stops_on_bad_records_with_one_line_and_writes_nothing(firm,
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
     assert done.returncode == 2, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "none.csv: no such file" in lines[0], done.stderr
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("custsim-calibrate: config error: calibrate.complaints=")
+    assert lines[0].endswith(": no such file") and "none.c" in lines[0]  # a long path is cut
     assert not (tmp_path / "conf").exists() and not (tmp_path / "run").exists()

@@ -213,4 +213,7 @@ def test_market_obs_fields_are_the_observable_ones():
         "complaint_day",
         "survey_ids",
         "survey_scores",
+        "channel_names",
+        "opted_out",
+        "loyalty",
     ]

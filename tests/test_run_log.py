@@ -35,10 +35,11 @@ def test_a_run_logs_what_ran_timings_and_results_to_run_log(tmp_path):
         lines[1]
         == "config: market=coffee, network=watts_strogatz, policy=hi_lo, population=grocery"
     )
-    assert lines[2].startswith("run: seed 4, 5 days, 300 customers in 4 segments")
-    assert "A price 8 cost 5 policy HiLoPromotion; B price 7.5" in lines[2]
-    assert [line.split(":")[0] for line in lines[3:]] == ["build", "simulate", "write", "results"]
-    assert lines[4].startswith("simulate: 5 days, ")
+    assert lines[2] == "channels: app_push, direct_mail, email, paid_social, phone, sms"
+    assert lines[3].startswith("run: seed 4, 5 days, 300 customers in 4 segments")
+    assert "A price 8 cost 5 policy HiLoPromotion; B price 7.5" in lines[3]
+    assert [line.split(":")[0] for line in lines[4:]] == ["build", "simulate", "write", "results"]
+    assert lines[5].startswith("simulate: 5 days, ")
     assert lines[-1] == f"results: {out}"
     # the console shows what it showed before: the table, no log lines
     assert "custsim.sim.runner" not in proc.stdout + proc.stderr
