@@ -410,6 +410,9 @@ class ChannelConfig:
     customer's stock of recent contacts from the firm, which halves every
     `half_life` days; a delivered contact makes the customer opt out of the
     channel with the firm with probability 1 - exp(-`opt_out` (1 + `opt_out_fatigue` F)).
+    A channel `at_till` (a message on the receipt, at the till) reaches the customer only
+    at its next purchase from the firm: it is delivered, opened and paid for then, and a
+    response brings the customer back the next day.
     Defaults of the shipped channels, with their sources: `conf/channel/*.yaml`.
     """
 
@@ -421,6 +424,7 @@ class ChannelConfig:
     half_life: float = bounded(14.0, 0.0, lo_open=True, cap=MAX_DAYS)  # h, days
     opt_out: float = bounded(0.0, 0.0, cap=100.0)  # u, hazard per delivered contact at rest
     opt_out_fatigue: float = bounded(0.0, 0.0, cap=100.0)  # psi, per contact of fatigue
+    at_till: bool = False  # delivered at the customer's next purchase from the firm
 
 
 @dataclass

@@ -467,6 +467,10 @@ class CustsimModel(mesa.Model):
         )
         if chain is not None:
             causes.record_exits(chain, pop.state, gone, natural)
+        reach = pop.state.reach
+        if reach is not None and reach.waiting is not None:
+            discount = self.market.discount_factor(day)
+            outreach.deliver_at_till(reach, pop.state, basket, day, discount, self.features.reach)
 
     def live_experience(self, day: int, basket: SettledBasket) -> NDArray[np.floating]:
         """The chain's part of step 5: buyers live, feel and voice their purchases; switches.

@@ -57,6 +57,10 @@ class ReachState:
     attributed: NDArray[np.float64]  # (J, K) revenue of the converted purchases
     attributed_units: NDArray[np.float64]  # (J, K) their units
     offer_contacts: NDArray[np.bool_]  # (J,) firms that have sent a personal offer by contact
+    #: with a channel `at_till`: per firm and customer, the till channel k of a message
+    #: waiting for the customer's next purchase (-1: none), and whether it carries an offer
+    waiting: NDArray[np.int8] | None = None
+    waiting_offer: NDArray[np.bool_] | None = None
     #: with prospects (`population.prospects`): the contacts to prospects by firm, channel and
     #: fate (`ACQUISITION_FATES`), their cost, what each firm paid per prospect reached (J, n)
     #: (and that discounted to day 0, as in the CLV), and which firm acquired each customer
@@ -97,6 +101,9 @@ class ReachState:
             attributed_units=np.zeros((n_firms, k)),
             offer_contacts=np.zeros(n_firms, dtype=bool),
         )
+        if any(t.at_till for t in state.terms):
+            state.waiting = np.full(shape, -1, dtype=np.int8)
+            state.waiting_offer = np.zeros(shape, dtype=bool)
         if prospects:
             state.acquisition = np.zeros((n_firms, k, len(ACQUISITION_FATES)), dtype=np.int64)
             state.acquisition_spend = np.zeros((n_firms, k))

@@ -318,3 +318,19 @@ def test_lapse_anniversary_and_points_expiry_triggers_pick_their_day():
     held = [5, 5, 5, 5, 0]
     assert _contacted(cfg, _obs(54, [40, 40, 40, 41, 40], points=held, loyalty=terms)) == [0, 2]
     assert _contacted(cfg, _obs(54, [40] * 5, points=held, loyalty=None)) == []
+
+
+def test_a_till_message_reaches_only_customers_who_buy_and_is_paid_for_then():
+    till = "+channels={till: {cost: 0.5, delivery: 1, open: 1, response: 1, at_till: true}}"
+    r = run("policy=campaign", till, "policy.channel=till", "policy.every=7", "policy.depth=0.3",
+            "record_purchases=true")  # fmt: skip
+    reach = r.reach["firm"].set_index("firm").loc["A"]
+    log = r.model.purchase_log.frame()
+    buyers_at_a = log.loc[log.firm == "A", "customer"].nunique()
+    assert 0 < reach.contacts <= (log.firm == "A").sum()  # one per purchase at A at most
+    assert r.customers.loc[r.customers.purchases_A == 0, "contact_cost_A"].eq(0).all()
+    assert (r.customers.contact_cost_A > 0).sum() <= buyers_at_a
+    assert reach.contact_cost == pytest.approx(0.5 * reach.contacts)
+    assert reach.prompted > 0  # answered: back the next day
+    offers = r.firm_kpis.set_index("firm").loc["A"]
+    assert offers.offers_redeemed > 0  # the offer on the receipt is known after the purchase

@@ -35,7 +35,7 @@ def test_a_run_logs_what_ran_timings_and_results_to_run_log(tmp_path):
         lines[1]
         == "config: market=coffee, network=watts_strogatz, policy=hi_lo, population=grocery"
     )
-    assert lines[2] == "channels: app_push, direct_mail, email, paid_social, phone, sms"
+    assert lines[2] == "channels: app_push, direct_mail, email, in_store, paid_social, phone, sms"
     assert lines[3].startswith("run: seed 4, 5 days, 300 customers in 4 segments")
     assert "A price 8 cost 5 policy HiLoPromotion; B price 7.5" in lines[3]
     assert [line.split(":")[0] for line in lines[4:]] == ["build", "simulate", "write", "results"]

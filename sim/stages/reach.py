@@ -1,5 +1,8 @@
 """The firms' reach in the day: contacts go out (step 1), prompt trips (2), convert (5).
 
+A message of a channel `at_till` waits for the customer's next purchase from the firm
+and is handed over then, at step 5 (`deliver_at_till`).
+
 `send` (step 1, after the firms post their offers): each contact of each firm's
 `Offer.contacts` meets its customer's fatigue, is delivered, opened, answered and
 maybe unsubscribed from (`custsim.agents.reach`), is paid for, and a personal
@@ -69,6 +72,33 @@ def deliver(
     ids = contact.ids[~reach.opted_out[j, k, contact.ids]]
     if not len(ids):
         return ids
+    if terms.at_till:  # handed over at the next purchase (`deliver_at_till`)
+        reach.waiting[j, ids] = k
+        reach.waiting_offer[j, ids] = contact.carries_offer
+        if contact.carries_offer:
+            reach.unaware[j, ids] = True
+            reach.offer_contacts[j] = True
+        return ids[:0]
+    return fate(reach, state, j, k, ids, contact.carries_offer, day, discount, rng)
+
+
+def fate(
+    reach: ReachState,
+    state: CustomerState,
+    j: int,
+    k: int,
+    ids: NDArray[np.int64],
+    carries_offer: bool,
+    day: int,
+    discount: float,
+    rng: np.random.Generator,
+) -> NDArray[np.int64]:
+    """What becomes of firm j's contacts to `ids` through channel k today; who it prompts.
+
+    Writes the fatigue, opt-outs, the last opened contact, `unaware` (when the messages
+    carry an offer), the ledger, the day's series and the customers' contact cost.
+    """
+    terms = reach.terms[k]
     u = rng.random((4, len(ids)))
     rested = rc.decayed_fatigue(
         reach.fatigue[j, ids], day - reach.fatigue_day[j, ids], terms.half_life
@@ -84,7 +114,7 @@ def deliver(
     reach.opted_out[j, k, ids[quits]] = True
     reach.opened_day[j, seen] = day
     reach.opened_channel[j, seen] = k
-    if contact.carries_offer:
+    if carries_offer:
         reach.unaware[j, ids[~opened]] = True
         reach.unaware[j, seen] = False
         reach.offer_contacts[j] = True
@@ -106,6 +136,35 @@ def deliver(
     reach.counts[j, k, FATES.index("prompted")] += brought
     day_sums["prompted"][j] += brought
     return answered
+
+
+def deliver_at_till(
+    reach: ReachState,
+    state: CustomerState,
+    basket: Basket,
+    day: int,
+    discount: float,
+    rng: np.random.Generator,
+) -> None:
+    """Step 5: today's buyers get the till messages waiting for them at the firm they bought from.
+
+    Each is delivered, opened, answered and paid for now (`fate`); an answer brings an
+    active customer back tomorrow (its next occasion moved to day + 1 at the latest).
+    Called after dropout, so a customer who left today is not brought back.
+    """
+    k_waiting = reach.waiting.reshape(-1)[basket.cells(reach.waiting.shape[1])]
+    for j in np.unique(basket.brand[k_waiting >= 0]):
+        here = (basket.brand == j) & (k_waiting >= 0)
+        for k in np.unique(k_waiting[here]):
+            ids = np.sort(basket.buyers[here & (k_waiting == k)])
+            carries = reach.waiting_offer[j, ids]
+            reach.waiting[j, ids] = -1
+            for offer in (True, False):
+                who = ids[carries == offer]
+                if len(who):
+                    back = fate(reach, state, int(j), int(k), who, offer, day, discount, rng)
+                    back = back[state.active[back]]
+                    state.next_occasion[back] = np.minimum(state.next_occasion[back], day + 0.5)
 
 
 def prompt_count(state: CustomerState, ids: NDArray[np.int64], day: int) -> int:
