@@ -334,3 +334,14 @@ def test_a_till_message_reaches_only_customers_who_buy_and_is_paid_for_then():
     assert reach.prompted > 0  # answered: back the next day
     offers = r.firm_kpis.set_index("firm").loc["A"]
     assert offers.offers_redeemed > 0  # the offer on the receipt is known after the purchase
+
+
+def test_points_expiry_warnings_go_to_members_whose_points_are_about_to_lapse():
+    parts = ("policy.parts=[{_target_: custsim.policies.loyalty_points.LoyaltyPoints, "
+             "expiry_days: 30}, {_target_: custsim.policies.campaign.Campaign, "
+             "trigger: points_expiry, warn_days: 5, channel: email}]")  # fmt: skip
+    r = run("policy=composed", parts)
+    reach = r.reach["firm"].set_index("firm").loc["A"]
+    assert reach.contacts > 0
+    warned = r.customers.contact_cost_A > 0
+    assert (r.customers.loc[warned, "purchases_A"] > 0).all()  # members only
