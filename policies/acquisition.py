@@ -47,7 +47,7 @@ class Acquisition:
     def __init__(self, firm: FirmSpec, cfg: AcquisitionConfig | None = None) -> None:
         cfg = checked(cfg or AcquisitionConfig(), firm)
         self.firm, self.cfg = firm, cfg
-        self.cost = firm.contact_cost(cfg.channel) if firm.channel_costs else 0.0
+        self.cost = firm.contact_cost(cfg.channel)
         self.spent = 0.0
 
     def offers(self, obs: MarketObs, rng: np.random.Generator) -> Offer:

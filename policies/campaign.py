@@ -186,7 +186,7 @@ class Campaign:
     def __init__(self, firm: FirmSpec, cfg: CampaignConfig | None = None) -> None:
         cfg = checked(cfg or CampaignConfig(), firm)
         self.firm, self.cfg = firm, cfg
-        self.cost = firm.contact_cost(cfg.channel) if firm.channel_costs else 0.0
+        self.cost = firm.contact_cost(cfg.channel)
         self.spent = 0.0
         self.book = OfferBook(cfg.duration, cooldown=0)
         #: per customer, its randomisation unit (`holdout_units`) and whether it is held out

@@ -289,13 +289,11 @@ class CustsimModel(mesa.Model):
                 for firm in self.firms
             ]
         )
-        reach = self.state.reach
+        reach, pool = self.state.reach, self.population.prospects
+        discount = self.market.discount_factor(day)
         if reach is not None and (any(offers.contacts) or reach.offer_contacts.any()):
-            discount = self.market.discount_factor(day)
             offers = outreach.send(reach, self.state, offers, day, discount, self.features.reach)
-        pool = self.population.prospects
         if pool is not None and reach is not None and any(offers.prospecting):
-            discount = self.market.discount_factor(day)
             acquire(pool, reach, self.state, offers, day, discount, self.features.acquisition)
         if offers.has_targeting:
             arrival.receive_offers(self.state, self.offers, offers)

@@ -24,12 +24,19 @@ from numpy.typing import NDArray
 
 from custsim.sim.config import ChannelConfig
 
-#: what can become of a contact, in ledger order
-FATES = ("sent", "delivered", "opened", "opted_out", "prompted", "converted")
-#: the reach's firm series in timeseries.parquet (when a policy names a channel): the day's
-#: contacts by fate (all channels) and their cost
-REACH_SERIES = ("contacts", "delivered", "opened", "opt_outs", "prompted", "conversions",
-                "contact_cost")  # fmt: skip
+#: what can become of a contact, in ledger order -> its firm series in timeseries.parquet
+FATE_SERIES = {
+    "sent": "contacts",
+    "delivered": "delivered",
+    "opened": "opened",
+    "opted_out": "opt_outs",
+    "prompted": "prompted",
+    "converted": "conversions",
+}
+FATES = tuple(FATE_SERIES)
+#: the reach's firm series (when a policy names a channel): the day's contacts by fate (all
+#: channels) and their cost
+REACH_SERIES = (*FATE_SERIES.values(), "contact_cost")
 #: the series among them that are counts (integers in timeseries.parquet)
 REACH_COUNTS = REACH_SERIES[:-1]
 #: what can become of a contact to a prospect (`custsim.sim.stages.acquisition`), ledger order
@@ -130,6 +137,15 @@ class ReachState:
         if name not in self.channels:
             raise ValueError(f"channel={name!r}: must be one of: {', '.join(self.channels)}")
         return self.channels.index(name)
+
+    def tally(self, j: int, k: int, counts: dict[str, int]) -> None:
+        """Add firm j's contacts through channel k by fate (`FATES` names).
+
+        To the ledger and to the day's series (`FATE_SERIES`).
+        """
+        for name, count in counts.items():
+            self.counts[j, k, FATES.index(name)] += count
+            self.day[FATE_SERIES[name]][j] += count
 
     def fate(self, name: str) -> NDArray[np.int64]:
         """(J, K) contacts with fate `name` (one of `FATES`)."""

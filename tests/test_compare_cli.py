@@ -268,8 +268,15 @@ def test_a_costlier_channel_must_earn_its_cost(tmp_path):
     # the calls cost 2.50 each and half go unanswered, so the extra spend returns less than it
     # costs
     free = "+channels={free: {cost: 0, delivery: 1, open: 1}}"
-    args = (*SMALL, "steps=90", "policy=retention", "policy.channel=phone", free,
-            "compare.baseline=retention", "compare.baseline_overrides=['policy.channel=free']")
+    args = (
+        *SMALL,
+        "steps=90",
+        "policy=retention",
+        "policy.channel=phone",
+        free,
+        "compare.baseline=retention",
+        "compare.baseline_overrides=['policy.channel=free']",
+    )
     out = tmp_path / "phone"
     proc = custsim_compare(*args, f"hydra.run.dir={out}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custsim.sim.market import Offers
-from custsim.sim.reach import ACQUISITION_FATES, ReachState
+from custsim.sim.reach import ReachState
 from custsim.sim.state import CustomerState
 
 
@@ -85,13 +85,12 @@ def acquire(
             reach.acquisition_cost[j, ids] += terms.cost
             reach.acquisition_discounted[j, ids] += discount * terms.cost
             state.discounted_margin[j, ids] -= discount * terms.cost
-            counts = (m, delivered.sum(), opened.sum(), won.sum())
-            for fate, count in zip(ACQUISITION_FATES, counts, strict=True):
-                reach.acquisition[j, k, ACQUISITION_FATES.index(fate)] += count
+            # the ledger's ACQUISITION_FATES: sent, delivered, opened, acquired
+            reach.acquisition[j, k] += (m, delivered.sum(), opened.sum(), won.sum())
             paid = terms.cost * m
             reach.acquisition_spend[j, k] += paid
             reach.day["acquisition_cost"][j] += paid
-            reach.day["acquired"][j] += counts[-1]
+            reach.day["acquired"][j] += won.sum()
             enter(state, reach, ids[won], j, day)
             pool.outside = np.delete(pool.outside, picked[won])
 

@@ -120,21 +120,14 @@ def fate(
         reach.offer_contacts[j] = True
     reach.contact_cost[j, ids] += terms.cost
     state.discounted_margin[j, ids] -= discount * terms.cost
-    fates = dict(sent=len(ids), delivered=len(got), opened=len(seen), opted_out=int(quits.sum()))
-    for fate, count in fates.items():
-        reach.counts[j, k, FATES.index(fate)] += count
+    answered = ids[answers]
+    reach.tally(j, k, {
+        "sent": len(ids), "delivered": len(got), "opened": len(seen),
+        "opted_out": int(quits.sum()), "prompted": prompt_count(state, answered, day),
+    })  # fmt: skip
     paid = terms.cost * len(ids)
     reach.cost[j, k] += paid
-    day_sums = reach.day
-    day_sums["contacts"][j] += len(ids)
-    day_sums["delivered"][j] += len(got)
-    day_sums["opened"][j] += len(seen)
-    day_sums["opt_outs"][j] += fates["opted_out"]
-    day_sums["contact_cost"][j] += paid
-    answered = ids[answers]
-    brought = prompt_count(state, answered, day)
-    reach.counts[j, k, FATES.index("prompted")] += brought
-    day_sums["prompted"][j] += brought
+    reach.day["contact_cost"][j] += paid
     return answered
 
 
@@ -198,7 +191,8 @@ def prompt(reach: ReachState, state: CustomerState, day: int) -> None:
     An active customer without an occasion today makes one; a lapsed customer comes
     back (like a win-back: active, churn_day -1, satisfaction reset to 0). Customers
     still to arrive, and those shopping today anyway, are left as they are.
-    Writes `active`, `churn_day`, `satisfaction`, `next_occasion`; the day's `prompted`.
+    Reads `reach.prompted` (set by `send`); writes `active`, `churn_day`, `satisfaction`,
+    `next_occasion`.
     """
     ids = reach.prompted
     if not len(ids):
@@ -229,14 +223,13 @@ def convert(reach: ReachState, basket: Basket, day: int, window: int) -> None:
     k = reach.opened_channel.reshape(-1)[cell].astype(np.int64)
     n_firms, n_channels = reach.cost.shape
     flat = j * n_channels + k
-    reach.counts[:, :, FATES.index("converted")] += np.bincount(
-        flat, minlength=n_firms * n_channels
-    ).reshape(n_firms, n_channels)
-    reach.attributed += np.bincount(flat, weights=revenue, minlength=n_firms * n_channels).reshape(
-        n_firms, n_channels
-    )
-    reach.attributed_units += np.bincount(
-        flat, weights=basket.quantity[hit], minlength=n_firms * n_channels
-    ).reshape(n_firms, n_channels)
+
+    def per_channel(weights: NDArray | None = None) -> NDArray[np.float64]:
+        size = n_firms * n_channels
+        return np.bincount(flat, weights=weights, minlength=size).reshape(n_firms, n_channels)
+
+    reach.counts[:, :, FATES.index("converted")] += per_channel()
+    reach.attributed += per_channel(revenue)
+    reach.attributed_units += per_channel(basket.quantity[hit])
     reach.day["conversions"] += np.bincount(j, minlength=n_firms)
     reach.opened_day.reshape(-1)[cell] = -np.inf
