@@ -25,8 +25,8 @@ PER_CUSTOMER_ARRIVAL_FLOATS = 1  # with population.arrivals: each customer's arr
 PER_FIRM_CHAIN_FIXED, PER_FIRM_CHAIN_FLOATS, PER_CUSTOMER_CHAIN = 22, 5, 5
 ROW_PER_FIRM_CHAIN = 50  # its three per-firm columns of customers.parquet, twice, + headroom
 # when a policy names a channel (custsim.sim.reach): (J, n) unaware, opened channel (int8),
-# contact cost (float64), a till message waiting and its offer flag, one opt-out flag per
-# channel; floats: fatigue, its day, opened day
+# contact cost (float64), a till message waiting and its offer flag (once one is sent), one
+# opt-out flag per channel; floats: fatigue, its day, opened day
 PER_FIRM_REACH_FIXED, PER_FIRM_REACH_FLOATS, ROW_PER_FIRM_REACH = 12, 3, 30
 # with prospects: (J, n) acquisition cost and its discounted value (float64), (n,) acquiring
 # firm (int8), arrival time, and the pool's rows (int64)

@@ -64,8 +64,9 @@ class ReachState:
     attributed: NDArray[np.float64]  # (J, K) revenue of the converted purchases
     attributed_units: NDArray[np.float64]  # (J, K) their units
     offer_contacts: NDArray[np.bool_]  # (J,) firms that have sent a personal offer by contact
-    #: with a channel `at_till`: per firm and customer, the till channel k of a message
-    #: waiting for the customer's next purchase (-1: none), and whether it carries an offer
+    #: once a message goes through a channel `at_till` (`hold_at_till`): per firm and customer,
+    #: the till channel k of a message waiting for the next purchase (-1: none), and whether
+    #: it carries an offer
     waiting: NDArray[np.int8] | None = None
     waiting_offer: NDArray[np.bool_] | None = None
     #: with prospects (`population.prospects`): the contacts to prospects by firm, channel and
@@ -108,9 +109,6 @@ class ReachState:
             attributed_units=np.zeros((n_firms, k)),
             offer_contacts=np.zeros(n_firms, dtype=bool),
         )
-        if any(t.at_till for t in state.terms):
-            state.waiting = np.full(shape, -1, dtype=np.int8)
-            state.waiting_offer = np.zeros(shape, dtype=bool)
         if prospects:
             state.acquisition = np.zeros((n_firms, k, len(ACQUISITION_FATES)), dtype=np.int64)
             state.acquisition_spend = np.zeros((n_firms, k))
@@ -137,6 +135,18 @@ class ReachState:
         if name not in self.channels:
             raise ValueError(f"channel={name!r}: must be one of: {', '.join(self.channels)}")
         return self.channels.index(name)
+
+    def hold_at_till(self, j: int, k: int, ids: NDArray[np.int64], carries_offer: bool) -> None:
+        """Keep firm j's message through till channel k for `ids`' next purchase from it.
+
+        The waiting arrays are made with the first such message, so a run without one
+        pays nothing for them.
+        """
+        if self.waiting is None:
+            self.waiting = np.full(self.fatigue.shape, -1, dtype=np.int8)
+            self.waiting_offer = np.zeros(self.fatigue.shape, dtype=bool)
+        self.waiting[j, ids] = k
+        self.waiting_offer[j, ids] = carries_offer
 
     def tally(self, j: int, k: int, counts: dict[str, int]) -> None:
         """Add firm j's contacts through channel k by fate (`FATES` names).

@@ -73,8 +73,7 @@ def deliver(
     if not len(ids):
         return ids
     if terms.at_till:  # handed over at the next purchase (`deliver_at_till`)
-        reach.waiting[j, ids] = k
-        reach.waiting_offer[j, ids] = contact.carries_offer
+        reach.hold_at_till(j, k, ids, contact.carries_offer)
         if contact.carries_offer:
             reach.unaware[j, ids] = True
             reach.offer_contacts[j] = True
