@@ -222,8 +222,9 @@ def acquisition_table(state: CustomerState, firm_names: tuple[str, ...]) -> pd.D
     - acquisition_cost: what the contacts cost (inside `margin`); cac: acquisition
       cost per customer acquired, acquisition_cost / acquired;
     - acquired_clv: the acquired customers' mean CLV with the firm so far
-      (`CustomerState.clv`, net of what reaching them cost, so the CLV/CAC ratio is
-      the return on top of the acquisition); clv_cac: acquired_clv / cac.
+      (`CustomerState.clv` before what reaching them as prospects cost, which CAC
+      counts: so CLV / CAC sets what they bring against what acquiring them cost);
+      clv_cac: acquired_clv / cac.
     """
     reach = state.reach
     if reach is None or reach.acquisition is None:
