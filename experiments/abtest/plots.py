@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from custsim.experiments.abtest.analysis import METRICS
+from custsim.experiments.abtest.analysis import METRICS, Z95
 from custsim.experiments.plots import PALETTE, closing_figure, save_png
 
 MARKERS = {"customer": "o", "cluster": "s"}
@@ -33,15 +33,15 @@ def plot_abtest(table: pd.DataFrame, reps: pd.DataFrame, out_dir: Path) -> list[
                 ax.errorbar(
                     g["true"],
                     g["lift"],
-                    yerr=1.96 * g["se"],
+                    yerr=Z95 * g["se"],
                     fmt=MARKERS.get(str(design), "o"),
                     color=colors[network],
                     alpha=0.75,
                     capsize=2,
                     label=f"{network}, {design} (interference {inter:+.2f})",
                 )
-            lo = float(np.nanmin([rows["true"].min(), (rows["lift"] - 1.96 * rows["se"]).min()]))
-            hi = float(np.nanmax([rows["true"].max(), (rows["lift"] + 1.96 * rows["se"]).max()]))
+            lo = float(np.nanmin([rows["true"].min(), (rows["lift"] - Z95 * rows["se"]).min()]))
+            hi = float(np.nanmax([rows["true"].max(), (rows["lift"] + Z95 * rows["se"]).max()]))
             ax.plot([lo, hi], [lo, hi], color="0.5", lw=1, ls="--", label="no bias")
             ax.set_xlabel(f"true total effect on {metric} per customer")
             ax.set_ylabel(f"measured lift (treated - holdout), {metric}")
