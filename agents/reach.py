@@ -61,6 +61,17 @@ def steady_fatigue(every: float, half_life: float) -> float:
     return x / (1.0 - x)
 
 
+def fatigue_product(every: float, half_life: float, weight: float, delivery: float) -> float:
+    """E[exp(-w F)] in the steady state: prod_{k>=1} (1 - d + d exp(-w x^k)), x = 2^(-every/h).
+
+    F = sum_k B_k x^k with independent deliveries B_k ~ Bernoulli(d); the product is
+    cut where x^k < 1e-12 (the terms left are 1 to machine precision).
+    """
+    x = 2.0 ** (-every / half_life)
+    k = np.arange(1, int(np.ceil(np.log(1e-12) / np.log(x))) + 1)
+    return float(np.prod(1.0 - delivery + delivery * np.exp(-weight * x**k)))
+
+
 def steady_response_rate(
     every: float, half_life: float, response: float, fatigue_weight: float, opened: float
 ) -> float:
@@ -68,7 +79,8 @@ def steady_response_rate(
 
     (d o r exp(-phi F*)) / every with F* = `steady_fatigue`; `opened` is d o, the
     chance a contact is delivered and opened. (Every delivered contact adds to F,
-    so with d < 1 the engine's F* is smaller; the closed form is exact for d = 1.)
+    so with d < 1 the engine's F* is smaller; the closed form is exact for d = 1, and
+    `fatigue_product` gives E[exp(-phi F)] for any d.)
     Rises with frequency while the fatigue is low and falls once exp(-phi F*)
     shrinks faster than 1 / every grows: the wear-out curve.
     """

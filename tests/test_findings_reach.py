@@ -15,11 +15,10 @@ import math
 import numpy as np
 import pytest
 
-from custsim.agents.reach import steady_response_rate
+from custsim.agents.reach import fatigue_product, steady_response_rate
 from custsim.experiments.findings.message_wearout import (
     delivered_opt_out_rate,
     delivered_response_rate,
-    fatigue_product,
     vertex,
 )
 from custsim.experiments.findings.records import run_finding

@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custsim.agents.reach import steady_response_rate
+from custsim.agents.reach import fatigue_product, steady_response_rate
 from custsim.experiments.findings.framework import Check, Experiment, FindingResult, estimate
 from custsim.experiments.plots import PALETTE, closing_figure, save_png
 from custsim.sim.config import ChannelConfig
@@ -79,17 +79,6 @@ CITATION = (
 MONTH = 30.0
 #: the silent arm's label in the table (no interval)
 SILENT = 0
-
-
-def fatigue_product(every: float, half_life: float, weight: float, delivery: float) -> float:
-    """E[exp(-w F)] in the steady state: prod_{k>=1} (1 - d + d exp(-w x^k)), x = 2^(-every/h).
-
-    F = sum_k B_k x^k with independent deliveries B_k ~ Bernoulli(d); the product is
-    cut where x^k < 1e-12 (the terms left are 1 to machine precision).
-    """
-    x = 2.0 ** (-every / half_life)
-    k = np.arange(1, int(np.ceil(np.log(1e-12) / np.log(x))) + 1)
-    return float(np.prod(1.0 - delivery + delivery * np.exp(-weight * x**k)))
 
 
 def delivered_response_rate(every: float, channel: ChannelConfig) -> float:
